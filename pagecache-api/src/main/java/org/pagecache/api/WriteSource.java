@@ -1,0 +1,95 @@
+package org.pagecache.api;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * Where {@link PagedFile#write(long, WriteSource)} copies from.
+ *
+ * <p>Sources differ in whether reading them can <em>fault</em>, and the write path treats them accordingly:
+ * <table>
+ *   <caption>source kinds</caption>
+ *   <tr><th>source</th><th>can a read fault?</th><th>how {@code write} copies it</th></tr>
+ *   <tr><td>{@code byte[]}, heap or direct (anonymous) {@link ByteBuffer}, heap or native {@link MemorySegment}</td>
+ *       <td>no</td><td>directly into the page, under its lock</td></tr>
+ *   <tr><td>{@link java.nio.MappedByteBuffer}, mapped {@link MemorySegment} ({@link MemorySegment#isMapped()})</td>
+ *       <td>yes: the file may shrink or its disk fail</td><td>into a temporary page first, with a fault barrier,
+ *       then into the page under its lock</td></tr>
+ *   <tr><td>{@link MappedView}</td><td>yes: a page-in through a cache</td><td>directly from pinned resident
+ *       pages when that needs no waiting, else through a temporary page</td></tr>
+ * </table>
+ *
+ * <p>A source is a description, not a cursor: the factories capture the range at the time of the call
+ * ({@code position..limit} of a buffer) and writing never changes the buffer. A source must stay valid
+ * (its arena open) while a write uses it; a freed source is reported as a fault, never a crash.
+ *
+ * <p>Other libraries' memory (an Agrona {@code DirectBuffer}, a Netty {@code ByteBuf}) can be a source by
+ * implementing {@link #length()} and {@link #asSegment()}.
+ */
+public interface WriteSource {
+
+    /**
+     * @param bytes the whole array
+     * @return a source of all of {@code bytes}
+     * @throws NullPointerException if {@code bytes} is null
+     */
+    static WriteSource of(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        return new SegmentSource(MemorySegment.ofArray(bytes));
+    }
+
+    /**
+     * @param bytes  the array
+     * @param offset first byte; {@code 0 <= offset <= bytes.length}
+     * @param length number of bytes; {@code 0 <= length <= bytes.length - offset}
+     * @return a source of {@code bytes[offset, offset + length)}
+     * @throws NullPointerException     if {@code bytes} is null
+     * @throws IllegalArgumentException if {@code offset} or {@code length} is out of range, naming which
+     */
+    static WriteSource of(byte[] bytes, int offset, int length) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (offset < 0 || offset > bytes.length) {
+            throw new IllegalArgumentException("offset " + offset + " is outside the array of " + bytes.length + " bytes");
+        }
+        if (length < 0 || length > bytes.length - offset) {
+            throw new IllegalArgumentException("length " + length + " at offset " + offset
+                    + " runs outside the array of " + bytes.length + " bytes");
+        }
+        return new SegmentSource(MemorySegment.ofArray(bytes).asSlice(offset, length));
+    }
+
+    /**
+     * @param buffer a heap, direct or memory-mapped buffer
+     * @return a source of the bytes between the buffer's position and limit at the time of the call
+     * @throws NullPointerException if {@code buffer} is null
+     */
+    static WriteSource of(ByteBuffer buffer) {
+        Objects.requireNonNull(buffer, "buffer");
+        return new SegmentSource(MemorySegment.ofBuffer(buffer));
+    }
+
+    /**
+     * @param segment any segment: heap, native, or mapped (for example {@code FileChannel.map(..., arena)})
+     * @return a source of the whole segment
+     * @throws NullPointerException if {@code segment} is null
+     */
+    static WriteSource of(MemorySegment segment) {
+        Objects.requireNonNull(segment, "segment");
+        return new SegmentSource(segment);
+    }
+
+    /** @return the number of bytes in this source */
+    long length();
+
+    /**
+     * The bytes of this source as a memory segment of {@link #length()} bytes, for sources that are plain
+     * memory; {@code null} for sources that are not ({@link MappedView}). A write decides from the segment
+     * whether the source can fault: a mapped segment ({@link MemorySegment#isMapped()}) can.
+     *
+     * @return the segment, or {@code null}
+     */
+    default MemorySegment asSegment() {
+        return null;
+    }
+}
