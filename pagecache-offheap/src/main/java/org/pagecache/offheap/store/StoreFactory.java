@@ -1,0 +1,22 @@
+package org.pagecache.offheap.store;
+
+import java.io.IOException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Opens the {@link BackingStore} of a file. The default is {@link FileChannelStore#FACTORY}; tests configure
+ * a fault-injecting one with {@code OffHeapPageCache.builder().storeFactory(..)}.
+ */
+@FunctionalInterface
+public interface StoreFactory {
+
+    /**
+     * @param file    the file
+     * @param options validated {@link java.nio.file.StandardOpenOption}s (and {@code ExtendedOpenOption.DIRECT} if
+     *                direct I/O was asked for); always includes {@code READ}
+     * @return the opened store
+     */
+    BackingStore open(Path file, Set<OpenOption> options) throws IOException;
+}
