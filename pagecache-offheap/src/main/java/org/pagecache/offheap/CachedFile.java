@@ -349,6 +349,9 @@ final class CachedFile implements PageOwner {
 
     long write(long position, View view) throws IOException {
         ensureOpen();
+        if (cache.naiveWritesForTests()) {
+            return writeNaively(position, view);
+        }
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
         long len = view.length();
@@ -393,6 +396,79 @@ final class CachedFile implements PageOwner {
             if (temp != null) {
                 temps.release(temp);
             }
+        }
+    }
+
+    /**
+     * The strategy the seed's deadlock comes from, kept only so tests can show that it deadlocks where
+     * {@link #write(long, View)} does not: lock the destination page, then read the source through the cache
+     * while holding that lock, taking each source page's lock as a page fault would. Reachable only through a
+     * package-private builder switch; its waits give up on interrupt so a test can unwind the deadlock.
+     */
+    private long writeNaively(long position, View view) throws IOException {
+        CachedFile source = view.file();
+        long len = view.length();
+        long done = 0;
+        while (done < len) {
+            long pos = position + done;
+            int inPage = (int) (pos & pageMask);
+            int n = (int) Math.min(len - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            long stamp = structure.readLock();
+            try {
+                int f = lockPage(page, n != pageSize);
+                boolean fresh = (frames.state(f) & UPTODATE) == 0;
+                boolean ok = false;
+                try {
+                    source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
+                    ok = true;
+                } finally {
+                    if (ok) {
+                        commit(f, pos + n);
+                    } else {
+                        releaseUnchanged(f, page, fresh);
+                    }
+                }
+            } finally {
+                structure.unlockRead(stamp);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** The naive strategy's source read: every source page locked (interruptibly) while it is copied. */
+    private void copyUnderPageLocks(long srcPos, long dstOffset, int n) throws IOException {
+        int done = 0;
+        while (done < n) {
+            long pos = srcPos + done;
+            int inPage = (int) (pos & pageMask);
+            int k = Math.min(n - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            int f;
+            for (;;) {
+                f = table.get(page);
+                if (f < 0) {
+                    long stamp = structure.readLock();
+                    try {
+                        f = lockPage(page, true);
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                    break;
+                }
+                frames.lockInterruptibly(f);
+                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
+                    break;
+                }
+                frames.unlockUnchanged(f, 0, 0);
+            }
+            try {
+                MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
+            } finally {
+                frames.unlock(f, REFERENCED, 0);
+            }
+            done += k;
         }
     }
 

@@ -101,9 +101,11 @@ public final class OffHeapPageCache implements PageCache {
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
+    private final boolean naiveWritesForTests;
     private volatile boolean closed;
 
     private OffHeapPageCache(Builder b) {
+        this.naiveWritesForTests = b.naiveWritesForTests;
         int frameCount = (int) (b.capacity / b.pageSize);
         this.frames = new FrameTable(frameCount, b.pageSize);
         this.storeFactory = b.storeFactory;
@@ -146,6 +148,11 @@ public final class OffHeapPageCache implements PageCache {
 
     long frameWaitNanos() {
         return frameWaitNanos;
+    }
+
+    /** @return whether writes from views use the naive, deadlocking strategy (tests only) */
+    boolean naiveWritesForTests() {
+        return naiveWritesForTests;
     }
 
     long maxFileSize() {
@@ -346,8 +353,18 @@ public final class OffHeapPageCache implements PageCache {
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;
+        private boolean naiveWritesForTests;
 
         private Builder() {
+        }
+
+        /**
+         * Makes writes from views lock the destination and then read the source: the strategy that deadlocks.
+         * Package-private: only tests in this package can reach it, to show what the real strategy prevents.
+         */
+        Builder naiveWritesForTests() {
+            this.naiveWritesForTests = true;
+            return this;
         }
 
         /**

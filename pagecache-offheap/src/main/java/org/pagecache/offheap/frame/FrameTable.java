@@ -216,6 +216,20 @@ public final class FrameTable implements AutoCloseable {
     }
 
     /**
+     * Takes the frame's lock, giving up if the thread is interrupted while it waits.
+     *
+     * @throws java.io.InterruptedIOException if interrupted while waiting
+     */
+    public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
+        while (!tryLock(frame)) {
+            if (Thread.interrupted()) {
+                throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
+            }
+            waits.awaitUnlock(this, frame);
+        }
+    }
+
+    /**
      * Waits, without taking it, until the frame's lock is free (an optimistic reader that met a writer).
      */
     public void awaitUnlocked(int frame) {
