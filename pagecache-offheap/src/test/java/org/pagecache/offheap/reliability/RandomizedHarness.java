@@ -434,6 +434,10 @@ final class RandomizedHarness {
             return new Command(number, op, file, position, length, otherFile, otherPosition, aux);
         }
 
+        static boolean rangesOverlap(long a, long b, int length) {
+            return a < b + length && b < a + length;
+        }
+
         int drawLength(int region) {
             int page = config.pageSize();
             int len = switch (random.nextInt(10)) {
@@ -609,7 +613,7 @@ final class RandomizedHarness {
          * Runs one write and updates the model. {@code mayBeShort}: the source may fault (a view reaching past
          * its file's end, or a page-in failing under injected faults), so fewer bytes may be written.
          */
-        void doWrite(FileState f, long position, byte[] data, IoCall call, boolean mayBeShort) throws Exception {
+        void doWrite(FileState f, long position, byte[] data, IoCall call, boolean mayBeShort) throws IOException {
             long end = position + data.length;
             f.sizeUpper.accumulateAndGet(end, Math::max);
             byte[] old = Arrays.copyOfRange(f.model, (int) position, (int) end);
