@@ -167,6 +167,7 @@ class ResourceSafetyTest {
         Snapshot baseline = Snapshot.take();
         Snapshot whileOpen;
         try (PageCache probe = newCache()) {
+            assertEquals(PAGE, probe.pageSize());
             whileOpen = Snapshot.take();
         }
 
