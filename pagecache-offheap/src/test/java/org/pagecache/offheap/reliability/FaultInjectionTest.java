@@ -303,53 +303,103 @@ class FaultInjectionTest {
     }
 
     /**
-     * Pages written back but not yet forced are evicted; then the force fails. The kernel may have dropped those
-     * pages' data, and the cache no longer holds it: every later flush() and sync() of the file must say so (a later
-     * successful force proves nothing about them). But the loss must not spread: pages dirtied afterwards can be
-     * written, and closing the cache must still write them.
+     * Brings file {@code a} into the state where the cache must declare a possible loss: pages written back but not
+     * yet forced are evicted (by streaming {@code b} through the cache), then the force fails. Returns with faults
+     * off, {@code b}'s handle closed (so the reclaimer has free frames and stays idle), and checks that the cache
+     * says so on every later flush and sync.
+     */
+    private static void declareLoss(PageCache cache, FaultInjector injector, PagedFile fa, Path b, byte[] big)
+            throws IOException {
+        write(fa, 0, random(21, 4 * PAGE));
+        fa.flush();
+        long evictionsBefore = cache.stats().evictions();
+        try (PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
+            for (int round = 0; round < 2; round++) {
+                assertArrayEquals(big, readAll(fb));
+            }
+        }
+        assertTrue(cache.stats().evictions() - evictionsBefore >= 12, "the written-back pages had to be evicted: "
+                + cache.stats());
+        injector.rate(FaultInjector.Kind.FORCE_ERROR, 1.0);
+        assertThrows(IOException.class, fa::sync, "the failed force must be reported");
+        injector.enabled(false);
+        for (int i = 0; i < 3; i++) {
+            assertThrows(IOException.class, fa::flush, "flush #" + i + ": evicted pages whose force failed "
+                    + "may be lost; a later flush must not pretend otherwise");
+            assertThrows(IOException.class, fa::sync, "sync #" + i + ": a later successful force proves nothing "
+                    + "about pages the kernel may have dropped");
+        }
+    }
+
+    /**
+     * After a declared loss (see {@link #declareLoss}) the loss must not spread: pages dirtied afterwards can be
+     * written, and closing the cache must write them ("dirty pages that could not be written are lost", and these
+     * could).
      */
     @Test
-    void forceFailureAfterEvictionIsReportedForeverButLaterWritesStillReachTheDisk() throws Exception {
+    void declaredLossIsReportedForeverButCacheCloseStillWritesLaterPages() throws Exception {
         Path a = dir.resolve("a.bin");
         Path b = dir.resolve("b.bin");
         byte[] big = random(20, 64 * PAGE);
         Files.write(b, big);
         FaultInjector injector = new FaultInjector(18).target(p -> p.endsWith(a.getFileName()));
-        byte[] first = random(21, 4 * PAGE);
         byte[] later = random(22, PAGE + 300);
         PageCache cache = cache(injector, 12);
         try {
             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            PagedFile fb = cache.open(b, StandardOpenOption.READ);
-            write(fa, 0, first);
-            fa.flush();
-            long evictionsBefore = cache.stats().evictions();
-            for (int round = 0; round < 2; round++) {
-                assertArrayEquals(big, readAll(fb));
-            }
-            assertTrue(cache.stats().evictions() - evictionsBefore >= 12, "the written-back pages had to be evicted: "
-                    + cache.stats());
-            injector.rate(FaultInjector.Kind.FORCE_ERROR, 1.0);
-            assertThrows(IOException.class, fa::sync, "the failed force must be reported");
-            injector.enabled(false);
-            for (int i = 0; i < 3; i++) {
-                assertThrows(IOException.class, fa::flush, "flush #" + i + ": evicted pages whose force failed "
-                        + "may be lost; a later flush must not pretend otherwise");
-                assertThrows(IOException.class, fa::sync, "sync #" + i + ": a later successful force proves nothing "
-                        + "about pages the kernel may have dropped");
-            }
+            declareLoss(cache, injector, fa, b, big);
             write(fa, 10 * PAGE, later);
             assertArrayEquals(later, Arrays.copyOfRange(readAll(fa), 10 * PAGE, 10 * PAGE + later.length));
         } finally {
             assertThrows(IOException.class, cache::close, "closing the cache must report the possible loss");
         }
         byte[] disk = Files.readAllBytes(a);
-        assertTrue(disk.length >= 10 * PAGE + later.length, "the cache was closed but the file is only "
-                + disk.length + " bytes: pages dirtied after the failed force were dropped, not written");
+        assertTrue(disk.length >= 10 * PAGE + later.length, "PageCache.close() dropped pages it could have written: "
+                + "the file is " + disk.length + " bytes, the pages written after the declared loss end at "
+                + (10 * PAGE + later.length));
         assertArrayEquals(later, Arrays.copyOfRange(disk, 10 * PAGE, 10 * PAGE + later.length),
-                "closing the cache dropped dirty pages it could have written");
-        Figures.report("faults.forceAfterEviction", "a failed force of evicted pages was reported by the failed sync, "
-                + "3 flushes and 3 syncs after; later writes reached the disk at close");
+                "PageCache.close() dropped dirty pages it could have written");
+        Figures.report("faults.declaredLoss", "a failed force of evicted pages was reported by the failed sync, "
+                + "3 flushes and 3 syncs after, and by the cache's close; later writes reached the disk at close");
+    }
+
+    /**
+     * After a declared loss, closing the file's last handle reports the loss, but the file must not stay open for
+     * ever: once nothing is left that could be written, a later close() closes it, writing the pages dirtied since,
+     * and the file can be opened again.
+     */
+    @Test
+    void declaredLossDoesNotKeepTheFileOpenForever() throws Exception {
+        Path a = dir.resolve("a.bin");
+        Path b = dir.resolve("b.bin");
+        byte[] big = random(23, 64 * PAGE);
+        Files.write(b, big);
+        FaultInjector injector = new FaultInjector(19).target(p -> p.endsWith(a.getFileName()));
+        byte[] later = random(24, 2 * PAGE);
+        try (PageCache cache = cache(injector, 12)) {
+            PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            declareLoss(cache, injector, fa, b, big);
+            write(fa, 12 * PAGE, later);
+            int failedCloses = 0;
+            for (int i = 0; i < 5; i++) {
+                try {
+                    fa.close();
+                    break;
+                } catch (IOException e) {
+                    failedCloses++;
+                }
+            }
+            assertTrue(failedCloses >= 1, "closing the file must report the declared loss at least once");
+            assertTrue(failedCloses < 5, "PagedFile.close() failed " + failedCloses + " times in a row with no fault "
+                    + "left to inject: after a declared loss the file can never be closed (its frames stay taken "
+                    + "until the whole cache closes)");
+            byte[] disk = Files.readAllBytes(a);
+            assertArrayEquals(later, Arrays.copyOfRange(disk, 12 * PAGE, 12 * PAGE + later.length),
+                    "closing the file dropped pages dirtied after the declared loss");
+            try (PagedFile again = cache.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                assertArrayEquals(later, Arrays.copyOfRange(readAll(again), 12 * PAGE, 12 * PAGE + later.length));
+            }
+        }
     }
 
     /** close() of a file whose write-back fails throws and keeps the dirty pages; a later close() writes them. */

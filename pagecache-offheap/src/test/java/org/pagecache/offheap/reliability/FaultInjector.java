@@ -62,6 +62,7 @@ final class FaultInjector implements StoreFactory {
     private final LongAdder closed = new LongAdder();
     private volatile boolean enabled = true;
     private volatile Predicate<Path> target = p -> true;
+    private final Set<Path> suppressed = ConcurrentHashMap.newKeySet();
 
     /** @param seed seed of the fault dice */
     FaultInjector(long seed) {
@@ -98,6 +99,17 @@ final class FaultInjector implements StoreFactory {
     /** Limits injection to files accepted by {@code filter}. */
     FaultInjector target(Predicate<Path> filter) {
         this.target = filter;
+        return this;
+    }
+
+    /** Switches injection off (or on again) for one file only. */
+    FaultInjector suppress(Path file, boolean off) {
+        Path key = file.toAbsolutePath().normalize();
+        if (off) {
+            suppressed.add(key);
+        } else {
+            suppressed.remove(key);
+        }
         return this;
     }
 
@@ -158,7 +170,7 @@ final class FaultInjector implements StoreFactory {
 
     /** Decides whether to inject a fault of {@code kind} into a call on {@code file}, and counts it if so. */
     boolean roll(Kind kind, Path file) {
-        if (!enabled || !target.test(file)) {
+        if (!enabled || !target.test(file) || suppressed.contains(file)) {
             return false;
         }
         double rate;

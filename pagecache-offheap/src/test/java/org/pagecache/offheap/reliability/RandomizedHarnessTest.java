@@ -36,7 +36,7 @@ class RandomizedHarnessTest {
     }
 
     private RandomizedHarness.Result run(String name, int threads, int files, int pageSize, int capacityPages,
-                                         int regionBytes, boolean faults, long salt) throws Exception {
+                                         int regionBytes, RandomizedHarness.Faults faults, long salt) throws Exception {
         RandomizedHarness.Config config = new RandomizedHarness.Config(seed(salt), threads, files, pageSize,
                 capacityPages, regionBytes, budget(), ops(), faults);
         Figures.report(name, "start " + config);
@@ -50,7 +50,7 @@ class RandomizedHarnessTest {
     /** Page-aligned regions, a cache much smaller than the files: eviction and write-back under every command. */
     @Test
     void alignedRegionsUnderEvictionMatchTheModel() throws Exception {
-        RandomizedHarness.Result r = run("harness.aligned", 4, 3, PAGE, 12, 6 * PAGE, false, 1);
+        RandomizedHarness.Result r = run("harness.aligned", 4, 3, PAGE, 12, 6 * PAGE, RandomizedHarness.Faults.NONE, 1);
         assertTrue(r.stats().evictions() > 0, "the cache was meant to evict: " + r.stats());
     }
 
@@ -60,20 +60,30 @@ class RandomizedHarnessTest {
      */
     @Test
     void threadsSharingPagesLoseNoUpdate() throws Exception {
-        run("harness.sharedPages", 4, 2, PAGE, 16, 5 * PAGE + PAGE / 2 + 13, false, 2);
+        run("harness.sharedPages", 4, 2, PAGE, 16, 5 * PAGE + PAGE / 2 + 13, RandomizedHarness.Faults.NONE, 2);
     }
 
-    /** The same with injected I/O faults: short reads and writes, failed page-ins, write-backs, forces, truncates. */
+    /**
+     * The same with injected I/O faults under eviction: short reads and writes, page-ins that fail after scribbling
+     * into the frame, write-backs that fail before writing or after a torn prefix.
+     */
     @Test
-    void injectedFaultsLoseNothingAcknowledged() throws Exception {
-        RandomizedHarness.Result r = run("harness.faults", 4, 3, PAGE, 12, 5 * PAGE + 777, true, 3);
+    void injectedIoFaultsLoseNothingAcknowledged() throws Exception {
+        RandomizedHarness.Result r = run("harness.ioFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.IO, 3);
+        assertTrue(r.faults().values().stream().mapToLong(Long::longValue).sum() > 0, "no fault was injected");
+    }
+
+    /** All of that, and failing forces and truncates too. */
+    @Test
+    void injectedForceAndTruncateFaultsLoseNothingAcknowledged() throws Exception {
+        RandomizedHarness.Result r = run("harness.allFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.ALL, 6);
         assertTrue(r.faults().values().stream().mapToLong(Long::longValue).sum() > 0, "no fault was injected");
     }
 
     /** Larger pages and a cache that holds most of the files. */
     @Test
     void largePagesRoomyCacheMatchTheModel() throws Exception {
-        run("harness.largePages", 3, 2, 16 * 1024, 24, 3 * 16 * 1024 + 100, false, 4);
+        run("harness.largePages", 3, 2, 16 * 1024, 24, 3 * 16 * 1024 + 100, RandomizedHarness.Faults.NONE, 4);
     }
 
     /** One thread: the interleaving is fixed, so the seed replays the run exactly (same operation counts). */
@@ -81,8 +91,8 @@ class RandomizedHarnessTest {
     void singleThreadRunIsReplayableFromItsSeed() throws Exception {
         long seed = seed(5);
         long ops = ops() > 0 ? ops() : 3_000;
-        RandomizedHarness.Config config = new RandomizedHarness.Config(seed, 1, 2, PAGE, 6, 8 * PAGE, budget(), ops,
-                false);
+        RandomizedHarness.Config config = new RandomizedHarness.Config(seed, 1, 2, PAGE, 8, 12 * PAGE, budget(), ops,
+                RandomizedHarness.Faults.NONE);
         RandomizedHarness.Result first = new RandomizedHarness(config, Files.createDirectories(dir.resolve("a"))).run();
         RandomizedHarness.Result second = new RandomizedHarness(config, Files.createDirectories(dir.resolve("b"))).run();
         Figures.report("harness.replay", first.summary());
