@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -42,8 +43,8 @@ class ResourceSafetyTest {
     Path dir;
 
     /** The measurable resources of this process. */
-    record Snapshot(long directBytes, long directCount, long mappedBytes, long mappedCount, long rssKiB, long fds,
-                    long pagecacheThreads, long threads) {
+    record Snapshot(long directBytes, long directCount, long mappedBytes, long mappedCount, long rssKiB, long vmKiB,
+                    long fds, long pagecacheThreads, long threads) {
 
         static Snapshot take() throws IOException, InterruptedException {
             for (int i = 0; i < 3; i++) {
@@ -61,11 +62,14 @@ class ResourceSafetyTest {
                 }
             }
             long rss = -1;
+            long vm = -1;
             Path status = Path.of("/proc/self/status");
             if (Files.exists(status)) {
                 for (String line : Files.readAllLines(status)) {
                     if (line.startsWith("VmRSS:")) {
                         rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    } else if (line.startsWith("VmSize:")) {
+                        vm = Long.parseLong(line.replaceAll("[^0-9]", ""));
                     }
                 }
             }
@@ -78,13 +82,13 @@ class ResourceSafetyTest {
             }
             Set<Thread> all = Thread.getAllStackTraces().keySet();
             long named = all.stream().filter(t -> t.getName().startsWith("pagecache")).count();
-            return new Snapshot(db, dc, mb, mc, rss, fds, named, all.size());
+            return new Snapshot(db, dc, mb, mc, rss, vm, fds, named, all.size());
         }
 
         @Override
         public String toString() {
             return "direct=" + directBytes + "B/" + directCount + " mapped=" + mappedBytes + "B/" + mappedCount
-                    + " rss=" + rssKiB + "KiB fds=" + fds + " pagecacheThreads=" + pagecacheThreads
+                    + " rss=" + rssKiB + "KiB vm=" + vmKiB + "KiB fds=" + fds + " pagecacheThreads=" + pagecacheThreads
                     + " threads=" + threads;
         }
     }
@@ -202,5 +206,43 @@ class ResourceSafetyTest {
         assertTrue(end.rssKiB() < 0 || (end.rssKiB() - baseline.rssKiB()) * 1024 < 256L << 20,
                 "resident memory grew by " + (end.rssKiB() - baseline.rssKiB()) + " KiB after allocating and freeing "
                         + (totalAllocated >> 20) + " MiB of caches: " + figures);
+        assertTrue(end.vmKiB() < 0 || (end.vmKiB() - baseline.vmKiB()) * 1024 < 1L << 30,
+                "virtual memory grew by " + (end.vmKiB() - baseline.vmKiB()) + " KiB after allocating and freeing "
+                        + (totalAllocated >> 20) + " MiB of caches: " + figures);
+    }
+
+    /**
+     * The JVM's native memory tracking (enabled in a child JVM, since it needs a start-up flag) counts the memory
+     * behind {@code Arena} allocations exactly: it must rise by a cache's capacity while one is open, and be back
+     * after a thousand caches were built, used and closed.
+     */
+    @Test
+    void nativeMemoryTrackingSeesEveryCacheFreed() throws Exception {
+        int cycles = Integer.getInteger("pagecache.resource.cacheCycles", 1_000);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path out = dir.resolve("nmt.out");
+        Process child = new ProcessBuilder(java, "-Xmx128m", "-XX:NativeMemoryTracking=summary", "-cp", cp,
+                ResourceCycles.class.getName(), dir.toString(), Integer.toString(cycles), Long.toString(CACHE_BYTES))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        boolean done = child.waitFor(120, TimeUnit.SECONDS);
+        if (!done) {
+            child.destroyForcibly();
+        }
+        String output = Files.readString(out);
+        assertTrue(done && child.exitValue() == 0, "the child failed: " + output);
+        String line = output.lines().filter(l -> l.startsWith("NMT ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no NMT line: " + output));
+        String[] v = line.split(" ");
+        long before = Long.parseLong(v[1]);
+        long whileOpen = Long.parseLong(v[2]);
+        long after = Long.parseLong(v[3]);
+        Figures.report("resources.nmt", "native memory (NMT \"Other\", committed): " + before + " KiB before, "
+                + whileOpen + " KiB with one " + (CACHE_BYTES >> 20) + " MiB cache open, " + after + " KiB after "
+                + cycles + " caches built, used and closed (" + (cycles * CACHE_BYTES >> 20) + " MiB allocated in all)");
+        assertTrue(whileOpen - before >= CACHE_BYTES / 1024, "NMT does not see the cache's memory, so it proves "
+                + "nothing: " + line);
+        assertTrue(after - before < 1024, "native memory left behind: " + (after - before) + " KiB after " + cycles
+                + " cycles: " + line);
     }
 }
