@@ -1,9 +1,19 @@
 package org.pagecache.offheap.reliability;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +84,80 @@ class HarnessFindingsTest {
             }
             assertArrayEquals(new byte[(int) newSize], Files.readAllBytes(file), "after close the file must be "
                     + newSize + " bytes of zeros");
+        }
+    }
+
+    /**
+     * sync() must not return while a write-back of a page that was dirty when it was called is still in flight.
+     * Writers each own a page of one file and sync after every write, while one thread flushes the file in a loop
+     * and another streams a second file through a small cache, so that other threads keep writing the writers'
+     * pages back; after every acknowledged sync the durable
+     * image (the file as of its last successful force) must hold the writer's page. The race: flush() waits for
+     * pages already under write-back, then claims the dirty ones; a page claimed by the reclaimer in between is
+     * skipped as "under write-back" and the force can run before that write reaches the file (found by the harness
+     * as "sync() returned but byte ... is not durable").
+     */
+    @Test
+    void syncWaitsForWritebacksAlreadyInFlight() throws Exception {
+        Path a = dir.resolve("a.bin");
+        Path b = dir.resolve("b.bin");
+        byte[] big = new byte[64 * PAGE];
+        new Random(1).nextBytes(big);
+        Files.write(b, big);
+        FaultInjector injector = new FaultInjector(2);
+        long millis = (long) (Double.parseDouble(System.getProperty("pagecache.harness.seconds", "3")) * 1000);
+        int writers = 3;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong syncs = new AtomicLong();
+        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8L * PAGE).storeFactory(injector)
+                .frameWaitTimeout(Duration.ofSeconds(10)).build();
+             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
+            List<Workers.Work> works = new ArrayList<>();
+            works.add(() -> {
+                while (!stop.get()) {
+                    fa.flush(); // another thread's write-back, like the reclaimer's
+                }
+            });
+            works.add(() -> {
+                Random r = new Random(3);
+                ByteBuffer dst = ByteBuffer.allocate(PAGE);
+                while (!stop.get()) {
+                    dst.clear();
+                    fb.read((long) r.nextInt(64) * PAGE, dst);
+                }
+            });
+            for (int w = 0; w < writers; w++) {
+                int page = 2 * w + 1;
+                works.add(() -> {
+                    try {
+                        Random r = new Random(page);
+                        byte[] data = new byte[PAGE];
+                        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+                        while (!stop.get() && System.nanoTime() < end) {
+                            r.nextBytes(data);
+                            assertEquals(PAGE, fa.write((long) page * PAGE, WriteSource.of(data)));
+                            fa.sync();
+                            syncs.incrementAndGet();
+                            byte[] image = injector.durableImage(a);
+                            byte[] durable = image.length >= (page + 1) * PAGE
+                                    ? Arrays.copyOfRange(image, page * PAGE, (page + 1) * PAGE) : new byte[0];
+                            if (!Arrays.equals(data, durable)) {
+                                throw new AssertionError("sync() #" + syncs.get() + " returned, but page " + page
+                                        + " is not in the durable image (stats " + cache.stats() + ")");
+                            }
+                        }
+                    } finally {
+                        stop.set(true);
+                    }
+                });
+            }
+            Workers.runAll("sync-race", works, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis + 60_000),
+                    () -> "syncs so far " + syncs.get());
+            Figures.report("findings.syncRace", syncs.get() + " acknowledged syncs racing eviction write-backs, "
+                    + "every one durable; cache " + cache.stats());
+        } catch (IOException e) {
+            throw new AssertionError(e);
         }
     }
 }

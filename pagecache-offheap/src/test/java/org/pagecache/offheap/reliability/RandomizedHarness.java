@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -84,10 +85,25 @@ final class RandomizedHarness {
         TRUNCATE(1),
         REOPEN(1);
 
-        final int weight;
+        final int defaultWeight;
 
         Op(int weight) {
-            this.weight = weight;
+            this.defaultWeight = weight;
+        }
+
+        /**
+         * @return the weight, or its override from {@code -Dpagecache.harness.weights=OP:W,...} (for example
+         *         {@code TRUNCATE:0} to leave truncates out while hunting another problem)
+         */
+        int weight() {
+            String spec = System.getProperty("pagecache.harness.weights", "");
+            for (String part : spec.split(",")) {
+                String[] kv = part.trim().split(":");
+                if (kv.length == 2 && kv[0].trim().equalsIgnoreCase(name())) {
+                    return Integer.parseInt(kv[1].trim());
+                }
+            }
+            return defaultWeight;
         }
     }
 
@@ -142,7 +158,8 @@ final class RandomizedHarness {
                   Map<FaultInjector.Kind, Long> faults, PageCacheStats stats) {
 
         String summary() {
-            return config + " -> commands=" + commands + " ops=" + ops + " bytesWritten=" + bytesWritten
+            return config + (System.getProperty("pagecache.harness.weights") != null
+                    ? " weights=" + System.getProperty("pagecache.harness.weights") : "") + " -> commands=" + commands + " ops=" + ops + " bytesWritten=" + bytesWritten
                     + " bytesVerified=" + bytesVerified + " syncsAcknowledged=" + syncsAcknowledged
                     + " syncsFailed=" + syncsFailed + " flushesFailed=" + flushesFailed + " readsFailed=" + readsFailed
                     + " writesFailedResolved=" + writesFailedResolved + " shortWrites=" + shortWrites
@@ -165,6 +182,7 @@ final class RandomizedHarness {
     private final FileState[] files;
     private final byte[] sourceBytes;
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicReference<Throwable> rootCause = new AtomicReference<>();
     private final Map<Op, LongAdder> opCounts = new EnumMap<>(Op.class);
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder bytesVerified = new LongAdder();
@@ -194,6 +212,7 @@ final class RandomizedHarness {
         final AtomicLong sizeLower = new AtomicLong();
         final AtomicLong sizeUpper = new AtomicLong();
         final AtomicBoolean sizeUncertain = new AtomicBoolean();
+        volatile String lastTruncate = "none";
         volatile PagedFile handle;
 
         FileState(int index, Path path, int bytes) {
@@ -302,6 +321,10 @@ final class RandomizedHarness {
     /** @return the seed, configuration and every thread's recent commands: what a failure report needs */
     String describe() {
         StringBuilder sb = new StringBuilder();
+        Throwable first = rootCause.get();
+        if (first != null) {
+            sb.append("FIRST FAILURE: ").append(first).append('\n');
+        }
         sb.append("=== randomized harness: ").append(config).append('\n');
         sb.append("replay with -Dpagecache.harness.seed=").append(config.seed());
         sb.append(" (threads draw their plans from the seed; add -Dpagecache.harness.ops=N for the same length)\n");
@@ -329,6 +352,7 @@ final class RandomizedHarness {
         final int id;
         final Random random;
         final String[] ring = new String[RING];
+        final int[] weights = new int[Op.values().length];
         long executed;
         ByteBuffer direct;
 
@@ -360,7 +384,8 @@ final class RandomizedHarness {
             direct = ByteBuffer.allocateDirect(4 * config.pageSize() + 64);
             int totalWeight = 0;
             for (Op op : Op.values()) {
-                totalWeight += op.weight;
+                weights[op.ordinal()] = op.weight();
+                totalWeight += weights[op.ordinal()];
             }
             long n = 0;
             while (!stop.get()) {
@@ -387,11 +412,12 @@ final class RandomizedHarness {
             int pick = random.nextInt(totalWeight);
             Op op = Op.READ;
             for (Op o : Op.values()) {
-                if (pick < o.weight) {
+                int w = weights[o.ordinal()];
+                if (pick < w) {
                     op = o;
                     break;
                 }
-                pick -= o.weight;
+                pick -= w;
             }
             int file = random.nextInt(files.length);
             long rs = regionStart();
@@ -793,6 +819,7 @@ final class RandomizedHarness {
             resolveSize(f);
             long before = f.sizeLower.get();
             long after = Math.min(before, size);
+            f.lastTruncate = "truncate(" + size + ") of a " + before + "-byte file by thread " + id;
             try {
                 f.handle.truncate(size);
             } catch (IOException e) {
@@ -840,17 +867,28 @@ final class RandomizedHarness {
         void run() throws Exception;
     }
 
-    private static void shared(FileState f, Body body) throws Exception {
-        Lock lock = f.structure.readLock();
+    /**
+     * Runs a command body under a harness lock; a failure stops every worker before the lock is released, so the
+     * failure that came first is known even when its consequences (a handle left closed) make others fail too.
+     */
+    private void locked(Lock lock, Body body) throws Exception {
         lock.lock();
         try {
             body.run();
+        } catch (Throwable t) {
+            stop.set(true);
+            rootCause.compareAndSet(null, t);
+            throw t;
         } finally {
             lock.unlock();
         }
     }
 
-    private static void shared2(FileState a, FileState b, Body body) throws Exception {
+    private void shared(FileState f, Body body) throws Exception {
+        locked(f.structure.readLock(), body);
+    }
+
+    private void shared2(FileState a, FileState b, Body body) throws Exception {
         if (a == b) {
             shared(a, body);
             return;
@@ -860,14 +898,8 @@ final class RandomizedHarness {
         shared(first, () -> shared(second, body));
     }
 
-    private static void exclusive(FileState f, Body body) throws Exception {
-        Lock lock = f.structure.writeLock();
-        lock.lock();
-        try {
-            body.run();
-        } finally {
-            lock.unlock();
-        }
+    private void exclusive(FileState f, Body body) throws Exception {
+        locked(f.structure.writeLock(), body);
     }
 
     private static void check(boolean condition, String message) {
@@ -909,7 +941,25 @@ final class RandomizedHarness {
 
     private void compareWhole(FileState f, byte[] actual, String what) {
         long size = f.sizeLower.get();
-        check(actual.length == size, what + " (" + f + ") has " + actual.length + " bytes, the model " + size);
+        if (actual.length != size) {
+            int from = (int) Math.min(actual.length, size);
+            int to = (int) Math.max(actual.length, size);
+            int nonZero = 0;
+            int firstNonZero = -1;
+            for (int i = from; i < to; i++) {
+                byte b = i < size ? f.model[i] : actual[i];
+                if (b != 0) {
+                    nonZero++;
+                    firstNonZero = firstNonZero < 0 ? i : firstNonZero;
+                }
+            }
+            int mismatch = Arrays.mismatch(actual, 0, from, f.model, 0, from);
+            throw new AssertionError(what + " (" + f + ") has " + actual.length + " bytes, the model " + size
+                    + "; of the " + (to - from) + " bytes in between, " + nonZero + " are not zero"
+                    + (firstNonZero >= 0 ? " (the first at " + firstNonZero + ")" : " (a hole)")
+                    + "; the common prefix " + (mismatch < 0 ? "matches" : "differs first at byte " + mismatch)
+                    + "; last truncate of this file: " + f.lastTruncate);
+        }
         int mismatch = Arrays.mismatch(actual, 0, actual.length, f.model, 0, actual.length);
         if (mismatch >= 0) {
             throw new AssertionError(what + " (" + f + ") differs from the model at byte " + mismatch + " (page "
