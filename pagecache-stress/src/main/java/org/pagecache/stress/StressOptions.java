@@ -356,12 +356,10 @@ final class StressOptions {
             unitMillis = 3_600_000;
             v = v.substring(0, v.length() - 1);
         }
-        double n;
-        try {
-            n = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
+        if (!v.matches("[0-9]+(\\.[0-9]+)?")) {
             throw new UsageException(option + ": '" + value + "' is not a duration (examples: 30s, 500ms, 2m)");
         }
+        double n = Double.parseDouble(v);
         if (!(n > 0) || Double.isInfinite(n)) {
             throw new UsageException(option + ": '" + value + "' must be positive");
         }
