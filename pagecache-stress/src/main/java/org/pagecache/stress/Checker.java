@@ -45,8 +45,17 @@ final class Checker {
                 differing++;
             }
         }
+        String hint = "";
+        if (pageRuns != null) {
+            // the page's initial content where the model has writes: those writes were lost
+            model.expected(null, page, from, to, expected, 0);
+            if (Arrays.mismatch(actual, actualOff, actualOff + length, expected, 0, length) < 0) {
+                hint = "; the bytes read are the file's initial content: writes to the page were lost";
+            }
+            model.expected(pageRuns, page, from, to, expected, 0);
+        }
         failures.mismatch(phase, fileName, (long) page * model.pageSize + from, actual, actualOff, expected, 0,
-                length, differing, first, model.describe(pageRuns, page));
+                length, differing, first, model.describe(pageRuns, page) + hint);
         return false;
     }
 }

@@ -48,6 +48,8 @@ public final class StressRunner {
 
     /** How long the worker threads get to stop once the run is over before it is declared hung. */
     static final long STOP_TIMEOUT_SECONDS = 60;
+    /** {@link #STOP_TIMEOUT_SECONDS}, shortened by tests that provoke a hang. */
+    static volatile long stopTimeoutSeconds = STOP_TIMEOUT_SECONDS;
     /** Smallest bound on the final passes and the close; larger files get more (see {@link #phaseLimitSeconds}). */
     static final long PHASE_TIMEOUT_SECONDS = 120;
     private static final long TERMINAL_TICK_MILLIS = 1_000;
@@ -293,7 +295,8 @@ public final class StressRunner {
             report.elapsedNanos = ended - start;
             report.stoppedEarly = ended - deadline < 0;
 
-            long stopDeadline = ended + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
+            long stopTimeout = stopTimeoutSeconds;
+            long stopDeadline = ended + TimeUnit.SECONDS.toNanos(stopTimeout);
             for (Thread t : threads) {
                 joinUntil(t, stopDeadline);
             }
@@ -312,7 +315,7 @@ public final class StressRunner {
             report.faultExceptions = w.faultExceptions.sum();
             report.truncations = w.truncations.sum();
             if (!alive.isEmpty()) {
-                w.failures.hang("threads " + alive + " did not stop within " + STOP_TIMEOUT_SECONDS
+                w.failures.hang("threads " + alive + " did not stop within " + stopTimeout
                         + " s after the run ended", threadDump());
                 return; // the cache may be deadlocked: leave it alone
             }

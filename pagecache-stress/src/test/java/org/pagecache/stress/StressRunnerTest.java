@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -183,6 +184,45 @@ class StressRunnerTest {
         assertFailed(r, json, dir, "0x63");
         Map<String, Object> v = object(object(MiniJson.parse(Files.readString(json))).get("verification"));
         assertTrue((Long) v.get("mismatches") > 0, r.text());
+    }
+
+    @Test
+    void aStuckCacheIsReportedAsAHangWithAThreadDump() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong reads = new AtomicLong();
+        StoreFactory stuck = (file, options) -> new DelegatingStore(FileChannelStore.open(file, options)) {
+            @Override
+            public int read(ByteBuffer dst, long position) throws IOException {
+                if (reads.incrementAndGet() > 2_000) {
+                    try {
+                        release.await(); // a page-in that never completes
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.read(dst, position);
+            }
+        };
+        Path json = tmp.resolve("hang.json");
+        StressRunner.stopTimeoutSeconds = 3;
+        try {
+            Result r = run(stuck, concat(SMALL, "--duration", "3s", "--seed", "5", "--dir",
+                    tmp.resolve("hang").toString(), "--json", json.toString()));
+            System.out.println(r.text());
+            assertEquals(StressRunner.EXIT_FAILED, r.status, r.text());
+            assertTrue(r.out.contains("verification     FAILED") && r.out.contains("HUNG"), r.text());
+            assertTrue(r.out.contains("did not stop within 3 s"), r.text());
+            assertTrue(r.out.contains("\"stress-writer-0\"") || r.out.contains("\"stress-reader-0\""),
+                    "no thread dump: " + r.text());
+            assertTrue(r.out.contains("release.await") || r.out.contains("CountDownLatch.await"),
+                    "the dump does not show where the threads are stuck: " + r.text());
+            Map<String, Object> report = object(MiniJson.parse(Files.readString(json)));
+            assertEquals("FAILED", report.get("result"));
+            assertEquals(Boolean.TRUE, object(report.get("verification")).get("hung"));
+        } finally {
+            release.countDown();
+            StressRunner.stopTimeoutSeconds = StressRunner.STOP_TIMEOUT_SECONDS;
+        }
     }
 
     private static void assertFailed(Result r, Path json, Path dir, String seed) throws IOException {
