@@ -29,6 +29,8 @@ final class WriterTask extends Worker {
     private static final long SYNC_MAX_MILLIS = 3_000;
     /** One in this many complete writes is read back at once by the writer. */
     private static final int READ_BACK_ONE_IN = 8;
+    /** One in this many writes from a view takes a view of its own destination region (often overlapping). */
+    private static final int SELF_VIEW_ONE_IN = 4;
 
     private final int index;
     private final SourceKind[] kinds;
@@ -130,6 +132,7 @@ final class WriterTask extends Worker {
             }
         }
         pieces.clear();
+        long selfSource = -1;
         WriteSource source = null;
         ByteBuffer buffer = null;
         MappedView view = null;
@@ -176,6 +179,14 @@ final class WriterTask extends Worker {
                 op = OpKind.WRITE_VIEW;
                 int a = f;
                 int sourceRegion;
+                if (random.nextInt(SELF_VIEW_ONE_IN) == 0) {
+                    // a view of the destination's own region, usually overlapping the destination
+                    sourceRegion = region;
+                    selfSource = (long) region * regionBytes + random.nextInt(regionBytes - length + 1);
+                    view = handles[f].map(selfSource, length);
+                    source = view;
+                    break;
+                }
                 if (handles.length > 1) {
                     a = (f + 1 + random.nextInt(handles.length - 1)) % handles.length;
                     sourceRegion = pickRegion(a);
@@ -257,12 +268,34 @@ final class WriterTask extends Worker {
                         + " bytes, but that source cannot fault", null);
             }
         }
-        pieces.applyTo(model, position, written);
+        if (selfSource >= 0) {
+            applySelfCopy(model, position, selfSource, written);
+        } else {
+            pieces.applyTo(model, position, written);
+        }
         model.endWrite(firstPage, lastPage);
 
         if (faulted || random.nextInt(READ_BACK_ONE_IN) == 0) {
             readAndCheck(faulted ? "writer read-back after a source fault" : "writer read-back", f, position, length,
                     false);
+        }
+    }
+
+    /**
+     * Updates the model for a write from a view of the same file: chunk by chunk (one destination page each, in
+     * order), each chunk taking its source bytes as they were just before that chunk was written, which is
+     * how the write path copies (a write inside one page behaves like {@code memmove}).
+     */
+    private void applySelfCopy(FileModel model, long position, long sourcePosition, long written) {
+        int pageSize = model.pageSize;
+        long end = position + written;
+        for (long d = position; d < end; ) {
+            long chunkEnd = Math.min(end, (d / pageSize + 1) * pageSize);
+            int n = (int) (chunkEnd - d);
+            pieces.clear();
+            model.content(sourcePosition + (d - position), n, pieces);
+            pieces.applyTo(model, d, n);
+            d = chunkEnd;
         }
     }
 
