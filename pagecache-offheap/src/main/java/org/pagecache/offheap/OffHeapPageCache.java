@@ -263,6 +263,17 @@ public final class OffHeapPageCache implements PageCache {
         }
     }
 
+    /** @return frames whose page lock is held right now (for tests that check every lock was released) */
+    int lockedFrames() {
+        int locked = 0;
+        for (int f = 0; f < frames.frames(); f++) {
+            if ((frames.state(f) & FrameTable.LOCKED) != 0) {
+                locked++;
+            }
+        }
+        return locked;
+    }
+
     @Override
     public int pageSize() {
         return frames.pageSize();
