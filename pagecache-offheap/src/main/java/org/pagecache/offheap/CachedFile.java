@@ -65,6 +65,8 @@ final class CachedFile implements PageOwner {
     private volatile boolean metadataDirty;
     private volatile IOException writebackError;
     private volatile IOException dataLoss;
+    /** Truncations that shrank the file; written under the exclusive structural lock. */
+    private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
     int handles;
 
@@ -506,14 +508,7 @@ final class CachedFile implements PageOwner {
     }
 
     private void commit(int f, long end) {
-        long current = size.get();
-        while (current < end) {
-            if (size.compareAndSet(current, end)) {
-                metadataDirty = true;
-                break;
-            }
-            current = size.get();
-        }
+        growTo(end);
         frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
     }
 
@@ -607,6 +602,113 @@ final class CachedFile implements PageOwner {
         return frames.tryPin(sf, source.slot, sourcePage) ? sf : -1;
     }
 
+    // ---------------------------------------------------------------- in-place access
+
+    Guard pinForRead(int page) throws IOException {
+        ensureOpen();
+        if (((long) page << pageShift) >= size.get()) {
+            throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
+                    + " (" + size.get() + " bytes)");
+        }
+        cache.reserveGuard();
+        boolean ok = false;
+        try {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int f = table.get(page);
+                if (f < 0) {
+                    break;
+                }
+                if (frames.tryPin(f, slot, page)) {
+                    ok = true;
+                    return new Guard(this, frames, f, page, false, 0);
+                }
+                frames.awaitUnlocked(f);
+            }
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                int f = lockPage(page, true);
+                boolean pinned = frames.pinLocked(f);
+                frames.unlock(f, REFERENCED, 0);
+                if (!pinned) {
+                    throw new IOException("page " + page + " of " + path + " holds the most pins a page can hold ("
+                            + FrameTable.MAX_PINS + ")");
+                }
+                ok = true;
+                return new Guard(this, frames, f, page, false, 0);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                cache.releaseGuard();
+            }
+        }
+    }
+
+    Guard lockForWrite(int page) throws IOException {
+        ensureOpen();
+        cache.reserveGuard();
+        boolean ok = false;
+        try {
+            long epoch = truncations;
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                int f = lockPage(page, true);
+                ok = true;
+                return new Guard(this, frames, f, page, true, epoch);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                cache.releaseGuard();
+            }
+        }
+    }
+
+    /**
+     * Closes a guard. A write guard grows the file to the end of its page unless a truncation ran since the
+     * guard was made (then the truncation is ordered after the guard's write) or runs now (it waits for this
+     * page's lock, so the structural lock is only tried).
+     */
+    void release(Guard guard) {
+        try {
+            int f = guard.frame();
+            if (guard.write()) {
+                long stamp = structure.tryReadLock();
+                if (stamp != 0) {
+                    try {
+                        if (truncations == guard.epoch()) {
+                            growTo(((long) guard.page() + 1) << pageShift);
+                        }
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                }
+                frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+            } else {
+                frames.unpin(f);
+            }
+        } catch (IllegalStateException e) {
+            // the cache was closed under the guard: its memory is gone, nothing to release
+        } finally {
+            cache.releaseGuard();
+        }
+    }
+
+    private void growTo(long end) {
+        long current = size.get();
+        while (current < end) {
+            if (size.compareAndSet(current, end)) {
+                metadataDirty = true;
+                return;
+            }
+            current = size.get();
+        }
+    }
+
     // ---------------------------------------------------------------- truncate, flush, sync, close
 
     void truncate(long newSize) throws IOException {
@@ -616,6 +718,7 @@ final class CachedFile implements PageOwner {
             if (newSize >= size.get()) {
                 return;
             }
+            truncations++;
             size.set(newSize);
             metadataDirty = true;
             int firstDropped = (int) ((newSize + pageMask) >>> pageShift);
@@ -785,6 +888,9 @@ final class CachedFile implements PageOwner {
         try {
             if (closed) {
                 return;
+            }
+            if (!force && !framesWith(PIN_MASK).isEmpty()) {
+                throw new IOException("pages of " + path + " are still pinned by open guards; close them first");
             }
             IOException failure = null;
             try {

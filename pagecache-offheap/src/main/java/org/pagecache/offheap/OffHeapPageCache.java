@@ -102,10 +102,13 @@ public final class OffHeapPageCache implements PageCache {
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
     private final boolean naiveWritesForTests;
+    private final AtomicInteger guards = new AtomicInteger();
+    private final int maxGuards;
     private volatile boolean closed;
 
     private OffHeapPageCache(Builder b) {
         this.naiveWritesForTests = b.naiveWritesForTests;
+        this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
         this.frames = new FrameTable(frameCount, b.pageSize);
         this.storeFactory = b.storeFactory;
@@ -148,6 +151,21 @@ public final class OffHeapPageCache implements PageCache {
 
     long frameWaitNanos() {
         return frameWaitNanos;
+    }
+
+    /**
+     * Counts a page guard in; fails when the guards would leave the cache too few frames to page anything in.
+     */
+    void reserveGuard() throws IOException {
+        if (guards.incrementAndGet() > maxGuards) {
+            guards.decrementAndGet();
+            throw new IOException("too many page guards open: at most " + maxGuards + " of the " + frames.frames()
+                    + " frames may be pinned or locked by guards at once; close guards sooner or raise the capacity");
+        }
+    }
+
+    void releaseGuard() {
+        guards.decrementAndGet();
     }
 
     /** @return whether writes from views use the naive, deadlocking strategy (tests only) */

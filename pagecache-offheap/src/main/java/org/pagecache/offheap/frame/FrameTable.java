@@ -352,6 +352,23 @@ public final class FrameTable implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Adds a pin to a frame whose lock the caller holds.
+     *
+     * @return false if the frame already holds {@link #MAX_PINS} pins
+     */
+    public boolean pinLocked(int frame) {
+        for (;;) {
+            long s = state(frame);
+            if (pins(s) == MAX_PINS) {
+                return false;
+            }
+            if (casState(frame, s, s + PIN_ONE)) {
+                return true;
+            }
+        }
+    }
+
     /** Drops one pin. */
     public void unpin(int frame) {
         for (;;) {
