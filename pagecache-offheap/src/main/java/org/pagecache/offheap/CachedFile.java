@@ -24,6 +24,8 @@ import org.agrona.collections.IntArrayList;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
+import org.pagecache.offheap.jfr.PageInEvent;
+import org.pagecache.offheap.jfr.SourceFaultEvent;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
 import org.pagecache.offheap.store.BackingStore;
@@ -108,6 +110,11 @@ final class CachedFile implements PageOwner {
     @Override
     public int slot() {
         return slot;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
     }
 
     @Override
@@ -290,6 +297,8 @@ final class CachedFile implements PageOwner {
         long pageStart = (long) page << pageShift;
         MemorySegment frame = frames.frame(f);
         ByteBuffer buffer = frame.asByteBuffer();
+        PageInEvent event = new PageInEvent();
+        event.begin();
         int stalls = 0;
         while (buffer.hasRemaining()) {
             int n = store.read(buffer, pageStart + buffer.position());
@@ -299,6 +308,13 @@ final class CachedFile implements PageOwner {
             if (n == 0 && ++stalls > MAX_STALLS) {
                 throw new IOException("page-in of " + path + " page " + page + " made no progress");
             }
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.pageIndex = page;
+            event.bytesRead = buffer.position();
+            event.commit();
         }
         if (buffer.hasRemaining()) {
             frame.asSlice(buffer.position()).fill((byte) 0);
@@ -328,13 +344,13 @@ final class CachedFile implements PageOwner {
                 int page = (int) (pos >>> pageShift);
                 if (canFault) {
                     if (!MappedSourceCopy.copy(src, done, temp, 0, n)) {
-                        return sourceFault(done, pos, "the mapped source faulted (its file shrank or failed)", null);
+                        return sourceFault(done, pos, "mapped", "the mapped source faulted (its file shrank or failed)", null);
                     }
                     copyIn(page, inPage, temp, 0, n);
                     counters.tempPageCopies.increment();
                 } else {
                     if (!src.scope().isAlive()) {
-                        return sourceFault(done, pos, "the source's memory was freed", null);
+                        return sourceFault(done, pos, "memory", "the source's memory was freed", null);
                     }
                     copyIn(page, inPage, src, done, n);
                     counters.directCopies.increment();
@@ -386,7 +402,7 @@ final class CachedFile implements PageOwner {
                     error = e;
                 }
                 if (got < n) {
-                    return sourceFault(done, pos, error == null ? "the view ends past the end of its file"
+                    return sourceFault(done, pos, "view", error == null ? "the view ends past the end of its file"
                             : "a page-in of the view failed", error);
                 }
                 copyIn(page, inPage, temp, 0, n);
@@ -474,8 +490,18 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    private long sourceFault(long done, long position, String what, Throwable cause) throws SourceFaultException {
+    private long sourceFault(long done, long position, String kind, String what, Throwable cause)
+            throws SourceFaultException {
         counters.sourceFaults.increment();
+        SourceFaultEvent event = new SourceFaultEvent();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.position = position;
+            event.bytesWritten = done;
+            event.sourceKind = kind;
+            event.reason = cause == null ? what : what + ": " + cause;
+            event.commit();
+        }
         if (done > 0) {
             return done;
         }

@@ -1,6 +1,9 @@
 package org.pagecache.offheap;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
@@ -104,6 +107,7 @@ public final class OffHeapPageCache implements PageCache {
     private final boolean naiveWritesForTests;
     private final AtomicInteger guards = new AtomicInteger();
     private final int maxGuards;
+    private final ObjectName mxBeanName;
     private volatile boolean closed;
 
     private OffHeapPageCache(Builder b) {
@@ -126,6 +130,24 @@ public final class OffHeapPageCache implements PageCache {
             t.setDaemon(true);
             return t;
         });
+        ObjectName name = null;
+        if (b.mxBeanName != null) {
+            try {
+                name = new ObjectName("org.pagecache:type=PageCache,name=" + ObjectName.quote(b.mxBeanName));
+                ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanAdapter(this), name);
+            } catch (JMException e) {
+                reclaimerRunner.close();
+                temps.close();
+                frames.close();
+                throw new IllegalArgumentException("registerMXBean: cannot register " + name + ": " + e.getMessage(), e);
+            }
+        }
+        this.mxBeanName = name;
+    }
+
+    /** @return the JMX name the cache is registered under, or null */
+    public ObjectName mxBeanName() {
+        return mxBeanName;
     }
 
     /** @return a builder with the defaults: 4 KiB pages, 64 MiB */
@@ -363,6 +385,13 @@ public final class OffHeapPageCache implements PageCache {
         reclaimerRunner.close();
         temps.close();
         frames.close();
+        if (mxBeanName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(mxBeanName);
+            } catch (JMException e) {
+                LOG.log(Level.WARNING, "cannot unregister " + mxBeanName, e);
+            }
+        }
         if (failure != null) {
             throw failure;
         }
@@ -383,8 +412,21 @@ public final class OffHeapPageCache implements PageCache {
         private int lowWatermark;
         private int highWatermark;
         private boolean naiveWritesForTests;
+        private String mxBeanName;
 
         private Builder() {
+        }
+
+        /**
+         * Registers the cache's {@link PageCacheMXBean} with the platform MBean server as
+         * {@code org.pagecache:type=PageCache,name="<name>"} (unregistered on close). Off by default.
+         *
+         * @param name the name; unique among the caches registered at one time
+         * @return this
+         */
+        public Builder registerMXBean(String name) {
+            this.mxBeanName = Objects.requireNonNull(name, "name");
+            return this;
         }
 
         /**
