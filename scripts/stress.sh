@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the stress runner if needed and runs it: scripts/stress.sh [options]   (--help lists them)
-# Needs a JDK 25 or newer: $JAVA_HOME, /usr/lib/jvm/temurin-25-jdk-amd64, or the java on the PATH.
+# Needs a JDK 25 or newer: $JAVA_HOME, /usr/lib/jvm/temurin-25-jdk-amd64 (or another in /usr/lib/jvm), or the
+# java on the PATH; exits with status 3 and says so when there is none.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ jdk_major() {
 find_jdk() {
     local candidates=() home major
     [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-    candidates+=(/usr/lib/jvm/temurin-25-jdk-amd64)
+    candidates+=(/usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*)
     if command -v java >/dev/null 2>&1; then
         # the JDK home of the java on the PATH (resolving symlinks such as /usr/bin/java)
         candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
@@ -39,7 +40,7 @@ given_java_home="${JAVA_HOME:-unset}"
 if ! JAVA_HOME="$(find_jdk)"; then
     {
         echo "stress.sh: no JDK $required or newer found."
-        echo "  Looked at: \$JAVA_HOME ($given_java_home), /usr/lib/jvm/temurin-25-jdk-amd64, and the java on the PATH."
+        echo "  Looked at: \$JAVA_HOME ($given_java_home), /usr/lib/jvm/temurin-25-jdk-amd64, /usr/lib/jvm/*, and the java on the PATH."
         echo "  Install a JDK $required (for example Eclipse Temurin $required) and set JAVA_HOME to it."
     } >&2
     exit 3
