@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -413,11 +412,6 @@ final class StressOptions {
         } catch (RuntimeException e) {
             throw new UsageException(option + ": '" + value + "' is not a valid path: " + e.getMessage());
         }
-    }
-
-    /** @return the enabled source kinds */
-    Set<SourceKind> sourceKinds() {
-        return Collections.unmodifiableSet(sources);
     }
 
     /** A bad command line: the message names the option and says what is wrong. */

@@ -81,9 +81,4 @@ final class Workload {
         this.heapArrays = heapArrays;
         this.directBuffer = directBuffer;
     }
-
-    /** @return the owner of region {@code region} */
-    int owner(int region) {
-        return region % options.writers;
-    }
 }

@@ -32,7 +32,6 @@ final class WriterTask extends Worker {
     /** One in this many writes from a view takes a view of its own destination region (often overlapping). */
     private static final int SELF_VIEW_ONE_IN = 4;
 
-    private final int index;
     private final SourceKind[] kinds;
     /** Per file, the regions this writer owns; then the owned regions inside the hot set. */
     private final int[][] owned;
@@ -43,7 +42,6 @@ final class WriterTask extends Worker {
 
     WriterTask(Workload w, int index, long seed) {
         super(w, "writer-" + index, seed);
-        this.index = index;
         this.kinds = w.options.sources.toArray(new SourceKind[0]);
         this.owned = new int[w.files.length][];
         this.ownedHot = new int[w.files.length][];
