@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,7 +69,7 @@ public final class StressRunner {
     public static void main(String[] args) {
         java.io.Console console = System.console();
         boolean terminal = console != null && console.isTerminal();
-        int status = run(args, FileChannelStore.FACTORY, System.out, System.err, terminal);
+        int status = run(args, FileChannelStore.FACTORY, System.out, System.err, terminal, true);
         System.out.flush();
         System.exit(status);
     }
@@ -80,6 +81,15 @@ public final class StressRunner {
      * @return the exit status
      */
     static int run(String[] args, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal) {
+        return run(args, stores, out, err, terminal, false);
+    }
+
+    /**
+     * @param cleanUpOnExit whether to delete the run's files (unless {@code --keep}) if the JVM exits in the
+     *                      middle of the run (Ctrl-C)
+     */
+    private static int run(String[] args, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal,
+                           boolean cleanUpOnExit) {
         StressOptions options;
         try {
             options = StressOptions.parse(args);
@@ -92,7 +102,7 @@ public final class StressRunner {
             out.print(StressOptions.usage());
             return EXIT_PASSED;
         }
-        return new StressRunner.Run(options, stores, out, err, terminal).execute();
+        return new StressRunner.Run(options, stores, out, err, terminal).execute(cleanUpOnExit);
     }
 
     /** One run: its files, cache, threads and results. */
@@ -104,13 +114,14 @@ public final class StressRunner {
         private final boolean terminal;
         private final List<String> warnings = new ArrayList<>();
 
-        private Path dir;
-        private boolean createdDir;
-        private final List<Path> created = new ArrayList<>();
+        private volatile Path dir;
+        private volatile boolean createdDir;
+        private final List<Path> created = new CopyOnWriteArrayList<>();
+        private volatile boolean done;
         private Arena arena;
         private FileChannel[] sourceChannels = new FileChannel[0];
         private PageCache cache;
-        private Workload w;
+        private volatile Workload w;
 
         Run(StressOptions o, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal) {
             this.o = o;
@@ -120,7 +131,45 @@ public final class StressRunner {
             this.terminal = terminal;
         }
 
-        int execute() {
+        int execute(boolean cleanUpOnExit) {
+            Thread hook = null;
+            if (cleanUpOnExit) {
+                hook = new Thread(this::interrupted, "stress-exit");
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+            try {
+                return execute();
+            } finally {
+                done = true;
+                if (hook != null) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException e) {
+                        // the JVM is exiting already
+                    }
+                }
+            }
+        }
+
+        /** The JVM exits in the middle of the run (Ctrl-C): stop the threads, delete the files unless --keep. */
+        private void interrupted() {
+            if (done) {
+                return;
+            }
+            Workload workload = w;
+            if (workload != null) {
+                workload.stop = true;
+            }
+            if (o.keep || dir == null) {
+                err.println("\nstress: interrupted" + (dir == null ? "" : "; the files are kept in " + dir));
+            } else {
+                err.println("\nstress: interrupted; deleting the files in " + dir);
+                deleteFiles();
+            }
+            err.flush();
+        }
+
+        private int execute() {
             Report report = new Report(o);
             try {
                 setUp();
