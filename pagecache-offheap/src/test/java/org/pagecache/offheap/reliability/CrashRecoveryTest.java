@@ -89,7 +89,7 @@ class CrashRecoveryTest {
             for (int f = 0; f < FILES; f++) {
                 Path file = dir.resolve("crash-" + f + ".bin");
                 byte[] disk = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
-                verified += verify(f, base[f], disk, roundSeed, outcome, context);
+                verified += verify(f, base, disk, roundSeed, outcome, context);
                 base[f] = disk;
             }
             acknowledged += Math.min(outcome.lastAck[0], outcome.lastAck[FILES - 1]) + 1;
@@ -169,12 +169,99 @@ class CrashRecoveryTest {
         return new Outcome(lastBegun, lastAck, syncs);
     }
 
+    /** Says which generation last wrote the synced value and which one wrote the value found, for a failure message. */
+    private static String origin(int f, int j, byte found, byte expected, byte[] base, long roundSeed, Outcome outcome) {
+        long wroteExpected = -1;
+        long wroteFound = -1;
+        for (long g = 0; g <= outcome.lastBegun; g++) {
+            for (CrashWorkload.Write w : CrashWorkload.plan(roundSeed, g, FILES, FILE_BYTES, PAGE)) {
+                int at = j - w.position();
+                if (w.file() == f && at >= 0 && at < w.data().length) {
+                    if (w.data()[at] == expected) {
+                        wroteExpected = g;
+                    }
+                    if (w.data()[at] == found) {
+                        wroteFound = g;
+                    }
+                }
+            }
+        }
+        String foundFrom = wroteFound >= 0 ? "generation " + wroteFound + " of this round wrote the value found"
+                : (j < base.length && base[j] == found ? "the value found is the file's content before this round"
+                : "no generation of this round wrote the value found");
+        return "Generation " + wroteExpected + " wrote the synced value; " + foundFrom
+                + " (the value found is older than what sync() acknowledged: a write-back was still in flight or "
+                + "never issued when sync() returned)";
+    }
+
+    /**
+     * Looks for the wrong bytes elsewhere: the run of disk bytes from {@code j} that differ from the synced model,
+     * searched in every write of the round and in the file's content before the round.
+     */
+    private static String whereFrom(int f, int j, byte[] disk, byte[] synced, byte[][] bases, long roundSeed,
+                                    Outcome outcome) {
+        byte[] base = bases[f];
+        int end = j;
+        while (end < disk.length && end - j < 4096 && disk[end] != synced[end]) {
+            end++;
+        }
+        int pageEnd = Math.min(disk.length, (j / PAGE + 1) * PAGE);
+        int wrongInPage = 0;
+        for (int i = (j / PAGE) * PAGE; i < pageEnd; i++) {
+            if (disk[i] != synced[i]) {
+                wrongInPage++;
+            }
+        }
+        byte[] run = Arrays.copyOfRange(disk, j, Math.min(end, j + 16));
+        StringBuilder sb = new StringBuilder("The differing run is " + (end - j) + " bytes from " + j + "; " + wrongInPage
+                + " bytes of page " + j / PAGE + " differ from the synced model; disk size " + disk.length + ", base size "
+                + base.length + ". ");
+        if (run.length < 8) {
+            return sb.append("(run too short to trace)").toString();
+        }
+        for (long g = 0; g <= outcome.lastBegun; g++) {
+            for (CrashWorkload.Write w : CrashWorkload.plan(roundSeed, g, FILES, FILE_BYTES, PAGE)) {
+                int at = indexOf(w.data(), run);
+                if (at >= 0) {
+                    sb.append("These bytes were written by generation ").append(g).append(" to file ").append(w.file())
+                            .append(" at ").append(w.position() + at).append(" (shift ").append(w.position() + at - j)
+                            .append("). ");
+                }
+            }
+        }
+        for (int b = 0; b < bases.length; b++) {
+            int inBase = indexOf(bases[b], run);
+            if (inBase >= 0) {
+                sb.append("These bytes are file ").append(b).append("'s pre-round content at ").append(inBase).append(". ");
+            }
+        }
+        int inSynced = indexOf(synced, run);
+        if (inSynced >= 0) {
+            sb.append("These bytes are the synced content at ").append(inSynced).append(". ");
+        }
+        return sb.toString();
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (hay[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /**
      * Checks one file after a kill.
      *
      * @return bytes verified
      */
-    private static long verify(int f, byte[] base, byte[] disk, long roundSeed, Outcome outcome, String context) {
+    private static long verify(int f, byte[][] bases, byte[] disk, long roundSeed, Outcome outcome, String context) {
+        byte[] base = bases[f];
         byte[] synced = Arrays.copyOf(base, FILE_BYTES);
         long syncedSize = base.length;
         List<CrashWorkload.Write> uncertain = new ArrayList<>();
@@ -220,7 +307,8 @@ class CrashRecoveryTest {
             if (!explained) {
                 fail(context + ": file " + f + " byte " + j + " (page " + j / PAGE + ") is " + disk[j] + " but "
                         + synced[j] + " was synced (generation " + outcome.lastAck[f] + "), and no write in flight "
-                        + "explains it: a synced byte was lost or overwritten");
+                        + "explains it: a synced byte was lost or overwritten. " + origin(f, j, disk[j], synced[j],
+                        base, roundSeed, outcome) + " " + whereFrom(f, j, disk, synced, bases, roundSeed, outcome));
             }
         }
         return disk.length;
