@@ -212,7 +212,7 @@ class CrashRecoveryTest {
                 wrongInPage++;
             }
         }
-        byte[] run = Arrays.copyOfRange(disk, j, Math.min(end, j + 16));
+        byte[] run = Arrays.copyOfRange(disk, j, Math.min(end, j + 8));
         StringBuilder sb = new StringBuilder("The differing run is " + (end - j) + " bytes from " + j + "; " + wrongInPage
                 + " bytes of page " + j / PAGE + " differ from the synced model; disk size " + disk.length + ", base size "
                 + base.length + ". ");
@@ -239,6 +239,19 @@ class CrashRecoveryTest {
         if (inSynced >= 0) {
             sb.append("These bytes are the synced content at ").append(inSynced).append(". ");
         }
+        int page = j / PAGE;
+        int pageLen = Math.min(PAGE, disk.length - page * PAGE);
+        byte[] diskPage = Arrays.copyOfRange(disk, page * PAGE, page * PAGE + pageLen);
+        for (int q = 0; q * PAGE < synced.length; q++) {
+            if (q != page && Arrays.equals(diskPage, Arrays.copyOfRange(synced, q * PAGE, q * PAGE + pageLen))) {
+                sb.append("The whole page on disk equals synced page ").append(q).append(". ");
+            }
+        }
+        int zeros = 0;
+        for (byte b : diskPage) {
+            zeros += b == 0 ? 1 : 0;
+        }
+        sb.append("The page on disk has ").append(zeros).append(" zero bytes. ");
         return sb.toString();
     }
 
