@@ -51,6 +51,7 @@ class CrashRecoveryTest {
         long verified = 0;
         long inFlight = 0;
         long started = System.nanoTime();
+        StringBuilder earlierRounds = new StringBuilder();
         for (int round = 0; round < kills; round++) {
             long roundSeed = seed * 31 + round;
             Path stderr = dir.resolve("child-" + round + ".err");
@@ -77,8 +78,13 @@ class CrashRecoveryTest {
                 if (!child.isAlive()) {
                     fail(context + ": the child exited by itself with " + child.exitValue() + ": " + output(lines, stderr));
                 }
+                List<ProcessHandle> descendants = child.toHandle().descendants().toList();
                 child.destroyForcibly(); // SIGKILL on Linux
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS), context + ": the child did not die");
+                for (ProcessHandle d : descendants) {
+                    d.destroyForcibly();
+                }
+                assertTrue(descendants.isEmpty(), context + ": the child JVM had processes of its own: " + descendants);
             } finally {
                 child.destroyForcibly();
             }
@@ -89,10 +95,12 @@ class CrashRecoveryTest {
             for (int f = 0; f < FILES; f++) {
                 Path file = dir.resolve("crash-" + f + ".bin");
                 byte[] disk = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
-                verified += verify(f, base, disk, roundSeed, outcome, context);
+                verified += verify(f, base, disk, roundSeed, outcome, context + " [earlier rounds: "
+                        + earlierRounds + "]");
                 base[f] = disk;
             }
             acknowledged += Math.min(outcome.lastAck[0], outcome.lastAck[FILES - 1]) + 1;
+            earlierRounds.append(roundSeed).append(':').append(outcome.lastBegun).append(' ');
             if (outcome.lastAck[FILES - 1] < outcome.lastBegun) {
                 inFlight++;
             }
@@ -199,7 +207,7 @@ class CrashRecoveryTest {
      * searched in every write of the round and in the file's content before the round.
      */
     private static String whereFrom(int f, int j, byte[] disk, byte[] synced, byte[][] bases, long roundSeed,
-                                    Outcome outcome) {
+                                    Outcome outcome, String context) {
         byte[] base = bases[f];
         int end = j;
         while (end < disk.length && end - j < 4096 && disk[end] != synced[end]) {
@@ -238,6 +246,22 @@ class CrashRecoveryTest {
         int inSynced = indexOf(synced, run);
         if (inSynced >= 0) {
             sb.append("These bytes are the synced content at ").append(inSynced).append(". ");
+        }
+        String rounds = context.contains("[earlier rounds: ") ? context.substring(context.indexOf("[earlier rounds: ") + 17,
+                context.lastIndexOf(']')).trim() : "";
+        for (String r : rounds.isEmpty() ? new String[0] : rounds.split(" ")) {
+            long rs = Long.parseLong(r.split(":")[0]);
+            long last = Long.parseLong(r.split(":")[1]);
+            for (long g = 0; g <= last; g++) {
+                for (CrashWorkload.Write w : CrashWorkload.plan(rs, g, FILES, FILE_BYTES, PAGE)) {
+                    int at = indexOf(w.data(), run);
+                    if (at >= 0) {
+                        sb.append("These bytes were written in an earlier round (seed ").append(rs).append(") by generation ")
+                                .append(g).append(" to file ").append(w.file()).append(" at ").append(w.position() + at)
+                                .append(" (shift ").append(w.position() + at - j).append("). ");
+                    }
+                }
+            }
         }
         int page = j / PAGE;
         int pageLen = Math.min(PAGE, disk.length - page * PAGE);
@@ -321,7 +345,8 @@ class CrashRecoveryTest {
                 fail(context + ": file " + f + " byte " + j + " (page " + j / PAGE + ") is " + disk[j] + " but "
                         + synced[j] + " was synced (generation " + outcome.lastAck[f] + "), and no write in flight "
                         + "explains it: a synced byte was lost or overwritten. " + origin(f, j, disk[j], synced[j],
-                        base, roundSeed, outcome) + " " + whereFrom(f, j, disk, synced, bases, roundSeed, outcome));
+                        base, roundSeed, outcome) + " " + whereFrom(f, j, disk, synced, bases, roundSeed, outcome,
+                        context));
             }
         }
         return disk.length;
