@@ -157,9 +157,9 @@ public final class RecordTable implements AutoCloseable {
                 m.set(INT, HEADER_BUCKETS, buckets);
                 m.set(INT, HEADER_VALUE_SIZE, valueSize);
             }
-            try (PageGuard lastHome = file.lockForWrite(buckets)) {
-                // Closing it grows the file over every home page; the pages in between read as zeros: empty buckets.
-            }
+            // Closing a write guard on the last home page grows the file over every home page; the pages in between
+            // read as zeros, which is an empty bucket.
+            file.lockForWrite(buckets).close();
             file.sync();
             return new RecordTable(cache, file, path, buckets, valueSize);
         } catch (IOException | RuntimeException e) {
@@ -307,7 +307,13 @@ public final class RecordTable implements AutoCloseable {
         }
     }
 
-    /** Same as {@link #importRecords(Path, LongConsumer)} without progress reports. */
+    /**
+     * {@link #importRecords(Path, LongConsumer)} without progress reports.
+     *
+     * @param input the file to import
+     * @return the number of records imported
+     * @throws IOException as {@link #importRecords(Path, LongConsumer)}
+     */
     public long importRecords(Path input) throws IOException {
         return importRecords(input, staged -> { });
     }
@@ -320,7 +326,9 @@ public final class RecordTable implements AutoCloseable {
      * <p>The input is mapped ({@link FileChannel#map(FileChannel.MapMode, long, long, Arena)}) and copied by the
      * cache into a staging file next to the table, slice by slice, with {@link PagedFile#write(long, WriteSource)}:
      * the write path that survives a mapped source that shrinks or fails under it. Only when every byte is staged
-     * are the records checked and inserted, from the staging file's cached pages, which cannot fault.
+     * are the records checked and inserted, from the staging file's cached pages, which cannot fault. (A file cut
+     * inside a large kernel folio may read as zeros past the cut instead of faulting; a zero record has no
+     * {@code live} flag, so such an input is rejected as malformed: it too imports nothing.)
      *
      * @param input    the file to import; its size must be a multiple of {@link #slotSize(int)}
      * @param progress told the number of input bytes staged so far, after each slice

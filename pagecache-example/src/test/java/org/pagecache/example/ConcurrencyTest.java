@@ -56,7 +56,7 @@ class ConcurrencyTest {
      * torn read (part of one version, part of another) or a value from the wrong slot fails {@link #decode}.
      */
     static byte[] encode(long key, long version) {
-        int length = 16 + (int) Math.floorMod(key + version, VALUE_SIZE - 16 + 1);
+        int length = 16 + Math.floorMod(key + version, VALUE_SIZE - 16 + 1);
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN).putLong(key).putLong(version);
         while (b.hasRemaining()) {
             b.put((byte) (key ^ version * 31 ^ b.position()));

@@ -38,7 +38,7 @@ class RecordTableTest {
 
     /** A value whose bytes and length are derived from the key and a version. */
     static byte[] value(long key, long version, int valueSize) {
-        byte[] v = new byte[(int) Math.floorMod(key * 31 + version, valueSize + 1)];
+        byte[] v = new byte[Math.floorMod(key * 31 + version, valueSize + 1)];
         for (int i = 0; i < v.length; i++) {
             v[i] = (byte) (key * 7 + version * 13 + i);
         }
