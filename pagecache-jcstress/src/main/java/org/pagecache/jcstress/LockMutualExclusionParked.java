@@ -1,0 +1,82 @@
+package org.pagecache.jcstress;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIIII_Result;
+import org.pagecache.offheap.frame.FrameTable;
+
+/**
+ * Lock mutual exclusion through the slow path: each actor holds the lock for {@value #HOLD_MICROS} µs, far longer
+ * than {@code lock}'s spin phase, so the other actor often gives up spinning, sets {@code WAITERS} and waits in the
+ * wait table until the holder's unlock wakes it. The holder looks at the state just before it unlocks, so the
+ * result shows whether a waiter had set {@code WAITERS}, i.e. was parked on the wait table's monitor. Each
+ * {@code lock()} is timed: the wait table's monitor wait is bounded (50 ms), so a lost wake-up would not hang but
+ * would show as a {@code lock()} of tens of milliseconds.
+ *
+ * <p>Result: (final count, final LOCKED|WAITERS bits, an actor entered lock()'s slow path, a holder saw WAITERS
+ * at its unlock, a lock() took 40 ms or more).
+ */
+@JCStressTest
+@Description("lock/unlock exclude each other when the waiter parks; the unlock clears WAITERS and wakes it.")
+@Outcome(id = "2, 0, 0, 0, 0", expect = ACCEPTABLE, desc = "Both increments; no actor left the spin phase.")
+@Outcome(id = "2, 0, 1, 0, 0", expect = ACCEPTABLE, desc = "Both increments; a waiter spun out, did not park.")
+@Outcome(id = "2, 0, 1, 1, 0", expect = ACCEPTABLE_INTERESTING,
+        desc = "Both increments; a waiter parked (WAITERS) and was woken.")
+@Outcome(id = "2, 0, [01], [01], 1", expect = ACCEPTABLE_INTERESTING,
+        desc = "A lock() took >= 40 ms: lost wake-up or descheduled.")
+@Outcome(id = "1, .*", expect = FORBIDDEN, desc = "Lost increment: both actors inside the lock at once.")
+@Outcome(expect = FORBIDDEN, desc = "Anything else (LOCKED/WAITERS left set, ...).")
+@State
+public class LockMutualExclusionParked {
+    static final long HOLD_MICROS = 200;
+    private static final long SLOW_LOCK_NANOS = TimeUnit.MILLISECONDS.toNanos(40);
+
+    private final FrameTable frames = Frames.bound(0);
+    /** Per actor: [0] nanoseconds its lock() took, [1] 1 if WAITERS was set when it unlocked. */
+    private final long[] first = new long[2];
+    private final long[] second = new long[2];
+
+    private void increment(long[] seen) {
+        long start = System.nanoTime();
+        frames.lock(Frames.FRAME);
+        seen[0] = System.nanoTime() - start;
+        long v = Frames.get(frames, Frames.FIRST);
+        long until = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(HOLD_MICROS);
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+        Frames.set(frames, Frames.FIRST, v + 1);
+        seen[1] = (frames.state(Frames.FRAME) & FrameTable.WAITERS) != 0 ? 1 : 0;
+        frames.unlock(Frames.FRAME, FrameTable.DIRTY, 0);
+    }
+
+    @Actor
+    public void first() {
+        increment(first);
+    }
+
+    @Actor
+    public void second() {
+        increment(second);
+    }
+
+    @Arbiter
+    public void close(IIIII_Result r) {
+        r.r1 = (int) Frames.get(frames, Frames.FIRST);
+        r.r2 = Frames.bits(frames, FrameTable.LOCKED | FrameTable.WAITERS);
+        r.r3 = frames.lockWaits() > 0 ? 1 : 0;
+        r.r4 = (int) (first[1] | second[1]);
+        r.r5 = Math.max(first[0], second[0]) >= SLOW_LOCK_NANOS ? 1 : 0;
+        frames.close();
+    }
+}
