@@ -42,7 +42,11 @@ final class Frames {
 
     /** A new table with {@link #FRAME} bound to {@link #PAGE} of {@link #SLOT}, uptodate, unlocked. */
     static FrameTable bound(long extraFlags) {
-        FrameTable frames = new FrameTable(2, PAGE_SIZE);
+        return bound(new FrameTable(2, PAGE_SIZE), extraFlags);
+    }
+
+    /** {@link #bound(long)} on a given new table. */
+    static FrameTable bound(FrameTable frames, long extraFlags) {
         frames.bindLocked(FRAME, SLOT, PAGE);
         frames.unlock(FRAME, FrameTable.UPTODATE | extraFlags, 0);
         return frames;
