@@ -8,7 +8,10 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-/** The checks that decide whether a jcstress run passes, on report text in jcstress's format. */
+/**
+ * The generated test list, and the checks that decide whether a jcstress run passes, on report text in jcstress's
+ * format.
+ */
 class JcstressReportTest {
     private static final String PASSING = """
             (Results: 2 planned; 2 passed, 0 failed, 0 soft errs, 0 hard errs)
@@ -43,6 +46,11 @@ class JcstressReportTest {
 
     private static final Set<String> BOTH = Set.of(
             "org.pagecache.jcstress.PinVsIdleLock", "org.pagecache.jcstress.LockMutualExclusion");
+
+    @Test
+    void theAnnotationProcessorGeneratedEveryTest() throws Exception {
+        assertEquals(FrameProtocolJcstressTest.EXPECTED, FrameProtocolJcstressTest.generatedTests());
+    }
 
     @Test
     void parsesStatusAndCounts() {
