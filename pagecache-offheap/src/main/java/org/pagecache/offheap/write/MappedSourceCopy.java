@@ -181,6 +181,9 @@ public final class MappedSourceCopy {
 
     private static boolean barrierCopy(
         MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+        if (len == 0) {
+            return src.scope().isAlive();
+        }
         try {
             MemorySegment.copy(src, srcOffset, dst, dstOffset, len);
             deliverPendingFaults();

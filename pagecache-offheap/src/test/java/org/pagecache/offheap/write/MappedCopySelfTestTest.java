@@ -1,0 +1,75 @@
+package org.pagecache.offheap.write;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The start-up self-test that decides between the native barrier and the kernel copy: it must confirm the barrier
+ * in compiled code on this JVM, it must fail when nothing delivers the fault, and the decision rule must pick the
+ * kernel copy whenever the self-test saw anything wrong.
+ */
+class MappedCopySelfTestTest {
+
+    /** Long enough for the probe to be JIT-compiled on a loaded machine. */
+    private static final long GENEROUS_BUDGET = TimeUnit.SECONDS.toNanos(30);
+
+    @Test
+    void selfTestSeesTheBarrierDeliverFaultsInCompiledCode() {
+        MappedSourceCopy.SelfTestResult result = MappedSourceCopy.selfTest(true, GENEROUS_BUDGET);
+        System.out.println("self-test with the barrier: " + result);
+        assertEquals("", result.failure(), result.toString());
+        assertTrue(result.compiledBarrierDeliveries() > 0,
+            "the probe was compiled and a fault it left pending was delivered by the barrier: " + result);
+        assertTrue(MappedSourceCopy.decideFrom(result, false).barrier(), "chosen on any VM after that");
+    }
+
+    @Test
+    void selfTestFailsWhenNothingDeliversThePendingFault() {
+        MappedSourceCopy.SelfTestResult result = MappedSourceCopy.selfTest(false, GENEROUS_BUDGET);
+        System.out.println("self-test without the barrier: " + result);
+        assertFalse(result.failure().isEmpty(),
+            "without the barrier, compiled code must let a fault escape, and the self-test must see it: " + result);
+        assertEquals(0, result.compiledBarrierDeliveries());
+        MappedSourceCopy.Decision decision = MappedSourceCopy.decideFrom(result, true);
+        assertFalse(decision.barrier(), "a failed self-test must choose the kernel copy: " + decision);
+        assertEquals(MappedSourceCopy.KERNEL_COPY, decision.mechanism());
+    }
+
+    @Test
+    void decisionRule() {
+        var failed = new MappedSourceCopy.SelfTestResult(3, 0, 4, 3000, 1, 2, "a fault escaped");
+        var confirmed = new MappedSourceCopy.SelfTestResult(3, 1, 4, 3000, 1, 2, "");
+        var inconclusive = new MappedSourceCopy.SelfTestResult(3, 0, 3, 3000, 1, 2, "");
+        assertFalse(MappedSourceCopy.decideFrom(failed, true).barrier(), "failure beats HotSpot");
+        assertTrue(MappedSourceCopy.decideFrom(confirmed, false).barrier(), "seen working is enough anywhere");
+        assertTrue(MappedSourceCopy.decideFrom(inconclusive, true).barrier(), "HotSpot with C2: measured by storms");
+        assertFalse(MappedSourceCopy.decideFrom(inconclusive, false).barrier(), "unknown VM, unseen: kernel copy");
+        assertTrue(MappedSourceCopy.decideFrom(failed, true).reason().contains("a fault escaped"));
+    }
+
+    @Test
+    void propertyForcesTheMechanismAndRejectsUnknownValues() {
+        assertEquals(MappedSourceCopy.KERNEL_COPY, MappedSourceCopy.decide("kernel").mechanism());
+        assertEquals(MappedSourceCopy.KERNEL_COPY, MappedSourceCopy.decide("kernel-copy").mechanism());
+        assertEquals(MappedSourceCopy.NATIVE_BARRIER, MappedSourceCopy.decide(" Barrier ").mechanism());
+        assertTrue(MappedSourceCopy.decide("barrier").reason().contains(MappedSourceCopy.MECHANISM_PROPERTY));
+        IllegalArgumentException bad =
+            assertThrows(IllegalArgumentException.class, () -> MappedSourceCopy.decide("kernal"));
+        assertTrue(bad.getMessage().contains(MappedSourceCopy.MECHANISM_PROPERTY) && bad.getMessage().contains("kernal"),
+            bad.getMessage());
+    }
+
+    @Test
+    void automaticChoiceOnThisJvmIsTheBarrier() {
+        MappedSourceCopy.Decision decision = MappedSourceCopy.decide("auto");
+        System.out.println("automatic choice: " + decision);
+        assertTrue(decision.barrier(), "JDK 25 HotSpot passes the self-test: " + decision.reason());
+        assertEquals(MappedSourceCopy.NATIVE_BARRIER, decision.mechanism());
+    }
+}
