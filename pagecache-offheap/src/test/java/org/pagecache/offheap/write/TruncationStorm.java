@@ -128,6 +128,11 @@ final class TruncationStorm {
         final MemorySegment bufferSegment;
         /** What the file holds wherever it exists: private memory. */
         final MemorySegment expected;
+        /**
+         * The file's size as a perfect oracle would know it without a system call: lowered before each truncation,
+         * raised after the file is whole again. For the size-check candidate only.
+         */
+        volatile long knownSize;
 
         StormFile(Path path, int index, long size, Arena arena) throws IOException {
             this.path = path;
@@ -139,6 +144,7 @@ final class TruncationStorm {
             this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             restore(0);
+            this.knownSize = size;
             this.segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             this.bufferSegment = MemorySegment.ofBuffer(channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
         }
@@ -300,10 +306,6 @@ final class TruncationStorm {
                     dst.fill((byte) 0);
                     counts.copies++;
                     boolean good = copier.copy(file, src, offset, dst, CHUNK);
-                    // a real native call: an error the copy left pending is thrown here, outside the routine
-                    if (Thread.holdsLock(barrier)) {
-                        throw new AssertionError("private object locked");
-                    }
                     if (good) {
                         counts.accepted++;
                         // private memory on both sides: mismatch is safe here
@@ -317,6 +319,10 @@ final class TruncationStorm {
                         }
                     } else {
                         counts.rejected++;
+                    }
+                    // a real native call: an error the copy left pending is thrown here, outside the routine
+                    if (Thread.holdsLock(barrier)) {
+                        throw new AssertionError("private object locked");
                     }
                 } catch (InternalError escaped) {
                     counts.escapedInLoop++;
@@ -338,9 +344,11 @@ final class TruncationStorm {
         while (!stop.stop) {
             StormFile file = files[random.nextInt(files.length)];
             long cut = (long) random.nextInt(config.chunksPerFile()) * CHUNK;
+            file.knownSize = cut;
             file.channel.truncate(cut);
             spin(random.nextLong(config.maxHoldNanos() + 1));
             file.restore(cut);
+            file.knownSize = file.size;
             truncations.incrementAndGet();
             spin(random.nextLong(config.maxHoldNanos() + 1));
         }
