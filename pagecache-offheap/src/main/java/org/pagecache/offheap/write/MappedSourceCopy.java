@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
@@ -76,10 +75,8 @@ public final class MappedSourceCopy {
     /** System property: how long the self-test may wait for its probe to be JIT-compiled, in milliseconds. */
     public static final String SELF_TEST_MILLIS_PROPERTY = "pagecache.mappedCopy.selfTestMillis";
 
-    private static final System.Logger LOG = System.getLogger(MappedSourceCopy.class.getName());
-
     /** Default time the self-test waits for its probe to reach compiled code before deciding without it. */
-    static final long DEFAULT_SELF_TEST_MILLIS = 60;
+    static final long DEFAULT_SELF_TEST_MILLIS = 30;
     /** Bytes per write into the pipe: at most PIPE_BUF (4096 on Linux), so an empty pipe always takes it whole. */
     static final int PIPE_CHUNK = 4096;
     /** How many times a faulted copy tries to flush out further pending errors before giving up on it. */
@@ -382,7 +379,8 @@ public final class MappedSourceCopy {
                 long budget = Long.getLong(SELF_TEST_MILLIS_PROPERTY, DEFAULT_SELF_TEST_MILLIS);
                 SelfTestResult result = selfTest(true, Math.max(0, budget) * 1_000_000L);
                 Decision d = decideFrom(result, isHotSpotWithC2());
-                LOG.log(d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+                System.getLogger(MappedSourceCopy.class.getName()).log(
+                    d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "copies from OS-mapped sources use {0}: {1}", d.mechanism, d.reason);
                 return d;
             }
@@ -427,7 +425,7 @@ public final class MappedSourceCopy {
     /** Bytes per probe copy: above the size where MemorySegment.copy stops using an inline loop (64). */
     static final int PROBE_LEN = 256;
     /** Healthy probe copies between two faulting ones while waiting for the probe to be compiled. */
-    static final int HEALTHY_PROBES_PER_ROUND = 1024;
+    static final int HEALTHY_PROBES_PER_ROUND = 4096;
     private static final byte PROBE_FILL = (byte) 0x5A;
 
     private static final int CAUGHT_IN_COPY = 0;
@@ -476,18 +474,15 @@ public final class MappedSourceCopy {
             file = createScratchFile();
             try (Arena arena = Arena.ofConfined();
                  FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer fill = ByteBuffer.allocate(2 * PROBE_SPAN);
-                while (fill.hasRemaining()) {
-                    fill.put(PROBE_FILL);
-                }
-                fill.flip();
+                // no byte loops and no var handles here: interpreted, they would cost milliseconds
+                ByteBuffer fill = arena.allocate(2 * PROBE_SPAN).fill(PROBE_FILL).asByteBuffer();
                 while (fill.hasRemaining()) {
                     channel.write(fill, fill.position());
                 }
                 MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, 2L * PROBE_SPAN, arena);
-                MemorySegment dst = arena.allocate(PROBE_SPAN, 64);
+                MemorySegment dst = arena.allocate(PROBE_LEN, 64);
                 MemorySegment expected = arena.allocate(PROBE_LEN).fill(PROBE_FILL);
-                mapped.get(ValueLayout.JAVA_BYTE, 0); // fault the healthy part in before the file shrinks
+                MemorySegment.copy(mapped, 0, dst, 0, PROBE_LEN); // page the healthy part in while it is healthy
                 channel.truncate(PROBE_SPAN);
 
                 // 1. the real routine, as it runs now (interpreted or C1 on first use)

@@ -22,6 +22,7 @@ import java.util.Map;
  *     org.pagecache.offheap.write.MappedCopyCandidates 10 [candidate...]
  * </pre>
  * Run one candidate per JVM for figures that do not depend on what the JIT saw before.
+ * {@code -Dstorm.cutAlignmentChunks=1} cuts the files at any page instead of at zero (see {@link TruncationStorm}).
  */
 public final class MappedCopyCandidates {
 
@@ -109,6 +110,7 @@ public final class MappedCopyCandidates {
      */
     public static void main(String[] args) throws Exception {
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 10;
+        int cutAlignment = Integer.getInteger("storm.cutAlignmentChunks", 64);
         Map<String, TruncationStorm.Copier> all = candidates();
         List<String> names = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -120,18 +122,20 @@ public final class MappedCopyCandidates {
         if (names.isEmpty()) {
             names.addAll(all.keySet());
         }
-        System.out.println("| candidate | truncations | copies | faults caught inside | escaped | garbage accepted |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| candidate | truncations | copies | reported faulted | escaped | garbage accepted "
+            + "| of which all-zero pages |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String name : names) {
             Path dir = Files.createTempDirectory("pagecache-storm");
             try {
-                TruncationStorm.Result r = TruncationStorm.run(dir, TruncationStorm.Config.brief(seconds),
+                TruncationStorm.Result r = TruncationStorm.run(dir, TruncationStorm.Config.brief(seconds).cutAlignment(cutAlignment),
                     all.get(name));
                 if (!r.hangDump().isEmpty()) {
                     System.out.println(name + " HUNG:\n" + r.hangDump());
                 }
-                System.out.printf("| %s | %,d | %,d | %,d | %,d | %,d |%n", name, r.truncations(), r.copies(),
-                    r.faultsCaughtInside(), r.escaped(), r.garbageAccepted());
+                System.out.printf("| %s | %,d | %,d | %,d | %,d | %,d | %,d |%s%n", name, r.truncations(),
+                    r.copies(), r.faultsCaughtInside(), r.escaped(), r.garbageAccepted(), r.zeroChunksAccepted(),
+                    r.firstViolation().isEmpty() ? "" : " " + r.firstViolation());
             } finally {
                 Files.deleteIfExists(dir);
             }

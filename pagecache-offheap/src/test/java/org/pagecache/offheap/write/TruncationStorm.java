@@ -25,11 +25,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * under test. The pattern has no zero byte and differs on every page, so zeros from a faulting read, garbage, or a
  * chunk from the wrong place are all caught.
  *
- * <p>The files are only ever truncated at page boundaries and re-extended by one write of their pattern starting at
- * the end of file, so a mapped page is either beyond the end of file (a fault) or holds the pattern: a copy that
- * reports success must hold exactly the pattern. A copy that reports success with anything else is
- * <em>garbage accepted</em>; an {@code InternalError} seen anywhere outside the copy routine (at the native call
- * made right after it, later in the loop, or as an uncaught exception) is an <em>escape</em>. Both are violations.
+ * <p>The files are truncated, by default to zero, and re-extended by one write of their pattern starting at the
+ * end of file (no hole is ever created), so a mapped page is either beyond the end of file (a fault) or holds the
+ * pattern: a copy that reports success must hold exactly the pattern. Before each copy the destination is filled
+ * with a poison that differs from the pattern at every offset, so bytes the copy did not write are caught too. A
+ * copy that reports success with anything else is <em>garbage accepted</em>; an {@code InternalError} seen anywhere
+ * outside the copy routine (at the native call made right after it, later in the loop, or as an uncaught
+ * exception) is an <em>escape</em>. Both are violations.
+ *
+ * <p>Why truncate to zero by default: when a cut falls inside a large folio (Linux 6.16+ caches ext4 files in
+ * folios larger than a page), the kernel zeroes the folio's tail before it splits the folio and before it removes
+ * the mappings a concurrent fault-around installed, so for a moment a mapped page past the new end of file reads
+ * as zeros without any fault. No copy routine can tell those zeros from data (nothing faulted). A cut at zero
+ * removes whole folios and never zeroes one. {@link Config#cutAlignment} with one chunk cuts at every page, to
+ * measure that effect (see docs/write-path.md).
  *
  * <p>Everything the oracle reads is private memory (the destination and the expected pattern); nothing but the
  * copy routine ever touches the mappings.
@@ -54,6 +63,7 @@ final class TruncationStorm {
      *
      * @param files source files
      * @param chunksPerFile 4 KiB chunks per file
+     * @param cutAlignmentChunks truncations cut the file at multiples of this many chunks
      * @param copiers copier threads
      * @param warmupCopies copies each copier makes from the intact files before the storm starts (JIT warm-up)
      * @param stormNanos how long the storm runs at least
@@ -63,18 +73,27 @@ final class TruncationStorm {
      * @param stopAtFirstViolation end the storm as soon as a violation is seen (for detector runs)
      * @param seed random seed
      */
-    record Config(int files, int chunksPerFile, int copiers, long warmupCopies, long stormNanos, long minTruncations,
-                  long hardCapNanos, long maxHoldNanos, boolean stopAtFirstViolation, long seed) {
+    record Config(int files, int chunksPerFile, int cutAlignmentChunks, int copiers, long warmupCopies,
+                  long stormNanos, long minTruncations, long hardCapNanos, long maxHoldNanos,
+                  boolean stopAtFirstViolation, long seed) {
 
         static Config brief(long stormSeconds) {
-            return new Config(4, 64, 2, 100_000, TimeUnit.SECONDS.toNanos(stormSeconds), 2_000,
+            return new Config(4, 64, 64, 2, 100_000, TimeUnit.SECONDS.toNanos(stormSeconds), 2_000,
                 TimeUnit.SECONDS.toNanos(stormSeconds + 120), TimeUnit.MICROSECONDS.toNanos(40), false,
                 System.nanoTime());
         }
 
         Config untilFirstViolation(long capSeconds) {
-            return new Config(files, chunksPerFile, copiers, warmupCopies, 0, 0, TimeUnit.SECONDS.toNanos(capSeconds),
-                maxHoldNanos, true, seed);
+            return new Config(files, chunksPerFile, cutAlignmentChunks, copiers, warmupCopies, 0, 0,
+                TimeUnit.SECONDS.toNanos(capSeconds), maxHoldNanos, true, seed);
+        }
+
+        Config cutAlignment(int chunks) {
+            if (chunks < 1 || chunksPerFile % chunks != 0) {
+                throw new IllegalArgumentException("cutAlignmentChunks must divide chunksPerFile: " + chunks);
+            }
+            return new Config(files, chunksPerFile, chunks, copiers, warmupCopies, stormNanos, minTruncations,
+                hardCapNanos, maxHoldNanos, stopAtFirstViolation, seed);
         }
     }
 
@@ -86,6 +105,7 @@ final class TruncationStorm {
      * @param accepted copies the routine reported as good
      * @param faultsCaughtInside copies the routine reported as faulted
      * @param garbageAccepted copies reported as good that did not hold exactly the source pattern
+     * @param zeroChunksAccepted of those, chunks that were entirely zero: read from the source, which served zeros
      * @param escapedInLoop {@code InternalError}s caught in the copier loop, outside the copy routine
      * @param escapedFromThread errors that ended a copier thread
      * @param uncaught exceptions that reached a thread's uncaught-exception handler
@@ -95,7 +115,7 @@ final class TruncationStorm {
      * @param nanos how long the storm ran
      */
     record Result(long truncations, long copies, long accepted, long faultsCaughtInside, long garbageAccepted,
-                  long escapedInLoop, long escapedFromThread, long uncaught, String firstViolation,
+                  long zeroChunksAccepted, long escapedInLoop, long escapedFromThread, long uncaught, String firstViolation,
                   String stormError, String hangDump, long nanos) {
 
         long escaped() {
@@ -109,8 +129,10 @@ final class TruncationStorm {
         @Override
         public String toString() {
             return String.format("%,d truncations in %.1f s; %,d copies: %,d accepted, %,d faults caught inside, "
-                    + "%,d garbage accepted, %,d escaped (%,d in the loop, %,d ended a thread, %,d uncaught)%s%s",
-                truncations, nanos / 1e9, copies, accepted, faultsCaughtInside, garbageAccepted, escaped(),
+                    + "%,d garbage accepted (%,d all-zero), %,d escaped (%,d in the loop, %,d ended a thread, "
+                    + "%,d uncaught)%s%s",
+                truncations, nanos / 1e9, copies, accepted, faultsCaughtInside, garbageAccepted, zeroChunksAccepted,
+                escaped(),
                 escapedInLoop, escapedFromThread, uncaught,
                 firstViolation.isEmpty() ? "" : "; first violation: " + firstViolation,
                 stormError.isEmpty() ? "" : "; storm thread failed: " + stormError);
@@ -129,6 +151,11 @@ final class TruncationStorm {
         /** What the file holds wherever it exists: private memory. */
         final MemorySegment expected;
         /**
+         * What a destination holds before each copy: never zero and, at every offset, unlike the file, so bytes a
+         * copy did not write show up as poison and zeros can only have come from the source.
+         */
+        final MemorySegment poison;
+        /**
          * The file's size as a perfect oracle would know it without a system call: lowered before each truncation,
          * raised after the file is whole again. For the size-check candidate only.
          */
@@ -138,8 +165,11 @@ final class TruncationStorm {
             this.path = path;
             this.size = size;
             this.expected = arena.allocate(size, CHUNK);
+            this.poison = arena.allocate(size, CHUNK);
             for (long i = 0; i < size; i++) {
-                expected.set(ValueLayout.JAVA_BYTE, i, pattern(index, i));
+                byte b = pattern(index, i);
+                expected.set(ValueLayout.JAVA_BYTE, i, b);
+                poison.set(ValueLayout.JAVA_BYTE, i, (byte) (1 + (Byte.toUnsignedInt(b) % 255)));
             }
             this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -192,6 +222,16 @@ final class TruncationStorm {
         long rejected;
         long garbage;
         long escapedInLoop;
+        long zeroChunks;
+    }
+
+    private static boolean allZero(MemorySegment dst) {
+        for (long i = 0; i < CHUNK; i += Long.BYTES) {
+            if (dst.get(ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Result storm(StormFile[] files, Config config, Copier copier) throws InterruptedException {
@@ -270,6 +310,7 @@ final class TruncationStorm {
         long rejected = 0;
         long garbage = 0;
         long escapedInLoop = 0;
+        long zeroChunks = 0;
         if (dump.isEmpty()) {
             for (Counts c : counts) {
                 copies += c.copies;
@@ -277,9 +318,10 @@ final class TruncationStorm {
                 rejected += c.rejected;
                 garbage += c.garbage;
                 escapedInLoop += c.escapedInLoop;
+                zeroChunks += c.zeroChunks;
             }
         }
-        return new Result(truncations.get(), copies, accepted, rejected, garbage, escapedInLoop,
+        return new Result(truncations.get(), copies, accepted, rejected, garbage, zeroChunks, escapedInLoop,
             escapedFromThread.get(), uncaught.get(), firstViolation.get(), stormError.get(), dump, nanos);
     }
 
@@ -303,7 +345,7 @@ final class TruncationStorm {
                     StormFile file = files[random.nextInt(files.length)];
                     long offset = (long) random.nextInt(config.chunksPerFile()) * CHUNK;
                     MemorySegment src = random.nextBoolean() ? file.segment : file.bufferSegment;
-                    dst.fill((byte) 0);
+                    MemorySegment.copy(file.poison, offset, dst, 0, CHUNK);
                     counts.copies++;
                     boolean good = copier.copy(file, src, offset, dst, CHUNK);
                     if (good) {
@@ -312,10 +354,11 @@ final class TruncationStorm {
                         long at = MemorySegment.mismatch(dst, 0, CHUNK, file.expected, offset, offset + CHUNK);
                         if (at >= 0) {
                             counts.garbage++;
+                            if (allZero(dst)) {
+                                counts.zeroChunks++;
+                            }
                             violationsSeen.incrementAndGet();
-                            firstViolation.compareAndSet("", "garbage accepted: " + file.path.getFileName()
-                                + " offset " + (offset + at) + " copied as " + dst.get(ValueLayout.JAVA_BYTE, at)
-                                + ", the file holds " + file.expected.get(ValueLayout.JAVA_BYTE, offset + at));
+                            firstViolation.compareAndSet("", describeGarbage(file, offset, dst, at));
                         }
                     } else {
                         counts.rejected++;
@@ -337,13 +380,36 @@ final class TruncationStorm {
         }
     }
 
+    private static String describeGarbage(StormFile file, long offset, MemorySegment dst, long firstMismatch) {
+        long zeros = 0;
+        long poisoned = 0;
+        long wrong = 0;
+        long lastMismatch = -1;
+        for (long i = 0; i < CHUNK; i++) {
+            byte got = dst.get(ValueLayout.JAVA_BYTE, i);
+            if (got != file.expected.get(ValueLayout.JAVA_BYTE, offset + i)) {
+                wrong++;
+                lastMismatch = i;
+                if (got == 0) {
+                    zeros++;
+                } else if (got == file.poison.get(ValueLayout.JAVA_BYTE, offset + i)) {
+                    poisoned++;
+                }
+            }
+        }
+        return "garbage accepted: " + file.path.getFileName() + " chunk at " + offset + ": " + wrong
+            + " wrong bytes from " + firstMismatch + " to " + lastMismatch + ": " + zeros + " zeros (read from the "
+            + "source), " + poisoned + " never written by the copy, " + (wrong - zeros - poisoned) + " other";
+    }
+
     private static void truncatorLoop(StormFile[] files, Config config, CountDownLatch warmed, StopFlag stop,
                                       AtomicLong truncations) throws IOException, InterruptedException {
         SplittableRandom random = new SplittableRandom(config.seed());
         warmed.await();
         while (!stop.stop) {
             StormFile file = files[random.nextInt(files.length)];
-            long cut = (long) random.nextInt(config.chunksPerFile()) * CHUNK;
+            long cut = (long) random.nextInt(config.chunksPerFile() / config.cutAlignmentChunks())
+                * config.cutAlignmentChunks() * CHUNK;
             file.knownSize = cut;
             file.channel.truncate(cut);
             spin(random.nextLong(config.maxHoldNanos() + 1));
