@@ -424,7 +424,7 @@ public final class MappedSourceCopy {
     static final int PROBE_SPAN = 64 * 1024;
     /** Bytes per probe copy: above the size where MemorySegment.copy stops using an inline loop (64). */
     static final int PROBE_LEN = 256;
-    /** Healthy probe copies between two faulting ones while waiting for the probe to be compiled. */
+    /** Probe copies per faulting one while waiting for the probe to be compiled: a power of two. */
     static final int HEALTHY_PROBES_PER_ROUND = 4096;
     private static final byte PROBE_FILL = (byte) 0x5A;
 
@@ -500,38 +500,14 @@ public final class MappedSourceCopy {
 
                 // 2. the probe, until it runs compiled and the barrier delivers a fault left pending by the copy
                 probeStart = System.nanoTime();
-                long deadline = probeStart + budgetNanos;
-                while (failure.isEmpty() && delivered == 0 && System.nanoTime() - deadline < 0) {
-                    for (int i = 0; i < HEALTHY_PROBES_PER_ROUND; i++) {
-                        if (probe(mapped, 0, dst, withBarrier) != NOT_CAUGHT) {
-                            failure = "a healthy probe copy faulted";
-                            break;
-                        }
-                    }
-                    healthy += HEALTHY_PROBES_PER_ROUND;
-                    if (!failure.isEmpty()) {
-                        break;
-                    }
-                    if (!exact(dst, expected)) {
-                        failure = "a healthy probe copy was not exact";
-                        break;
-                    }
-                    faulting++;
-                    int outcome;
-                    try {
-                        outcome = probe(mapped, PROBE_SPAN, dst, withBarrier);
-                        deliverPendingFaults();
-                    } catch (InternalError escaped) {
-                        failure = "a fault escaped the try around the copy";
-                        break;
-                    }
-                    if (outcome == CAUGHT_IN_COPY) {
-                        sync++;
-                    } else if (outcome == CAUGHT_AT_BARRIER) {
-                        delivered++;
-                    } else {
-                        failure = "a copy from the truncated part completed without any fault being raised";
-                    }
+                if (failure.isEmpty()) {
+                    long[] counts = new long[4];
+                    failure = probeUntilCompiled(mapped, dst, expected, withBarrier, probeStart + budgetNanos,
+                        counts);
+                    sync += counts[SYNC];
+                    delivered += counts[DELIVERED];
+                    faulting += counts[FAULTING];
+                    healthy += counts[HEALTHY];
                 }
             } finally {
                 settle();
@@ -552,6 +528,56 @@ public final class MappedSourceCopy {
         long end = System.nanoTime();
         long setup = (probeStart == 0 ? end : probeStart) - start;
         return new SelfTestResult(sync, delivered, faulting, healthy, setup, end - start, failure);
+    }
+
+    private static final int SYNC = 0;
+    private static final int DELIVERED = 1;
+    private static final int FAULTING = 2;
+    private static final int HEALTHY = 3;
+
+    /**
+     * Calls {@link #probe} from one call site, healthy copies with a faulting one every
+     * {@value #HEALTHY_PROBES_PER_ROUND} calls, until a faulting copy runs compiled and the barrier delivers its
+     * fault (done), something goes wrong (returned), or the deadline passes. One call site in one loop, so that
+     * the faulting copies run in the same compiled code as the healthy ones that got it compiled.
+     *
+     * @return what went wrong, or empty
+     */
+    private static String probeUntilCompiled(MemorySegment mapped, MemorySegment dst, MemorySegment expected,
+                                             boolean withBarrier, long deadline, long[] counts) {
+        for (long i = 1; ; i++) {
+            boolean faulting = (i & (HEALTHY_PROBES_PER_ROUND - 1)) == 0;
+            int outcome;
+            try {
+                outcome = probe(mapped, faulting ? PROBE_SPAN : 0, dst, withBarrier);
+                deliverPendingFaults();
+            } catch (InternalError escaped) {
+                return faulting ? "a fault escaped the try around the copy"
+                    : "a fault escaped after a healthy probe copy";
+            }
+            if (!faulting) {
+                if (outcome != NOT_CAUGHT) {
+                    return "a healthy probe copy faulted";
+                }
+                counts[HEALTHY]++;
+                if ((i & (HEALTHY_PROBES_PER_ROUND - 1)) == HEALTHY_PROBES_PER_ROUND - 1 && !exact(dst, expected)) {
+                    return "a healthy probe copy was not exact";
+                }
+                continue;
+            }
+            counts[FAULTING]++;
+            if (outcome == CAUGHT_AT_BARRIER) {
+                counts[DELIVERED]++;
+                return "";
+            }
+            if (outcome != CAUGHT_IN_COPY) {
+                return "a copy from the truncated part completed without any fault being raised";
+            }
+            counts[SYNC]++;
+            if (System.nanoTime() - deadline >= 0) {
+                return "";
+            }
+        }
     }
 
     /**

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The start-up self-test that decides between the native barrier and the kernel copy: it must confirm the barrier
@@ -39,6 +41,21 @@ class MappedCopySelfTestTest {
         MappedSourceCopy.Decision decision = MappedSourceCopy.decideFrom(result, true);
         assertFalse(decision.barrier(), "a failed self-test must choose the kernel copy: " + decision);
         assertEquals(MappedSourceCopy.KERNEL_COPY, decision.mechanism());
+    }
+
+    @Test
+    void selfTestThatCannotRunChoosesTheKernelCopy(@TempDir Path dir) {
+        String tmp = System.getProperty("java.io.tmpdir");
+        MappedSourceCopy.SelfTestResult result;
+        try {
+            System.setProperty("java.io.tmpdir", dir.resolve("missing").toString());
+            result = MappedSourceCopy.selfTest(true, GENEROUS_BUDGET);
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+        }
+        assertTrue(result.failure().startsWith("could not run"), result.toString());
+        MappedSourceCopy.Decision decision = MappedSourceCopy.decideFrom(result, true);
+        assertEquals(MappedSourceCopy.KERNEL_COPY, decision.mechanism(), decision.reason());
     }
 
     @Test
