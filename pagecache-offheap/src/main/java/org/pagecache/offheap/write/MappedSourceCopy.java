@@ -377,7 +377,7 @@ public final class MappedSourceCopy {
             }
             case "auto", "" -> {
                 long budget = Long.getLong(SELF_TEST_MILLIS_PROPERTY, DEFAULT_SELF_TEST_MILLIS);
-                SelfTestResult result = selfTest(true, Math.max(0, budget) * 1_000_000L);
+                SelfTestResult result = selfTest(ProbeKind.BARRIER, Math.max(0, budget) * 1_000_000L);
                 Decision d = decideFrom(result, isHotSpotWithC2());
                 System.getLogger(MappedSourceCopy.class.getName()).log(
                     d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
@@ -390,15 +390,16 @@ public final class MappedSourceCopy {
     }
 
     /**
-     * The rule: the barrier when the self-test saw it deliver a fault in compiled code and saw nothing wrong; also
-     * when it saw nothing wrong but its probe was not compiled within its budget, on HotSpot with C2 as top tier
-     * (where the truncation-storm tests establish the behaviour); the kernel copy otherwise.
+     * The rule: the kernel copy if the self-test saw anything wrong; the barrier if it saw a fault raised in
+     * compiled code (left pending by the copy) thrown inside the {@code try}; without that sight (the probe was not
+     * compiled within the budget), the barrier on HotSpot with C2 as its top tier, where the truncation-storm tests
+     * establish the behaviour, and the kernel copy on any other VM.
      */
     static Decision decideFrom(SelfTestResult result, boolean hotSpotWithC2) {
         if (!result.failure().isEmpty()) {
             return new Decision(false, KERNEL_COPY, "self-test failed: " + result.failure() + " (" + result + ")");
         }
-        if (result.compiledBarrierDeliveries() > 0) {
+        if (result.compiledFaultsCaughtInside() > 0) {
             return new Decision(true, NATIVE_BARRIER, "self-test passed: " + result);
         }
         if (hotSpotWithC2) {
@@ -427,46 +428,72 @@ public final class MappedSourceCopy {
     /** Probe copies per faulting one while waiting for the probe to be compiled: a power of two. */
     static final int HEALTHY_PROBES_PER_ROUND = 4096;
     private static final byte PROBE_FILL = (byte) 0x5A;
+    /** The native method the interpreter and C1 code copy with: a fault thrown from it was synchronous. */
+    private static final String SYNCHRONOUS_COPY_METHOD = "copyMemory0";
 
-    private static final int CAUGHT_IN_COPY = 0;
-    private static final int CAUGHT_AT_BARRIER = 1;
-    private static final int NOT_CAUGHT = 2;
+    /** The probe's copy routine: the real one, or broken ones with which a test shows the self-test failing. */
+    enum ProbeKind {
+        /** Copy and barrier inside one {@code try}, as {@link #copy} does. */
+        BARRIER,
+        /** Copy inside a {@code try} with nothing after it: compiled code may let the fault escape. */
+        NO_BARRIER,
+        /** The copy outside any {@code try}: every fault escapes. */
+        NO_TRY
+    }
+
+    /** Probe outcomes. */
+    private static final int HEALTHY = 0;
+    private static final int SYNC_IN_COPY = 1;
+    private static final int ASYNC_IN_COPY = 2;
+    private static final int ASYNC_AT_BARRIER = 3;
+
+    /** Indexes into the probe loop's counts. */
+    private static final int COUNT_SYNC = 0;
+    private static final int COUNT_ASYNC_IN_COPY = 1;
+    private static final int COUNT_ASYNC_AT_BARRIER = 2;
+    private static final int COUNT_FAULTING = 3;
+    private static final int COUNT_HEALTHY = 4;
 
     /**
      * What the self-test saw. {@code failure} is empty when nothing went wrong.
      *
-     * @param syncFaults faults thrown by the copy itself (interpreted or C1 code)
-     * @param compiledBarrierDeliveries faults that the copy left pending and the barrier delivered (compiled code)
+     * @param syncFaults faults thrown synchronously by the copy (interpreted or C1 code)
+     * @param asyncFaultsInCopy faults raised in compiled code, left pending, and thrown inside the {@code try}
+     *     before the barrier (at the return of a compiled callee of the copy)
+     * @param barrierDeliveries faults raised in compiled code, left pending, and thrown by the barrier
      * @param faultingProbes faulting probe copies made
      * @param healthyProbes healthy probe copies made
      * @param setupNanos how long the scratch mapping and the first checks took
      * @param nanos how long the self-test took in all
      * @param failure what went wrong, or empty
      */
-    record SelfTestResult(long syncFaults, long compiledBarrierDeliveries, long faultingProbes, long healthyProbes,
-                          long setupNanos, long nanos, String failure) {
+    record SelfTestResult(long syncFaults, long asyncFaultsInCopy, long barrierDeliveries, long faultingProbes,
+                          long healthyProbes, long setupNanos, long nanos, String failure) {
+
+        /** Faults compiled code left pending that were thrown inside the {@code try} around the copy. */
+        long compiledFaultsCaughtInside() {
+            return asyncFaultsInCopy + barrierDeliveries;
+        }
+
         @Override
         public String toString() {
-            return "faults thrown by the copy " + syncFaults + ", delivered by the barrier in compiled code "
-                + compiledBarrierDeliveries + ", faulting probes " + faultingProbes + ", healthy probes "
-                + healthyProbes + ", " + (setupNanos / 1_000_000) + " ms setting up, "
-                + (nanos / 1_000_000) + " ms in all"
+            return "faults thrown by the copy " + syncFaults + ", left pending by compiled code and thrown inside the"
+                + " try " + compiledFaultsCaughtInside() + " (by the barrier " + barrierDeliveries + "), faulting"
+                + " probes " + faultingProbes + ", healthy probes " + healthyProbes + ", "
+                + (setupNanos / 1_000_000) + " ms setting up, " + (nanos / 1_000_000) + " ms in all"
                 + (failure.isEmpty() ? "" : ", FAILED: " + failure);
         }
     }
 
     /**
-     * Maps a scratch file, truncates it, and checks that copies from the lost part are reported as faults (first
-     * through {@link #barrierCopy}, then through a probe that is called until it is JIT-compiled, with the barrier
-     * when {@code withBarrier}, without when a test wants to see the self-test fail) and that healthy copies are
-     * exact. Stops at the first compiled-code delivery, at the first failure, or after {@code budgetNanos}.
+     * Maps a scratch file, truncates it, and checks that copies from the lost part are reported as faults and
+     * healthy copies are exact: first through {@link #barrierCopy}, then through a probe of the given kind called
+     * until it runs JIT-compiled and the barrier delivers a fault the compiled copy left pending. Stops at the
+     * first such delivery, at the first failure, or after {@code budgetNanos}.
      */
-    static SelfTestResult selfTest(boolean withBarrier, long budgetNanos) {
+    static SelfTestResult selfTest(ProbeKind kind, long budgetNanos) {
         long start = System.nanoTime();
-        long sync = 0;
-        long delivered = 0;
-        long faulting = 0;
-        long healthy = 0;
+        long[] counts = new long[5];
         String failure = "";
         long probeStart = 0;
         Path file = null;
@@ -495,19 +522,11 @@ public final class MappedSourceCopy {
                 } else if (!nothingPending()) {
                     failure = "a fault was left pending after the copy reported it";
                 }
-                faulting += 2;
-                healthy += 1;
 
                 // 2. the probe, until it runs compiled and the barrier delivers a fault left pending by the copy
                 probeStart = System.nanoTime();
                 if (failure.isEmpty()) {
-                    long[] counts = new long[4];
-                    failure = probeUntilCompiled(mapped, dst, expected, withBarrier, probeStart + budgetNanos,
-                        counts);
-                    sync += counts[SYNC];
-                    delivered += counts[DELIVERED];
-                    faulting += counts[FAULTING];
-                    healthy += counts[HEALTHY];
+                    failure = probeUntilCompiled(mapped, dst, expected, kind, probeStart + budgetNanos, counts);
                 }
             } finally {
                 settle();
@@ -527,56 +546,84 @@ public final class MappedSourceCopy {
         }
         long end = System.nanoTime();
         long setup = (probeStart == 0 ? end : probeStart) - start;
-        return new SelfTestResult(sync, delivered, faulting, healthy, setup, end - start, failure);
+        return new SelfTestResult(counts[COUNT_SYNC], counts[COUNT_ASYNC_IN_COPY], counts[COUNT_ASYNC_AT_BARRIER],
+            counts[COUNT_FAULTING], counts[COUNT_HEALTHY], setup, end - start, failure);
     }
 
-    private static final int SYNC = 0;
-    private static final int DELIVERED = 1;
-    private static final int FAULTING = 2;
-    private static final int HEALTHY = 3;
-
     /**
-     * Calls {@link #probe} from one call site, healthy copies with a faulting one every
-     * {@value #HEALTHY_PROBES_PER_ROUND} calls, until a faulting copy runs compiled and the barrier delivers its
-     * fault (done), something goes wrong (returned), or the deadline passes. One call site in one loop, so that
-     * the faulting copies run in the same compiled code as the healthy ones that got it compiled.
+     * Calls the probe from one call site, healthy copies with a faulting one every
+     * {@value #HEALTHY_PROBES_PER_ROUND} calls, until the barrier delivers a fault in compiled code (done),
+     * something goes wrong (returned), or the deadline passes. One call site in one loop, so that the faulting
+     * copies run in the same compiled code as the healthy ones that got it compiled.
      *
      * @return what went wrong, or empty
      */
     private static String probeUntilCompiled(MemorySegment mapped, MemorySegment dst, MemorySegment expected,
-                                             boolean withBarrier, long deadline, long[] counts) {
+                                             ProbeKind kind, long deadline, long[] counts) {
         for (long i = 1; ; i++) {
             boolean faulting = (i & (HEALTHY_PROBES_PER_ROUND - 1)) == 0;
             int outcome;
             try {
-                outcome = probe(mapped, faulting ? PROBE_SPAN : 0, dst, withBarrier);
+                outcome = probe(mapped, faulting ? PROBE_SPAN : 0, dst, kind);
                 deliverPendingFaults();
             } catch (InternalError escaped) {
                 return faulting ? "a fault escaped the try around the copy"
                     : "a fault escaped after a healthy probe copy";
             }
             if (!faulting) {
-                if (outcome != NOT_CAUGHT) {
+                if (outcome != HEALTHY) {
                     return "a healthy probe copy faulted";
                 }
-                counts[HEALTHY]++;
+                counts[COUNT_HEALTHY]++;
                 if ((i & (HEALTHY_PROBES_PER_ROUND - 1)) == HEALTHY_PROBES_PER_ROUND - 1 && !exact(dst, expected)) {
                     return "a healthy probe copy was not exact";
                 }
                 continue;
             }
-            counts[FAULTING]++;
-            if (outcome == CAUGHT_AT_BARRIER) {
-                counts[DELIVERED]++;
-                return "";
+            counts[COUNT_FAULTING]++;
+            switch (outcome) {
+                case SYNC_IN_COPY -> counts[COUNT_SYNC]++;
+                case ASYNC_IN_COPY -> counts[COUNT_ASYNC_IN_COPY]++;
+                case ASYNC_AT_BARRIER -> {
+                    counts[COUNT_ASYNC_AT_BARRIER]++;
+                    return "";
+                }
+                default -> {
+                    return "a copy from the truncated part completed without any fault being raised";
+                }
             }
-            if (outcome != CAUGHT_IN_COPY) {
-                return "a copy from the truncated part completed without any fault being raised";
-            }
-            counts[SYNC]++;
             if (System.nanoTime() - deadline >= 0) {
                 return "";
             }
+        }
+    }
+
+    /**
+     * One probe copy, the shape of {@link #barrierCopy} but telling where a fault was thrown: by the copy itself
+     * (interpreted or C1 code copies in a native method and throws synchronously), inside the copy but after it
+     * was left pending (compiled code, at the return of a compiled callee), at the barrier (compiled code), or not
+     * at all.
+     */
+    private static int probe(MemorySegment src, long srcOffset, MemorySegment dst, ProbeKind kind) {
+        if (kind == ProbeKind.NO_TRY) {
+            MemorySegment.copy(src, srcOffset, dst, 0, PROBE_LEN);
+            return HEALTHY;
+        }
+        boolean copied = false;
+        try {
+            MemorySegment.copy(src, srcOffset, dst, 0, PROBE_LEN);
+            copied = true;
+            if (kind == ProbeKind.BARRIER) {
+                deliverPendingFaults();
+            }
+            return HEALTHY;
+        } catch (InternalError fault) {
+            if (copied) {
+                return ASYNC_AT_BARRIER;
+            }
+            StackTraceElement[] trace = fault.getStackTrace();
+            boolean sync = trace.length == 0 || SYNCHRONOUS_COPY_METHOD.equals(trace[0].getMethodName());
+            return sync ? SYNC_IN_COPY : ASYNC_IN_COPY;
         }
     }
 
@@ -596,24 +643,6 @@ public final class MappedSourceCopy {
                     throw taken;
                 }
             }
-        }
-    }
-
-    /**
-     * One probe copy, the shape of {@link #barrierCopy} but telling where a fault was caught: in the copy itself
-     * (interpreted or C1 code throws synchronously), at the barrier (compiled code left it pending), or not at all.
-     */
-    private static int probe(MemorySegment src, long srcOffset, MemorySegment dst, boolean withBarrier) {
-        int stage = CAUGHT_IN_COPY;
-        try {
-            MemorySegment.copy(src, srcOffset, dst, 0, PROBE_LEN);
-            stage = CAUGHT_AT_BARRIER;
-            if (withBarrier) {
-                deliverPendingFaults();
-            }
-            return NOT_CAUGHT;
-        } catch (InternalError fault) {
-            return stage;
         }
     }
 

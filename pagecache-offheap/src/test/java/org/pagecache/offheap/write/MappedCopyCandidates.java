@@ -22,7 +22,8 @@ import java.util.Map;
  *     org.pagecache.offheap.write.MappedCopyCandidates 10 [candidate...]
  * </pre>
  * Run one candidate per JVM for figures that do not depend on what the JIT saw before.
- * {@code -Dstorm.cutAlignmentChunks=1} cuts the files at any page instead of at zero (see {@link TruncationStorm}).
+ * The storm's files go to {@code java.io.tmpdir}: {@code -Djava.io.tmpdir=/dev/shm} for tmpfs (as the tests do);
+ * {@code -Dstorm.cutAlignmentChunks=64} cuts the files to zero instead of at any page.
  */
 public final class MappedCopyCandidates {
 
@@ -110,7 +111,7 @@ public final class MappedCopyCandidates {
      */
     public static void main(String[] args) throws Exception {
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 10;
-        int cutAlignment = Integer.getInteger("storm.cutAlignmentChunks", 64);
+        int cutAlignment = Integer.getInteger("storm.cutAlignmentChunks", 1);
         Map<String, TruncationStorm.Copier> all = candidates();
         List<String> names = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -128,8 +129,8 @@ public final class MappedCopyCandidates {
         for (String name : names) {
             Path dir = Files.createTempDirectory("pagecache-storm");
             try {
-                TruncationStorm.Result r = TruncationStorm.run(dir, TruncationStorm.Config.brief(seconds).cutAlignment(cutAlignment),
-                    all.get(name));
+                TruncationStorm.Config config = TruncationStorm.Config.brief(seconds).cutAlignment(cutAlignment);
+                TruncationStorm.Result r = TruncationStorm.run(dir, config, all.get(name));
                 if (!r.hangDump().isEmpty()) {
                     System.out.println(name + " HUNG:\n" + r.hangDump());
                 }

@@ -3,14 +3,17 @@ package org.pagecache.offheap.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Proves both copy mechanisms under a truncation storm (see {@link TruncationStorm}): a thread truncates and
@@ -29,8 +32,26 @@ class TruncationStormTest {
     private static final long DEFAULT_STORM_SECONDS = 3;
     private static final long DETECTOR_CAP_SECONDS = 60;
 
-    @TempDir
-    Path dir;
+    private Path dir;
+
+    /** The storm's files live on tmpfs, where only a fault can make a mapped page unreadable (see TruncationStorm). */
+    @BeforeEach
+    void tmpfs() throws IOException {
+        dir = TruncationStorm.tmpfsDirectory();
+        assumeTrue(dir != null, "the truncation storm needs the tmpfs at /dev/shm (Linux)");
+    }
+
+    @AfterEach
+    void removeTmpfsDirectory() throws IOException {
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
 
     @Test
     void nativeBarrierSurvivesTruncationStorm() throws Exception {
