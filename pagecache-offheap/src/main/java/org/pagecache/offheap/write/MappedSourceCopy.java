@@ -654,7 +654,6 @@ public final class MappedSourceCopy {
     private static boolean nothingPending() {
         try {
             deliverPendingFaults();
-            Thread.yield();
             deliverPendingFaults();
             return true;
         } catch (InternalError pending) {
