@@ -48,12 +48,14 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  *       <td>two system calls, about 1 µs</td></tr>
  * </table>
  * The native barrier relies on HotSpot behaviour that is not specified, so it is used only after a self-test,
- * run once per JVM on the first copy (typically a few tens of milliseconds), has seen it work: a scratch file is
- * mapped and truncated; copies from the lost page must be reported as faults, a healthy copy must be exact, and,
- * once the probe is JIT-compiled, a fault must be delivered by the barrier itself and never later. Where that
- * fails (another VM, another JIT, no temporary directory) the kernel copy is used. The system property
- * {@value #MECHANISM_PROPERTY} ({@code auto}, {@code barrier} or {@code kernel}) forces a choice for tests and
- * benchmarks.
+ * run once per JVM on the first copy (about 20-30 ms of the caller's CPU), has seen nothing wrong with it: a
+ * scratch file is mapped and truncated; copies from the lost page must be reported as faults with nothing left
+ * pending, a healthy copy must be exact, and, once the probe runs JIT-compiled, a fault compiled code left
+ * pending must be thrown inside the {@code try} (where a fault was thrown, {@code Unsafe.copyMemory0} or
+ * elsewhere, tells synchronous from pending). Where that fails (a fault escaped, no temporary directory), or the
+ * probe was not compiled within {@value #SELF_TEST_MILLIS_PROPERTY} (default 30 ms) on a VM other than
+ * HotSpot with C2, the kernel copy is used. The system property {@value #MECHANISM_PROPERTY} ({@code auto},
+ * {@code barrier} or {@code kernel}) forces a choice for tests and benchmarks.
  *
  * <h2>What no mechanism can do</h2>
  * A source truncated and re-extended before the copy reads zeros without any fault: those zeros really are the
