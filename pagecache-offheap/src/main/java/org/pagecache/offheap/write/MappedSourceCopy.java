@@ -40,7 +40,7 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  *           ({@link Thread#holdsLock} on a private object nobody ever locks). Since JDK 19 HotSpot delivers a
  *           pending unsafe-access error when a thread returns from native code, so a fault during the copy is
  *           thrown inside the {@code try}, where it is caught and reported as {@code false}.</td>
- *       <td>the copy plus a few ns</td></tr>
+ *       <td>the copy plus a few tens of ns at most</td></tr>
  *   <tr><td>{@value #KERNEL_COPY}</td>
  *       <td>the kernel copies: the mapped slice is written to a pipe ({@code write(2)} reads it with
  *           {@code copy_from_user}, which fails synchronously with {@code EFAULT} or a short count) and read back
@@ -59,7 +59,10 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  *
  * <h2>What no mechanism can do</h2>
  * A source truncated and re-extended before the copy reads zeros without any fault: those zeros really are the
- * file's content at that moment, so they are copied and reported as success.
+ * file's content at that moment, so they are copied and reported as success. On a disk file system the kernel
+ * also, rarely, lets a mapped page read as zeros while a truncation of its file is in progress (it zeroes the
+ * part of a folio past the new end of file before it has removed every mapping of it); nothing faults, so those
+ * zeros are copied too (docs/write-path.md, section 3.5, has the figures).
  *
  * <p>Checking the source file's size around the copy is not a mechanism: a {@code MemorySegment} or
  * {@code MappedByteBuffer} does not say which file it maps; a truncate-and-re-extend between the two checks goes
@@ -109,6 +112,8 @@ public final class MappedSourceCopy {
      * @throws IllegalArgumentException if an offset or {@code len} is negative, or {@code dst} is read-only, or the
      *     system property {@value #MECHANISM_PROPERTY} has an unknown value
      * @throws IndexOutOfBoundsException if a range does not fit its segment
+     * @throws UnsupportedOperationException if the kernel copy is in use and {@code dst} is a heap segment over an
+     *     array other than {@code byte[]} (temporary pages are native memory)
      */
     public static boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
         checkArguments(src, srcOffset, dst, dstOffset, len);
