@@ -24,6 +24,8 @@ import org.agrona.collections.IntArrayList;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
+import org.pagecache.offheap.jfr.PageInEvent;
+import org.pagecache.offheap.jfr.SourceFaultEvent;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
 import org.pagecache.offheap.store.BackingStore;
@@ -60,11 +62,14 @@ final class CachedFile implements PageOwner {
     private final Object syncLock = new Object();
     private final AtomicLong size;
     private final AtomicLong evictedUnsynced = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger openGuards = new java.util.concurrent.atomic.AtomicInteger();
     private long evictedUnsyncedAtLastSync;
     private volatile boolean closed;
     private volatile boolean metadataDirty;
     private volatile IOException writebackError;
     private volatile IOException dataLoss;
+    /** Truncations that shrank the file; written under the exclusive structural lock. */
+    private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
     int handles;
 
@@ -106,6 +111,11 @@ final class CachedFile implements PageOwner {
     @Override
     public int slot() {
         return slot;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
     }
 
     @Override
@@ -288,6 +298,8 @@ final class CachedFile implements PageOwner {
         long pageStart = (long) page << pageShift;
         MemorySegment frame = frames.frame(f);
         ByteBuffer buffer = frame.asByteBuffer();
+        PageInEvent event = new PageInEvent();
+        event.begin();
         int stalls = 0;
         while (buffer.hasRemaining()) {
             int n = store.read(buffer, pageStart + buffer.position());
@@ -297,6 +309,13 @@ final class CachedFile implements PageOwner {
             if (n == 0 && ++stalls > MAX_STALLS) {
                 throw new IOException("page-in of " + path + " page " + page + " made no progress");
             }
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.pageIndex = page;
+            event.bytesRead = buffer.position();
+            event.commit();
         }
         if (buffer.hasRemaining()) {
             frame.asSlice(buffer.position()).fill((byte) 0);
@@ -326,13 +345,13 @@ final class CachedFile implements PageOwner {
                 int page = (int) (pos >>> pageShift);
                 if (canFault) {
                     if (!MappedSourceCopy.copy(src, done, temp, 0, n)) {
-                        return sourceFault(done, pos, "the mapped source faulted (its file shrank or failed)", null);
+                        return sourceFault(done, pos, "mapped", "the mapped source faulted (its file shrank or failed)", null);
                     }
                     copyIn(page, inPage, temp, 0, n);
                     counters.tempPageCopies.increment();
                 } else {
                     if (!src.scope().isAlive()) {
-                        return sourceFault(done, pos, "the source's memory was freed", null);
+                        return sourceFault(done, pos, "memory", "the source's memory was freed", null);
                     }
                     copyIn(page, inPage, src, done, n);
                     counters.directCopies.increment();
@@ -349,6 +368,9 @@ final class CachedFile implements PageOwner {
 
     long write(long position, View view) throws IOException {
         ensureOpen();
+        if (cache.naiveWritesForTests()) {
+            return writeNaively(position, view);
+        }
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
         long len = view.length();
@@ -360,7 +382,7 @@ final class CachedFile implements PageOwner {
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
                 int page = (int) (pos >>> pageShift);
-                view.ensureOpen();
+                view.ensureReadable();
                 if (sameCache) {
                     if (tryFastPath(page, inPage, source, view.position() + done, n)) {
                         counters.fastPathHits.increment();
@@ -381,7 +403,7 @@ final class CachedFile implements PageOwner {
                     error = e;
                 }
                 if (got < n) {
-                    return sourceFault(done, pos, error == null ? "the view ends past the end of its file"
+                    return sourceFault(done, pos, "view", error == null ? "the view ends past the end of its file"
                             : "a page-in of the view failed", error);
                 }
                 copyIn(page, inPage, temp, 0, n);
@@ -396,8 +418,91 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    private long sourceFault(long done, long position, String what, Throwable cause) throws SourceFaultException {
+    /**
+     * The strategy the seed's deadlock comes from, kept only so tests can show that it deadlocks where
+     * {@link #write(long, View)} does not: lock the destination page, then read the source through the cache
+     * while holding that lock, taking each source page's lock as a page fault would. Reachable only through a
+     * package-private builder switch; its waits give up on interrupt so a test can unwind the deadlock.
+     */
+    private long writeNaively(long position, View view) throws IOException {
+        CachedFile source = view.file();
+        long len = view.length();
+        long done = 0;
+        while (done < len) {
+            long pos = position + done;
+            int inPage = (int) (pos & pageMask);
+            int n = (int) Math.min(len - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            long stamp = structure.readLock();
+            try {
+                int f = lockPage(page, n != pageSize);
+                boolean fresh = (frames.state(f) & UPTODATE) == 0;
+                boolean ok = false;
+                try {
+                    source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
+                    ok = true;
+                } finally {
+                    if (ok) {
+                        commit(f, pos + n);
+                    } else {
+                        releaseUnchanged(f, page, fresh);
+                    }
+                }
+            } finally {
+                structure.unlockRead(stamp);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** The naive strategy's source read: every source page locked (interruptibly) while it is copied. */
+    private void copyUnderPageLocks(long srcPos, long dstOffset, int n) throws IOException {
+        int done = 0;
+        while (done < n) {
+            long pos = srcPos + done;
+            int inPage = (int) (pos & pageMask);
+            int k = Math.min(n - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            int f;
+            for (;;) {
+                f = table.get(page);
+                if (f < 0) {
+                    long stamp = structure.readLock();
+                    try {
+                        f = lockPage(page, true);
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                    break;
+                }
+                frames.lockInterruptibly(f);
+                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
+                    break;
+                }
+                frames.unlockUnchanged(f, 0, 0);
+            }
+            try {
+                MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
+            } finally {
+                frames.unlock(f, REFERENCED, 0);
+            }
+            done += k;
+        }
+    }
+
+    private long sourceFault(long done, long position, String kind, String what, Throwable cause)
+            throws SourceFaultException {
         counters.sourceFaults.increment();
+        SourceFaultEvent event = new SourceFaultEvent();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.position = position;
+            event.bytesWritten = done;
+            event.sourceKind = kind;
+            event.reason = cause == null ? what : what + ": " + cause;
+            event.commit();
+        }
         if (done > 0) {
             return done;
         }
@@ -430,14 +535,7 @@ final class CachedFile implements PageOwner {
     }
 
     private void commit(int f, long end) {
-        long current = size.get();
-        while (current < end) {
-            if (size.compareAndSet(current, end)) {
-                metadataDirty = true;
-                break;
-            }
-            current = size.get();
-        }
+        growTo(end);
         frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
     }
 
@@ -531,8 +629,141 @@ final class CachedFile implements PageOwner {
         return frames.tryPin(sf, source.slot, sourcePage) ? sf : -1;
     }
 
+    // ---------------------------------------------------------------- in-place access
+
+    Guard pinForRead(int page) throws IOException {
+        ensureOpen();
+        if (((long) page << pageShift) >= size.get()) {
+            throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
+                    + " (" + size.get() + " bytes)");
+        }
+        reserveGuard();
+        boolean ok = false;
+        try {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int f = table.get(page);
+                if (f < 0) {
+                    break;
+                }
+                if (frames.tryPin(f, slot, page)) {
+                    counters.hits.increment();
+                    ok = true;
+                    return new Guard(this, frames, f, page, false, 0);
+                }
+                frames.awaitUnlocked(f);
+            }
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                boolean resident = table.get(page) >= 0;
+                int f = lockPage(page, true);
+                if (resident) {
+                    counters.hits.increment();
+                }
+                boolean pinned = frames.pinLocked(f);
+                frames.unlock(f, REFERENCED, 0);
+                if (!pinned) {
+                    throw new IOException("page " + page + " of " + path + " holds the most pins a page can hold ("
+                            + FrameTable.MAX_PINS + ")");
+                }
+                ok = true;
+                return new Guard(this, frames, f, page, false, 0);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                releaseGuard();
+            }
+        }
+    }
+
+    Guard lockForWrite(int page) throws IOException {
+        ensureOpen();
+        reserveGuard();
+        boolean ok = false;
+        try {
+            long epoch = truncations;
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                boolean resident = table.get(page) >= 0;
+                int f = lockPage(page, true);
+                if (resident) {
+                    counters.hits.increment();
+                }
+                ok = true;
+                return new Guard(this, frames, f, page, true, epoch);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                releaseGuard();
+            }
+        }
+    }
+
+    private void reserveGuard() throws IOException {
+        cache.reserveGuard();
+        openGuards.incrementAndGet();
+    }
+
+    private void releaseGuard() {
+        openGuards.decrementAndGet();
+        cache.releaseGuard();
+    }
+
+    /**
+     * Closes a guard. A write guard grows the file to the end of its page unless a truncation ran since the
+     * guard was made (then the truncation is ordered after the guard's write) or runs now (it waits for this
+     * page's lock, so the structural lock is only tried).
+     */
+    void release(Guard guard) {
+        try {
+            int f = guard.frame();
+            if (guard.write()) {
+                long stamp = structure.tryReadLock();
+                if (stamp != 0) {
+                    try {
+                        if (truncations == guard.epoch()) {
+                            growTo(((long) guard.page() + 1) << pageShift);
+                        }
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                }
+                frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+            } else {
+                frames.unpin(f);
+            }
+        } catch (IllegalStateException e) {
+            // the cache was closed under the guard: its memory is gone, nothing to release
+        } finally {
+            releaseGuard();
+        }
+    }
+
+    private void growTo(long end) {
+        long current = size.get();
+        while (current < end) {
+            if (size.compareAndSet(current, end)) {
+                metadataDirty = true;
+                return;
+            }
+            current = size.get();
+        }
+    }
+
     // ---------------------------------------------------------------- truncate, flush, sync, close
 
+    /**
+     * Shrinks the file. Every cached page at or past the new end (and the page holding the new end) is locked
+     * first, waiting a bounded time for locks, pins and write-backs in flight; then the stored file is cut (or
+     * extended to the new size when it was shorter, a truncation into a hole); only when that succeeded does the
+     * cache change: the size, the pages dropped, the tail of the last page zeroed. A failure anywhere changes
+     * nothing. Holding the structural lock exclusively keeps writes and page-ins out meanwhile.
+     */
     void truncate(long newSize) throws IOException {
         long stamp = structure.writeLock();
         try {
@@ -540,60 +771,87 @@ final class CachedFile implements PageOwner {
             if (newSize >= size.get()) {
                 return;
             }
-            size.set(newSize);
-            metadataDirty = true;
             int firstDropped = (int) ((newSize + pageMask) >>> pageShift);
-            IntArrayList found = new IntArrayList();
+            int tailPage = (newSize & pageMask) != 0 ? (int) (newSize >>> pageShift) : -1;
+            int lastPage = newSize == 0 ? -1 : (int) ((newSize - 1) >>> pageShift);
+            IntArrayList candidates = new IntArrayList();
             table.forEach(firstDropped, (p, f) -> {
-                found.addInt(p);
-                found.addInt(f);
+                candidates.addInt(p);
+                candidates.addInt(f);
                 return 0;
             });
-            for (int i = 0; i < found.size(); i += 2) {
-                dropPage(found.getInt(i), found.getInt(i + 1));
-            }
-            int tail = (int) (newSize & pageMask);
-            if (tail != 0) {
-                int page = (int) (newSize >>> pageShift);
-                int f = table.get(page);
-                if (f >= 0) {
-                    frames.lock(f);
-                    if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
-                        awaitIdle(f, WRITEBACK, page);
-                        frames.frame(f).asSlice(tail).fill((byte) 0);
-                        frames.unlock(f, DIRTY, 0);
+            IntArrayList held = new IntArrayList(); // pairs: page, frame
+            int lastFrame = -1;
+            boolean done = false;
+            try {
+                for (int i = 0; i < candidates.size(); i += 2) {
+                    holdForTruncate(candidates.getInt(i), candidates.getInt(i + 1), WRITEBACK | PIN_MASK, held);
+                }
+                if (lastPage >= 0) {
+                    int f = table.get(lastPage);
+                    if (f >= 0 && holdForTruncate(lastPage, f, WRITEBACK, held)) {
+                        lastFrame = f;
+                    }
+                }
+                long stored = store.size();
+                if (stored > newSize) {
+                    store.truncate(newSize);
+                } else if (stored < newSize && lastFrame < 0) {
+                    // a truncation into a hole: the stored file must still reach the new size
+                    store.write(new ByteBuffer[] {ByteBuffer.allocate(1)}, newSize - 1);
+                }
+                truncations++;
+                size.set(newSize);
+                metadataDirty = true;
+                for (int i = 0; i < held.size(); i += 2) {
+                    int page = held.getInt(i);
+                    int f = held.getInt(i + 1);
+                    if (f == lastFrame) {
+                        if (page == tailPage) {
+                            frames.frame(f).asSlice(newSize & pageMask).fill((byte) 0);
+                        }
+                        frames.unlock(f, DIRTY, 0); // written back up to the new size: the file reaches it
                     } else {
-                        frames.unlockUnchanged(f, 0, 0);
+                        abandon(f, page);
+                    }
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    for (int i = 0; i < held.size(); i += 2) {
+                        frames.unlockUnchanged(held.getInt(i + 1), 0, 0);
                     }
                 }
             }
-            store.truncate(newSize);
         } finally {
             structure.unlockWrite(stamp);
         }
     }
 
-    /** Removes a page from the cache, dirty or not; waits for its write-back and pins to end. */
-    private void dropPage(int page, int f) throws IOException {
-        frames.lock(f);
+    /**
+     * Locks a frame of this file for truncation and waits until none of {@code idle} is set, each within the
+     * frame wait timeout. Adds it to {@code held} on success.
+     *
+     * @return whether the frame still held the page and is now held; false if it had moved on
+     * @throws IOException if the lock, a pin or a write-back did not go away in time
+     */
+    private boolean holdForTruncate(int page, int f, long idle, IntArrayList held) throws IOException {
+        if (!frames.tryLock(f, waitNanos)) {
+            throw new IOException("truncate of " + path + ": page " + page + " stayed locked (by a page guard?) for "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
+        }
         if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
             frames.unlockUnchanged(f, 0, 0);
-            return;
+            return false;
         }
-        try {
-            awaitIdle(f, WRITEBACK | PIN_MASK, page);
-        } catch (IOException e) {
+        if (!frames.awaitClear(f, idle, waitNanos)) {
             frames.unlockUnchanged(f, 0, 0);
-            throw e;
+            throw new IOException("truncate of " + path + ": page " + page + " stayed pinned or under write-back for "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
         }
-        abandon(f, page);
-    }
-
-    private void awaitIdle(int f, long bits, int page) throws IOException {
-        if (!frames.awaitClear(f, bits, waitNanos)) {
-            throw new IOException("page " + page + " of " + path + " stayed pinned or under write-back for "
-                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
-        }
+        held.addInt(page);
+        held.addInt(f);
+        return true;
     }
 
     /** Frames of this file whose state has any of {@code bits}, in page order. */
@@ -611,22 +869,27 @@ final class CachedFile implements PageOwner {
 
     void flush() throws IOException {
         ensureOpen();
-        flushPages();
+        writeDirtyPages();
+        checkLoss();
     }
 
-    private void flushPages() throws IOException {
+    /** Throws if data of this file may have been lost after a failed force: reported for good. */
+    private void checkLoss() throws IOException {
         IOException loss = dataLoss;
         if (loss != null) {
-            throw new IOException("earlier data of " + path + " may have been lost: " + loss.getMessage(), loss);
+            throw new IOException("data of " + path + " written back before a failed force may have been lost",
+                    loss);
         }
+    }
+
+    /**
+     * Writes back every dirty page of this file, waiting for write-backs already in flight (so that a sync
+     * forces them too).
+     *
+     * @throws IOException if a write-back failed now, or an earlier one failed and its pages are still dirty
+     */
+    private void writeDirtyPages() throws IOException {
         IntArrayList list = framesWith(DIRTY | WRITEBACK);
-        for (int i = 0; i < list.size(); i++) {
-            int f = list.getInt(i);
-            if (!frames.awaitClear(f, WRITEBACK, waitNanos)) {
-                throw new IOException("a write-back of " + path + " did not finish within "
-                        + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
-            }
-        }
         int[] array = list.toIntArray();
         if (!reclaimer.writeBack(this, array, array.length, true)) {
             IOException e = writebackError;
@@ -657,7 +920,8 @@ final class CachedFile implements PageOwner {
      * file then fails, never pretending the data is safe.
      */
     private void syncLocked() throws IOException {
-        flushPages();
+        writeDirtyPages();
+        checkLoss();
         IntArrayList unsynced = framesWith(UNSYNCED);
         int[] pages = new int[unsynced.size()];
         for (int i = 0; i < unsynced.size(); i++) {
@@ -710,14 +974,25 @@ final class CachedFile implements PageOwner {
             if (closed) {
                 return;
             }
+            int guards = openGuards.get();
+            if (!force && guards > 0) {
+                // their holders may be waiting for this lock to open another guard: refuse rather than wait
+                throw new IOException(guards + " page guard(s) of " + path + " are still open; close them first");
+            }
             IOException failure = null;
             try {
-                flushPages();
+                writeDirtyPages();
             } catch (IOException e) {
                 if (!force) {
                     throw e;
                 }
                 failure = e;
+            }
+            // a loss declared earlier cannot be mended by keeping the file open: close, and report it again
+            IOException loss = dataLoss;
+            if (loss != null && failure == null) {
+                failure = new IOException("data of " + path + " written back before a failed force may have been lost",
+                        loss);
             }
             closed = true;
             IntArrayList found = new IntArrayList();

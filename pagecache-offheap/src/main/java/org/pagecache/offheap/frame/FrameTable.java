@@ -98,7 +98,7 @@ public final class FrameTable implements AutoCloseable {
     private final int frames;
     private final int pageSize;
     private final int pageShift;
-    private final WaitTable waits = new WaitTable();
+    private final WaitTable waits;
     private final LongAdder lockWaits = new LongAdder();
     private final LongAdder lockWaitNanos = new LongAdder();
 
@@ -107,6 +107,17 @@ public final class FrameTable implements AutoCloseable {
      * @param pageSize bytes per frame, a power of two
      */
     public FrameTable(int frames, int pageSize) {
+        this(frames, pageSize, WaitTable.DEFAULT_SLICE_MILLIS);
+    }
+
+    /**
+     * @param frames      number of frames
+     * @param pageSize    bytes per frame, a power of two
+     * @param sliceMillis the longest a lock waiter sleeps before looking again (a safety net: every unlock that
+     *                    has waiters wakes them); tests make it huge so that a lost wake-up shows as a hang
+     */
+    public FrameTable(int frames, int pageSize, long sliceMillis) {
+        this.waits = new WaitTable(sliceMillis);
         this.frames = frames;
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
@@ -209,10 +220,56 @@ public final class FrameTable implements AutoCloseable {
         }
         long start = System.nanoTime();
         lockWaits.increment();
+        boolean interrupted = false;
         while (!tryLock(frame)) {
-            waits.awaitUnlock(this, frame);
+            interrupted |= waits.awaitUnlock(this, frame);
         }
         lockWaitNanos.add(System.nanoTime() - start);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Takes the frame's lock, waiting at most {@code timeoutNanos}.
+     *
+     * @return whether the lock was taken
+     */
+    public boolean tryLock(int frame, long timeoutNanos) {
+        if (tryLock(frame)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        lockWaits.increment();
+        long start = System.nanoTime();
+        boolean interrupted = false;
+        try {
+            while (!tryLock(frame)) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                interrupted |= waits.awaitUnlock(this, frame);
+            }
+            return true;
+        } finally {
+            lockWaitNanos.add(System.nanoTime() - start);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Takes the frame's lock, giving up if the thread is interrupted while it waits.
+     *
+     * @throws java.io.InterruptedIOException if interrupted while waiting
+     */
+    public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
+        while (!tryLock(frame)) {
+            if (Thread.interrupted() || waits.awaitUnlock(this, frame)) {
+                throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
+            }
+        }
     }
 
     /**
@@ -227,10 +284,14 @@ public final class FrameTable implements AutoCloseable {
         }
         long start = System.nanoTime();
         lockWaits.increment();
+        boolean interrupted = false;
         while ((state(frame) & LOCKED) != 0) {
-            waits.awaitUnlock(this, frame);
+            interrupted |= waits.awaitUnlock(this, frame);
         }
         lockWaitNanos.add(System.nanoTime() - start);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -338,6 +399,23 @@ public final class FrameTable implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Adds a pin to a frame whose lock the caller holds.
+     *
+     * @return false if the frame already holds {@link #MAX_PINS} pins
+     */
+    public boolean pinLocked(int frame) {
+        for (;;) {
+            long s = state(frame);
+            if (pins(s) == MAX_PINS) {
+                return false;
+            }
+            if (casState(frame, s, s + PIN_ONE)) {
+                return true;
+            }
+        }
+    }
+
     /** Drops one pin. */
     public void unpin(int frame) {
         for (;;) {
@@ -363,13 +441,21 @@ public final class FrameTable implements AutoCloseable {
      */
     public boolean awaitClear(int frame, long bits, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
-        while ((state(frame) & bits) != 0) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
+        boolean interrupted = false;
+        try {
+            while ((state(frame) & bits) != 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+                interrupted |= Thread.interrupted(); // else every later park would return at once
             }
-            LockSupport.parkNanos(POLL_NANOS);
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return true;
     }
 
     /** @return page lock acquisitions that waited */
