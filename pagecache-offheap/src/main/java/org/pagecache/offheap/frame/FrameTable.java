@@ -190,7 +190,21 @@ public final class FrameTable implements AutoCloseable {
     /** Takes the frame's lock if it is free, without waiting. */
     public boolean tryLock(int frame) {
         long s = state(frame);
-        return (s & LOCKED) == 0 && casState(frame, s, s | LOCKED);
+        return (s & LOCKED) == 0 && acquire(frame, s);
+    }
+
+    /**
+     * The lock-taking CAS. The holder then writes page bytes with plain stores, which the memory model lets
+     * become visible before the CAS's own store; an optimistic reader could then see the old, unlocked state on
+     * both sides of a torn copy. The store-store fence orders them, as {@code StampedLock}'s write lock does
+     * (free on x86, a barrier on AArch64).
+     */
+    private boolean acquire(int frame, long s) {
+        if (casState(frame, s, s | LOCKED)) {
+            VarHandle.storeStoreFence();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -199,13 +213,13 @@ public final class FrameTable implements AutoCloseable {
      */
     public boolean tryLockIdle(int frame) {
         long s = state(frame);
-        return (s & (LOCKED | WRITEBACK | PIN_MASK)) == 0 && casState(frame, s, s | LOCKED);
+        return (s & (LOCKED | WRITEBACK | PIN_MASK)) == 0 && acquire(frame, s);
     }
 
     /** Takes the frame's lock, spinning briefly and then parking. */
     public void lock(int frame) {
         long s = state(frame);
-        if ((s & LOCKED) == 0 && casState(frame, s, s | LOCKED)) {
+        if ((s & LOCKED) == 0 && acquire(frame, s)) {
             return;
         }
         lockSlow(frame);
@@ -355,6 +369,7 @@ public final class FrameTable implements AutoCloseable {
             }
             long next = (s & VERSION_MASK) | ((long) slot << SLOT_SHIFT) | LOCKED;
             if (casState(frame, s, next)) {
+                VarHandle.storeStoreFence();
                 return;
             }
         }
