@@ -45,6 +45,9 @@ public final class Reclaimer implements Agent {
     private static final int DIRECT_SCAN = 4096;
     private static final int DIRECT_DIRTY = 16;
     private static final int MAX_FLUSH_PASSES = 1000;
+    private static final int SKIP = 0;
+    private static final int DIRTY_CANDIDATE = 1;
+    private static final int CLEAN_CANDIDATE = 2;
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     private final FrameTable frames;
@@ -166,6 +169,22 @@ public final class Reclaimer implements Agent {
         return (int) Long.remainderUnsigned(hand.getAndIncrement(), frames.frames());
     }
 
+    /**
+     * What the CLOCK hand makes of a frame: {@link #SKIP} (free, locked, pinned or under write-back; or referenced,
+     * in which case it loses its mark: the second chance), else a dirty or a clean eviction candidate.
+     */
+    private int inspect(int f) {
+        long s = frames.state(f);
+        if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+            return SKIP;
+        }
+        if ((s & REFERENCED) != 0) {
+            frames.casState(f, s, s & ~REFERENCED);
+            return SKIP;
+        }
+        return (s & DIRTY) != 0 ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
+    }
+
     /** Direct reclaim: one frame for a faulting thread, or -1. */
     private int evictOne(int[] dirty) {
         EvictionBatchEvent event = new EvictionBatchEvent();
@@ -186,21 +205,12 @@ public final class Reclaimer implements Agent {
         int dirtyCount = 0;
         for (int i = 0; i < scan; i++) {
             int f = nextHand();
-            long s = frames.state(f);
-            if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
-                continue;
-            }
-            if ((s & REFERENCED) != 0) {
-                frames.casState(f, s, s & ~REFERENCED);
-                continue;
-            }
-            if ((s & DIRTY) != 0) {
+            int kind = inspect(f);
+            if (kind == DIRTY_CANDIDATE) {
                 if (dirtyCount < dirty.length) {
                     dirty[dirtyCount++] = f;
                 }
-                continue;
-            }
-            if (tryEvict(f)) {
+            } else if (kind == CLEAN_CANDIDATE && tryEvict(f)) {
                 return f;
             }
         }
@@ -263,23 +273,14 @@ public final class Reclaimer implements Agent {
         int scanned = 0;
         for (; scanned < 2 * n && free.size() < highWatermark; scanned++) {
             int f = nextHand();
-            long s = frames.state(f);
-            if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
-                continue;
-            }
-            if ((s & REFERENCED) != 0) {
-                frames.casState(f, s, s & ~REFERENCED);
-                continue;
-            }
-            if ((s & DIRTY) != 0) {
+            int kind = inspect(f);
+            if (kind == DIRTY_CANDIDATE) {
                 batch[dirtyCount++] = f;
                 if (dirtyCount == batch.length) {
                     work += writeBackAndEvict(dirtyCount);
                     dirtyCount = 0;
                 }
-                continue;
-            }
-            if (tryEvict(f)) {
+            } else if (kind == CLEAN_CANDIDATE && tryEvict(f)) {
                 free.offer(f);
                 work++;
             }
