@@ -1,0 +1,762 @@
+package org.pagecache.offheap;
+
+import static org.pagecache.offheap.frame.FrameTable.DIRTY;
+import static org.pagecache.offheap.frame.FrameTable.LOCKED;
+import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
+import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
+import static org.pagecache.offheap.frame.FrameTable.SLOT_MASK;
+import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
+import static org.pagecache.offheap.frame.FrameTable.UPTODATE;
+import static org.pagecache.offheap.frame.FrameTable.VERSION_MASK;
+import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
+import org.agrona.collections.IntArrayList;
+import org.pagecache.api.SourceFaultException;
+import org.pagecache.offheap.frame.FrameTable;
+import org.pagecache.offheap.frame.TranslationTable;
+import org.pagecache.offheap.reclaim.PageOwner;
+import org.pagecache.offheap.reclaim.Reclaimer;
+import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.write.MappedSourceCopy;
+import org.pagecache.offheap.write.TempPagePool;
+
+/**
+ * One file in the cache, shared by every handle that opened it: reads, the write path, truncation, flush,
+ * sync and close. The lock order and the concurrency design are in {@link OffHeapPageCache}'s essay.
+ *
+ * <p>The structural lock ({@link StampedLock}) is taken shared by a page-in and by the destination phase of
+ * each write chunk (never while reading a source), and exclusively by truncation and close. Hit reads take no
+ * structural lock: they validate the frame's version instead.
+ */
+final class CachedFile implements PageOwner {
+    private static final int OPTIMISTIC_ATTEMPTS = 4;
+    private static final int MAX_STALLS = 100;
+
+    private final OffHeapPageCache cache;
+    private final FrameTable frames;
+    private final Reclaimer reclaimer;
+    private final TempPagePool temps;
+    private final Counters counters;
+    private final Path path;
+    private final BackingStore store;
+    private final int slot;
+    private final boolean writable;
+    private final int pageSize;
+    private final int pageShift;
+    private final int pageMask;
+    private final long waitNanos;
+    private final TranslationTable table = new TranslationTable();
+    private final StampedLock structure = new StampedLock();
+    private final Object syncLock = new Object();
+    private final AtomicLong size;
+    private final AtomicLong evictedUnsynced = new AtomicLong();
+    private long evictedUnsyncedAtLastSync;
+    private volatile boolean closed;
+    private volatile boolean metadataDirty;
+    private volatile IOException writebackError;
+    private volatile IOException dataLoss;
+    /** Open handles; guarded by the cache's file lock. */
+    int handles;
+
+    CachedFile(OffHeapPageCache cache, Path path, BackingStore store, int slot, boolean writable) throws IOException {
+        this.cache = cache;
+        this.frames = cache.frames();
+        this.reclaimer = cache.reclaimer();
+        this.temps = cache.temps();
+        this.counters = cache.counters();
+        this.path = path;
+        this.store = store;
+        this.slot = slot;
+        this.writable = writable;
+        this.pageSize = frames.pageSize();
+        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+        this.pageMask = pageSize - 1;
+        this.waitNanos = cache.frameWaitNanos();
+        this.size = new AtomicLong(store.size());
+    }
+
+    Path path() {
+        return path;
+    }
+
+    boolean writable() {
+        return writable;
+    }
+
+    OffHeapPageCache cache() {
+        return cache;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- PageOwner
+
+    @Override
+    public int slot() {
+        return slot;
+    }
+
+    @Override
+    public BackingStore store() {
+        return store;
+    }
+
+    @Override
+    public long size() {
+        return size.get();
+    }
+
+    @Override
+    public void unmap(int pageIndex, int frame) {
+        table.remove(pageIndex, frame);
+    }
+
+    @Override
+    public void writebackFailed(IOException error) {
+        writebackError = error;
+    }
+
+    @Override
+    public void evictedUnsynced() {
+        evictedUnsynced.incrementAndGet();
+    }
+
+    void ensureOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    long checkedSize() throws IOException {
+        ensureOpen();
+        return size.get();
+    }
+
+    // ---------------------------------------------------------------- read
+
+    int read(long position, ByteBuffer dst) throws IOException {
+        ensureOpen();
+        long end = size.get();
+        if (position >= end) {
+            return -1;
+        }
+        int want = (int) Math.min(dst.remaining(), end - position);
+        int base = dst.position();
+        int done = 0;
+        while (done < want) {
+            long pos = position + done;
+            int inPage = (int) (pos & pageMask);
+            int n = Math.min(want - done, pageSize - inPage);
+            readPage((int) (pos >>> pageShift), inPage, dst, base + done, n);
+            done += n;
+        }
+        dst.position(base + done);
+        return done;
+    }
+
+    /** Copies {@code n} bytes of one page into {@code dst} at absolute index {@code dstIndex}. */
+    private void readPage(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int f = table.get(page);
+            if (f < 0) {
+                break;
+            }
+            long s = frames.state(f);
+            if ((s & LOCKED) != 0) {
+                frames.awaitUnlocked(f);
+                continue;
+            }
+            if (FrameTable.slot(s) != slot || frames.pageIndex(f) != page) {
+                continue; // a stale entry: the page is being evicted
+            }
+            copyOut(f, inPage, dst, dstIndex, n);
+            VarHandle.loadLoadFence();
+            long after = frames.state(f);
+            if ((after & (VERSION_MASK | SLOT_MASK | LOCKED)) == (s & (VERSION_MASK | SLOT_MASK))) {
+                frames.markReferenced(f, after);
+                counters.hits.increment();
+                return;
+            }
+        }
+        readLocked(page, inPage, dst, dstIndex, n);
+    }
+
+    /** The slow read: under the page lock, paging the page in if needed. */
+    private void readLocked(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        long stamp = structure.readLock();
+        try {
+            ensureOpen();
+            boolean resident = table.get(page) >= 0;
+            int f = lockPage(page, true);
+            try {
+                copyOut(f, inPage, dst, dstIndex, n);
+            } finally {
+                frames.unlock(f, REFERENCED, 0);
+            }
+            if (resident) {
+                counters.hits.increment();
+            }
+        } finally {
+            structure.unlockRead(stamp);
+        }
+    }
+
+    private void copyOut(int f, int inPage, ByteBuffer dst, int dstIndex, int n) {
+        long from = frames.offset(f) + inPage;
+        if (dst.hasArray()) {
+            MemorySegment.copy(frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
+        } else {
+            MemorySegment.copy(frames.memory(), from, MemorySegment.ofBuffer(dst), dstIndex - dst.position(), n);
+        }
+    }
+
+    /**
+     * Reads {@code n} bytes at {@code position} into {@code dst} from offset 0: a {@link View}'s copy into a
+     * temporary page. Takes no lock beyond what any read takes.
+     *
+     * @return bytes read, fewer than {@code n} at end of file
+     */
+    int readInto(long position, MemorySegment dst, int n) throws IOException {
+        ByteBuffer buffer = dst.asSlice(0, n).asByteBuffer();
+        int done = 0;
+        while (done < n) {
+            int r = read(position + done, buffer);
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    // ---------------------------------------------------------------- page lookup
+
+    /**
+     * Returns the frame of {@code page}, locked. An existing frame is uptodate. A new frame is read in (or
+     * zero-filled past the end of the file) when {@code needContent}; otherwise it is left not uptodate, and the
+     * caller must fill it whole and mark it, or {@link #abandon} it. Called with the structural lock held shared
+     * and no page lock held (it may wait for a free frame).
+     */
+    private int lockPage(int page, boolean needContent) throws IOException {
+        for (;;) {
+            int f = table.get(page);
+            if (f >= 0) {
+                frames.lock(f);
+                long s = frames.state(f);
+                if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
+                    return f;
+                }
+                frames.unlockUnchanged(f, 0, 0);
+                Thread.onSpinWait();
+                continue;
+            }
+            int nf = reclaimer.allocate();
+            frames.bindLocked(nf, slot, page);
+            if (!table.install(page, nf)) {
+                frames.unbindAndUnlock(nf);
+                reclaimer.free(nf);
+                continue;
+            }
+            if (needContent) {
+                try {
+                    fill(nf, page);
+                } catch (IOException | RuntimeException | Error e) {
+                    abandon(nf, page);
+                    throw e;
+                }
+                frames.update(nf, UPTODATE, 0);
+                counters.faults.increment();
+            }
+            return nf;
+        }
+    }
+
+    /** Reads a page in from the store; bytes past the end of the stored file read as zeros. */
+    private void fill(int f, int page) throws IOException {
+        long pageStart = (long) page << pageShift;
+        MemorySegment frame = frames.frame(f);
+        ByteBuffer buffer = frame.asByteBuffer();
+        int stalls = 0;
+        while (buffer.hasRemaining()) {
+            int n = store.read(buffer, pageStart + buffer.position());
+            if (n < 0) {
+                break;
+            }
+            if (n == 0 && ++stalls > MAX_STALLS) {
+                throw new IOException("page-in of " + path + " page " + page + " made no progress");
+            }
+        }
+        if (buffer.hasRemaining()) {
+            frame.asSlice(buffer.position()).fill((byte) 0);
+        }
+    }
+
+    /** Drops a locked frame that never became (or no longer is) a valid copy of its page. */
+    private void abandon(int f, int page) {
+        table.remove(page, f);
+        frames.unbindAndUnlock(f);
+        reclaimer.free(f);
+    }
+
+    // ---------------------------------------------------------------- write
+
+    long write(long position, MemorySegment src) throws IOException {
+        ensureOpen();
+        boolean canFault = src.isMapped();
+        long len = src.byteSize();
+        long done = 0;
+        MemorySegment temp = canFault ? temps.acquire() : null;
+        try {
+            while (done < len) {
+                long pos = position + done;
+                int inPage = (int) (pos & pageMask);
+                int n = (int) Math.min(len - done, pageSize - inPage);
+                int page = (int) (pos >>> pageShift);
+                if (canFault) {
+                    if (!MappedSourceCopy.copy(src, done, temp, 0, n)) {
+                        return sourceFault(done, pos, "the mapped source faulted (its file shrank or failed)", null);
+                    }
+                    copyIn(page, inPage, temp, 0, n);
+                    counters.tempPageCopies.increment();
+                } else {
+                    if (!src.scope().isAlive()) {
+                        return sourceFault(done, pos, "the source's memory was freed", null);
+                    }
+                    copyIn(page, inPage, src, done, n);
+                    counters.directCopies.increment();
+                }
+                done += n;
+            }
+            return done;
+        } finally {
+            if (temp != null) {
+                temps.release(temp);
+            }
+        }
+    }
+
+    long write(long position, View view) throws IOException {
+        ensureOpen();
+        CachedFile source = view.file();
+        boolean sameCache = source.cache == cache;
+        long len = view.length();
+        long done = 0;
+        MemorySegment temp = null;
+        try {
+            while (done < len) {
+                long pos = position + done;
+                int inPage = (int) (pos & pageMask);
+                int n = (int) Math.min(len - done, pageSize - inPage);
+                int page = (int) (pos >>> pageShift);
+                view.ensureOpen();
+                if (sameCache) {
+                    if (tryFastPath(page, inPage, source, view.position() + done, n)) {
+                        counters.fastPathHits.increment();
+                        done += n;
+                        continue;
+                    }
+                    counters.fastPathFallbacks.increment();
+                }
+                if (temp == null) {
+                    temp = temps.acquire();
+                }
+                int got;
+                IOException error = null;
+                try {
+                    got = source.readInto(view.position() + done, temp, n);
+                } catch (IOException e) {
+                    got = -1;
+                    error = e;
+                }
+                if (got < n) {
+                    return sourceFault(done, pos, error == null ? "the view ends past the end of its file"
+                            : "a page-in of the view failed", error);
+                }
+                copyIn(page, inPage, temp, 0, n);
+                counters.tempPageCopies.increment();
+                done += n;
+            }
+            return done;
+        } finally {
+            if (temp != null) {
+                temps.release(temp);
+            }
+        }
+    }
+
+    private long sourceFault(long done, long position, String what, Throwable cause) throws SourceFaultException {
+        counters.sourceFaults.increment();
+        if (done > 0) {
+            return done;
+        }
+        throw new SourceFaultException(what + "; nothing was written at position " + position + " of " + path, 0, cause);
+    }
+
+    /**
+     * The destination phase of a write chunk: lock the page (reading it in first if the chunk does not cover it
+     * and it is not cached, W2), copy from memory that cannot fault, grow the file, mark the page dirty.
+     */
+    private void copyIn(int page, int inPage, MemorySegment from, long fromOffset, int n) throws IOException {
+        long stamp = structure.readLock();
+        try {
+            ensureOpen();
+            int f = lockPage(page, n != pageSize);
+            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            try {
+                MemorySegment.copy(from, fromOffset, frames.memory(), frames.offset(f) + inPage, n);
+            } catch (RuntimeException | Error e) {
+                releaseUnchanged(f, page, fresh);
+                throw e;
+            }
+            commit(f, ((long) page << pageShift) + inPage + n);
+            if (!fresh) {
+                counters.hits.increment();
+            }
+        } finally {
+            structure.unlockRead(stamp);
+        }
+    }
+
+    private void commit(int f, long end) {
+        long current = size.get();
+        while (current < end) {
+            if (size.compareAndSet(current, end)) {
+                metadataDirty = true;
+                break;
+            }
+            current = size.get();
+        }
+        frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+    }
+
+    private void releaseUnchanged(int f, int page, boolean fresh) {
+        if (fresh) {
+            abandon(f, page);
+        } else {
+            frames.unlockUnchanged(f, 0, 0);
+        }
+    }
+
+    /**
+     * W5, the atomic copy: with the destination page locked, pin the source pages without waiting and copy
+     * straight from them. Fails (and the caller takes the temporary page) when a source page is not resident,
+     * is locked, or past the end of its file. The part of the source that lies in the destination frame itself
+     * is copied first, so a chunk is copied from a snapshot of its source (memmove within a page).
+     */
+    private boolean tryFastPath(int page, int inPage, CachedFile source, long srcPos, int n) throws IOException {
+        if (srcPos + n > source.size.get()) {
+            return false;
+        }
+        int sp0 = (int) (srcPos >>> pageShift);
+        int sIn = (int) (srcPos & pageMask);
+        int firstLen = Math.min(n, pageSize - sIn);
+        int sp1 = firstLen < n ? sp0 + 1 : -1;
+        if (source.table.get(sp0) < 0 || (sp1 >= 0 && source.table.get(sp1) < 0)) {
+            return false;
+        }
+        long stamp = structure.readLock();
+        try {
+            ensureOpen();
+            int f = lockPage(page, n != pageSize);
+            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            int f0 = -1;
+            int f1 = -1;
+            boolean ok = false;
+            try {
+                f0 = pinSource(source, sp0, f, page, fresh);
+                if (f0 < 0) {
+                    return false;
+                }
+                if (sp1 >= 0) {
+                    f1 = pinSource(source, sp1, f, page, fresh);
+                    if (f1 < 0) {
+                        return false;
+                    }
+                }
+                MemorySegment mem = frames.memory();
+                long dst = frames.offset(f) + inPage;
+                long a0 = frames.offset(f0) + sIn;
+                if (f1 < 0) {
+                    MemorySegment.copy(mem, a0, mem, dst, n);
+                } else if (f1 == f) {
+                    MemorySegment.copy(mem, frames.offset(f1), mem, dst + firstLen, n - firstLen);
+                    MemorySegment.copy(mem, a0, mem, dst, firstLen);
+                } else {
+                    MemorySegment.copy(mem, a0, mem, dst, firstLen);
+                    MemorySegment.copy(mem, frames.offset(f1), mem, dst + firstLen, n - firstLen);
+                }
+                ok = true;
+            } finally {
+                if (f0 >= 0 && f0 != f) {
+                    frames.unpin(f0);
+                }
+                if (f1 >= 0 && f1 != f) {
+                    frames.unpin(f1);
+                }
+                if (ok) {
+                    commit(f, ((long) page << pageShift) + inPage + n);
+                } else {
+                    releaseUnchanged(f, page, fresh);
+                }
+            }
+            return true;
+        } finally {
+            structure.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * @return the pinned frame of the source page (or the locked destination frame itself), or -1
+     */
+    private int pinSource(CachedFile source, int sourcePage, int dstFrame, int dstPage, boolean dstFresh) {
+        int sf = source.table.get(sourcePage);
+        if (sf < 0) {
+            return -1;
+        }
+        if (sf == dstFrame) {
+            return source == this && sourcePage == dstPage && !dstFresh ? sf : -1;
+        }
+        return frames.tryPin(sf, source.slot, sourcePage) ? sf : -1;
+    }
+
+    // ---------------------------------------------------------------- truncate, flush, sync, close
+
+    void truncate(long newSize) throws IOException {
+        long stamp = structure.writeLock();
+        try {
+            ensureOpen();
+            if (newSize >= size.get()) {
+                return;
+            }
+            size.set(newSize);
+            metadataDirty = true;
+            int firstDropped = (int) ((newSize + pageMask) >>> pageShift);
+            IntArrayList found = new IntArrayList();
+            table.forEach(firstDropped, (p, f) -> {
+                found.addInt(p);
+                found.addInt(f);
+                return 0;
+            });
+            for (int i = 0; i < found.size(); i += 2) {
+                dropPage(found.getInt(i), found.getInt(i + 1));
+            }
+            int tail = (int) (newSize & pageMask);
+            if (tail != 0) {
+                int page = (int) (newSize >>> pageShift);
+                int f = table.get(page);
+                if (f >= 0) {
+                    frames.lock(f);
+                    if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
+                        awaitIdle(f, WRITEBACK, page);
+                        frames.frame(f).asSlice(tail).fill((byte) 0);
+                        frames.unlock(f, DIRTY, 0);
+                    } else {
+                        frames.unlockUnchanged(f, 0, 0);
+                    }
+                }
+            }
+            store.truncate(newSize);
+        } finally {
+            structure.unlockWrite(stamp);
+        }
+    }
+
+    /** Removes a page from the cache, dirty or not; waits for its write-back and pins to end. */
+    private void dropPage(int page, int f) throws IOException {
+        frames.lock(f);
+        if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
+            frames.unlockUnchanged(f, 0, 0);
+            return;
+        }
+        try {
+            awaitIdle(f, WRITEBACK | PIN_MASK, page);
+        } catch (IOException e) {
+            frames.unlockUnchanged(f, 0, 0);
+            throw e;
+        }
+        abandon(f, page);
+    }
+
+    private void awaitIdle(int f, long bits, int page) throws IOException {
+        if (!frames.awaitClear(f, bits, waitNanos)) {
+            throw new IOException("page " + page + " of " + path + " stayed pinned or under write-back for "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
+        }
+    }
+
+    /** Frames of this file whose state has any of {@code bits}, in page order. */
+    private IntArrayList framesWith(long bits) {
+        IntArrayList list = new IntArrayList();
+        table.forEach(0, (p, f) -> {
+            long s = frames.state(f);
+            if (FrameTable.slot(s) == slot && (s & bits) != 0 && frames.pageIndex(f) == p) {
+                list.addInt(f);
+            }
+            return 0;
+        });
+        return list;
+    }
+
+    void flush() throws IOException {
+        ensureOpen();
+        flushPages();
+    }
+
+    private void flushPages() throws IOException {
+        IOException loss = dataLoss;
+        if (loss != null) {
+            throw new IOException("earlier data of " + path + " may have been lost: " + loss.getMessage(), loss);
+        }
+        IntArrayList list = framesWith(DIRTY | WRITEBACK);
+        for (int i = 0; i < list.size(); i++) {
+            int f = list.getInt(i);
+            if (!frames.awaitClear(f, WRITEBACK, waitNanos)) {
+                throw new IOException("a write-back of " + path + " did not finish within "
+                        + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
+            }
+        }
+        int[] array = list.toIntArray();
+        if (!reclaimer.writeBack(this, array, array.length, true)) {
+            IOException e = writebackError;
+            throw new IOException("write-back of " + path + " failed; its pages stay dirty", e);
+        }
+        IOException earlier = writebackError;
+        if (earlier != null) {
+            // an earlier write-back failed: it counts as reported only once its pages are written
+            if (framesWith(FrameTable.ERROR).isEmpty()) {
+                writebackError = null;
+            } else {
+                throw new IOException("write-back of " + path + " failed; its pages stay dirty", earlier);
+            }
+        }
+    }
+
+    void sync() throws IOException {
+        ensureOpen();
+        synchronized (syncLock) {
+            syncLocked();
+        }
+    }
+
+    /**
+     * Flush, then force. Pages written back since the last successful force are marked {@code UNSYNCED}; if the
+     * force fails they are marked dirty again, because the kernel may have dropped them (PostgreSQL's
+     * "fsyncgate"). If such a page was evicted meanwhile its data may be gone: every later flush and sync of the
+     * file then fails, never pretending the data is safe.
+     */
+    private void syncLocked() throws IOException {
+        flushPages();
+        IntArrayList unsynced = framesWith(UNSYNCED);
+        int[] pages = new int[unsynced.size()];
+        for (int i = 0; i < unsynced.size(); i++) {
+            int f = unsynced.getInt(i);
+            frames.lock(f);
+            pages[i] = frames.pageIndex(f);
+            if (FrameTable.slot(frames.state(f)) == slot) {
+                frames.unlockUnchanged(f, 0, UNSYNCED);
+            } else {
+                frames.unlockUnchanged(f, 0, 0);
+                pages[i] = -1;
+            }
+        }
+        long evictedBefore = evictedUnsynced.get();
+        boolean metadata = metadataDirty;
+        metadataDirty = false;
+        try {
+            store.force(metadata);
+        } catch (IOException e) {
+            metadataDirty = metadataDirty || metadata;
+            boolean lost = evictedBefore != evictedUnsyncedAtLastSync;
+            for (int i = 0; i < unsynced.size(); i++) {
+                int f = unsynced.getInt(i);
+                if (pages[i] < 0) {
+                    continue;
+                }
+                frames.lock(f);
+                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == pages[i]) {
+                    frames.unlockUnchanged(f, DIRTY, 0);
+                } else {
+                    frames.unlockUnchanged(f, 0, 0);
+                    lost = true;
+                }
+            }
+            if (lost) {
+                dataLoss = e;
+            }
+            throw e;
+        }
+        evictedUnsyncedAtLastSync = evictedBefore;
+    }
+
+    /**
+     * Writes back and drops every page, then closes the store. Unless {@code force}, a failed write-back
+     * leaves the file open with its dirty pages and rethrows.
+     */
+    void close(boolean force) throws IOException {
+        long stamp = structure.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            IOException failure = null;
+            try {
+                flushPages();
+            } catch (IOException e) {
+                if (!force) {
+                    throw e;
+                }
+                failure = e;
+            }
+            closed = true;
+            IntArrayList found = new IntArrayList();
+            table.forEach(0, (p, f) -> {
+                found.addInt(p);
+                found.addInt(f);
+                return 0;
+            });
+            for (int i = 0; i < found.size(); i += 2) {
+                int page = found.getInt(i);
+                int f = found.getInt(i + 1);
+                frames.lock(f);
+                if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
+                    frames.unlockUnchanged(f, 0, 0);
+                    continue;
+                }
+                frames.awaitClear(f, WRITEBACK | PIN_MASK, waitNanos);
+                abandon(f, page);
+            }
+            cache.releaseSlot(slot);
+            try {
+                store.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            structure.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CachedFile[" + path + ", slot " + slot + "]";
+    }
+}

@@ -1,0 +1,184 @@
+package org.pagecache.offheap;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.util.Objects;
+import org.pagecache.api.MappedView;
+import org.pagecache.api.PagedFile;
+import org.pagecache.api.WriteSource;
+
+/**
+ * A {@link PagedFile}: one handle on a {@link CachedFile}. Validates arguments (so bad input changes nothing)
+ * and delegates.
+ */
+final class FileHandle implements PagedFile {
+    private final CachedFile file;
+    private final boolean writable;
+    private volatile boolean closed;
+
+    FileHandle(CachedFile file, boolean writable) {
+        this.file = file;
+        this.writable = writable;
+    }
+
+    CachedFile file() {
+        return file;
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        file.ensureOpen();
+    }
+
+    private void ensureWritable() {
+        if (!writable) {
+            throw new NonWritableChannelException();
+        }
+    }
+
+    static void checkPosition(String name, long position) {
+        if (position < 0) {
+            throw new IllegalArgumentException(name + " " + position + " is negative");
+        }
+    }
+
+    private void checkRange(long position, long length) {
+        checkPosition("position", position);
+        if (length < 0) {
+            throw new IllegalArgumentException("length " + length + " is negative");
+        }
+        long max = file.cache().maxFileSize();
+        if (position > max - length) {
+            throw new IllegalArgumentException("position " + position + " + length " + length
+                    + " is past the largest file size the cache can address (" + max + " bytes)");
+        }
+    }
+
+    static void checkDestination(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is a read-only buffer");
+        }
+    }
+
+    @Override
+    public long size() throws IOException {
+        ensureOpen();
+        return file.checkedSize();
+    }
+
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        checkPosition("position", position);
+        checkDestination(dst);
+        ensureOpen();
+        try {
+            return file.read(position, dst);
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
+        }
+    }
+
+    @Override
+    public long write(long position, WriteSource src) throws IOException {
+        Objects.requireNonNull(src, "src");
+        if (src instanceof View view) {
+            long length = view.length();
+            checkRange(position, length);
+            ensureOpen();
+            ensureWritable();
+            try {
+                return file.write(position, view);
+            } catch (IllegalStateException e) {
+                throw file.cache().closedOr(e);
+            }
+        }
+        MemorySegment segment = src.asSegment();
+        if (segment == null) {
+            throw new IllegalArgumentException("src: " + src.getClass().getName()
+                    + " is not a source this cache can copy (implement WriteSource.asSegment())");
+        }
+        return write(position, segment);
+    }
+
+    private long write(long position, MemorySegment segment) throws IOException {
+        checkRange(position, segment.byteSize());
+        ensureOpen();
+        ensureWritable();
+        try {
+            return file.write(position, segment);
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
+        }
+    }
+
+    @Override
+    public long write(long position, ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src, "src");
+        long written = write(position, MemorySegment.ofBuffer(src));
+        src.position(src.position() + (int) written);
+        return written;
+    }
+
+    @Override
+    public MappedView map(long position, long length) throws IOException {
+        checkRange(position, length);
+        ensureOpen();
+        return new View(this, position, length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        ensureOpen();
+        if (writable) {
+            try {
+                file.flush();
+            } catch (IllegalStateException e) {
+                throw file.cache().closedOr(e);
+            }
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        ensureOpen();
+        if (writable) {
+            try {
+                file.sync();
+            } catch (IllegalStateException e) {
+                throw file.cache().closedOr(e);
+            }
+        }
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        checkPosition("size", size);
+        ensureOpen();
+        ensureWritable();
+        try {
+            file.truncate(size);
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        file.cache().closeHandle(this);
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "PagedFile[" + file.path() + (closed ? ", closed" : "") + "]";
+    }
+}

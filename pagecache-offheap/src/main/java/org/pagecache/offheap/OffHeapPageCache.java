@@ -1,0 +1,447 @@
+package org.pagecache.offheap;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.pagecache.api.PageCache;
+import org.pagecache.api.PageCacheStats;
+import org.pagecache.api.PagedFile;
+import org.pagecache.offheap.frame.FrameTable;
+import org.pagecache.offheap.reclaim.PageOwner;
+import org.pagecache.offheap.reclaim.Reclaimer;
+import org.pagecache.offheap.store.FileChannelStore;
+import org.pagecache.offheap.store.StoreFactory;
+import org.pagecache.offheap.write.TempPagePool;
+
+/**
+ * The off-heap page cache: {@code OffHeapPageCache.builder().pageSize(4096).capacity(64 << 20).build()}.
+ *
+ * <h2>Design</h2>
+ *
+ * <p><b>Memory.</b> One arena of {@code capacity} bytes, allocated once and split into frames of
+ * {@code pageSize}; beside it, per frame, a 64-bit state word and a 4-byte page index ({@link FrameTable}
+ * draws the layout). Each open file has a {@link org.pagecache.offheap.frame.TranslationTable} from page index
+ * to frame. Nothing is allocated on the hit path.
+ *
+ * <p><b>Reads</b> are optimistic: look the frame up, read its state word, check that it is unlocked and bound
+ * to this file and page, copy, and read the state again; the same version means no writer got in between (every
+ * exclusive unlock bumps the version), so the copy is one instant of the page. After a few failed attempts a
+ * reader takes the page lock. A page that is not cached is paged in by installing a locked, not-uptodate frame
+ * in the translation table with a compare-and-set; threads that race to the same page find that frame and wait
+ * on its lock, so one read I/O serves them all.
+ *
+ * <p><b>Writes</b> are copied chunk by chunk, one destination page per chunk. A source that cannot fault (heap
+ * memory, anonymous native memory) is copied straight into the page under its lock. A source that can fault is
+ * first copied into a temporary page from a reserve of its own ({@link TempPagePool}) with no page lock held
+ * (W1): an OS-mapped source through a fault barrier ({@link org.pagecache.offheap.write.MappedSourceCopy}), a
+ * {@link org.pagecache.api.MappedView} through this cache's own read path, which may page in, evict and wait.
+ * Only then is the destination locked and the temporary page copied in. A view whose pages are resident is
+ * copied directly instead, from pages pinned without waiting while the destination lock is held (W5, the kernel's
+ * "atomic copy"); if any pin cannot be had at once the chunk takes the temporary page, so progress never depends
+ * on the source (W4). A chunk that does not cover its page reads the page in first if it is not cached (W2);
+ * a page is marked uptodate only once it holds the whole page. A source fault abandons the chunk before the
+ * destination is touched (W3): the bytes written so far are returned, or {@link org.pagecache.api.SourceFaultException}.
+ *
+ * <p><b>Eviction.</b> A {@link Reclaimer} on its own thread (an Agrona agent) keeps free frames between two
+ * watermarks with a CLOCK sweep, writing dirty pages back in batches: file-adjacent pages go out in one vectored
+ * write. A thread that finds no free frame runs the sweep itself; if every frame is pinned, locked or under
+ * write-back it waits up to {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
+ *
+ * <h2>Lock order</h2>
+ * Written once here and obeyed everywhere:
+ * <ol>
+ *   <li>the cache's file table lock (open, close of a file) before a file's structural lock;</li>
+ *   <li>a file's structural lock (shared: page-in and the destination phase of a write chunk; exclusive:
+ *       truncate, close) before any page lock;</li>
+ *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O; pins are only ever
+ *       <em>tried</em> (never waited for) while a page lock is held;</li>
+ *   <li>the reclaimer only tries page locks; a page's write-back runs with its lock released;</li>
+ *   <li>no page lock and no structural lock is held while reading a source that can fault (W1), or while
+ *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
+ * </ol>
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
+ * with it fails with {@link ClosedChannelException}; the arena is a shared FFM arena, so it can never touch
+ * freed memory.
+ */
+public final class OffHeapPageCache implements PageCache {
+    private static final System.Logger LOG = System.getLogger(OffHeapPageCache.class.getName());
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Largest page index: translation tables and frame page indexes are {@code int}s. */
+    private static final long MAX_PAGES = Integer.MAX_VALUE;
+
+    private final FrameTable frames;
+    private final Reclaimer reclaimer;
+    private final AgentRunner reclaimerRunner;
+    private final TempPagePool temps;
+    private final Counters counters = new Counters();
+    private final StoreFactory storeFactory;
+    private final long frameWaitNanos;
+    private final long maxFileSize;
+    private final Object fileLock = new Object();
+    private final Map<Path, CachedFile> files = new HashMap<>();
+    private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private int nextSlot = 1;
+    private volatile boolean closed;
+
+    private OffHeapPageCache(Builder b) {
+        int frameCount = (int) (b.capacity / b.pageSize);
+        this.frames = new FrameTable(frameCount, b.pageSize);
+        this.storeFactory = b.storeFactory;
+        this.frameWaitNanos = b.frameWaitTimeout.toNanos();
+        this.maxFileSize = MAX_PAGES * b.pageSize;
+        this.temps = new TempPagePool(b.tempPages, b.pageSize);
+        int low = b.lowWatermark > 0 ? b.lowWatermark : Math.max(2, frameCount / 32);
+        int high = b.highWatermark > 0 ? b.highWatermark : Math.max(low + 1, frameCount / 16);
+        this.reclaimer = new Reclaimer(frames, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
+        this.reclaimerRunner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
+                e -> LOG.log(Level.WARNING, "reclaimer error", e), null, reclaimer);
+        int id = INSTANCES.incrementAndGet();
+        AgentRunner.startOnThread(reclaimerRunner, r -> {
+            Thread t = new Thread(r, "pagecache-reclaimer-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** @return a builder with the defaults: 4 KiB pages, 64 MiB */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    FrameTable frames() {
+        return frames;
+    }
+
+    Reclaimer reclaimer() {
+        return reclaimer;
+    }
+
+    TempPagePool temps() {
+        return temps;
+    }
+
+    Counters counters() {
+        return counters;
+    }
+
+    long frameWaitNanos() {
+        return frameWaitNanos;
+    }
+
+    long maxFileSize() {
+        return maxFileSize;
+    }
+
+    private PageOwner owner(int slot) {
+        return slots[slot];
+    }
+
+    /** Maps an {@link IllegalStateException} met while the cache was closing to {@link ClosedChannelException}. */
+    IOException closedOr(IllegalStateException e) {
+        if (closed) {
+            ClosedChannelException closedException = new ClosedChannelException();
+            closedException.initCause(e);
+            return closedException;
+        }
+        throw e;
+    }
+
+    @Override
+    public PagedFile open(Path file, OpenOption... options) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(options, "options");
+        Set<OpenOption> opts = new HashSet<>();
+        for (OpenOption o : options) {
+            Objects.requireNonNull(o, "options contains null");
+            if (!(o instanceof StandardOpenOption so) || so == StandardOpenOption.APPEND
+                    || so == StandardOpenOption.DELETE_ON_CLOSE) {
+                throw new IllegalArgumentException("options: " + o + " is not supported by a cached file");
+            }
+            opts.add(o);
+        }
+        if (opts.isEmpty()) {
+            opts.add(StandardOpenOption.WRITE);
+        }
+        boolean writable = opts.contains(StandardOpenOption.WRITE);
+        if (!writable && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW)
+                || opts.contains(StandardOpenOption.TRUNCATE_EXISTING))) {
+            throw new IllegalArgumentException("options: " + opts + " create or truncate without WRITE");
+        }
+        opts.add(StandardOpenOption.READ);
+        Path key = file.toAbsolutePath().normalize();
+        synchronized (fileLock) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            CachedFile cached = files.get(key);
+            if (cached != null) {
+                if (opts.contains(StandardOpenOption.CREATE_NEW)) {
+                    throw new FileAlreadyExistsException(file.toString());
+                }
+                if (writable && !cached.writable()) {
+                    throw new IOException(file + " is already open read-only in this cache");
+                }
+                if (opts.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+                    cached.truncate(0);
+                }
+                cached.handles++;
+                return new FileHandle(cached, writable);
+            }
+            int slot = allocateSlot();
+            CachedFile opened;
+            try {
+                opened = new CachedFile(this, key, storeFactory.open(key, Set.copyOf(opts)), slot, writable);
+            } catch (IOException | RuntimeException e) {
+                freeSlots.push(slot);
+                throw e;
+            }
+            opened.handles = 1;
+            slots[slot] = opened;
+            files.put(key, opened);
+            return new FileHandle(opened, writable);
+        }
+    }
+
+    private int allocateSlot() throws IOException {
+        Integer free = freeSlots.poll();
+        if (free != null) {
+            return free;
+        }
+        if (nextSlot > FrameTable.MAX_SLOT) {
+            throw new IOException("too many open files: at most " + FrameTable.MAX_SLOT + " per cache");
+        }
+        return nextSlot++;
+    }
+
+    /** Called by a closing file once none of its frames is bound any more; under the file lock. */
+    void releaseSlot(int slot) {
+        CachedFile f = slots[slot];
+        slots[slot] = null;
+        if (f != null) {
+            files.remove(f.path(), f);
+        }
+        freeSlots.push(slot);
+    }
+
+    void closeHandle(FileHandle handle) throws IOException {
+        synchronized (fileLock) {
+            CachedFile file = handle.file();
+            if (file.isClosed()) {
+                return;
+            }
+            if (file.handles == 1) {
+                file.close(false);
+            }
+            file.handles--;
+        }
+    }
+
+    @Override
+    public int pageSize() {
+        return frames.pageSize();
+    }
+
+    @Override
+    public PageCacheStats stats() {
+        long dirty = 0;
+        long pinned = 0;
+        if (!closed) {
+            try {
+                for (int f = 0; f < frames.frames(); f++) {
+                    long s = frames.state(f);
+                    if ((s & FrameTable.DIRTY) != 0) {
+                        dirty++;
+                    }
+                    if ((s & FrameTable.PIN_MASK) != 0) {
+                        pinned++;
+                    }
+                }
+            } catch (IllegalStateException e) {
+                // closed meanwhile: gauges read as zero
+            }
+        }
+        return new PageCacheStats(
+                counters.hits.sum(),
+                counters.faults.sum(),
+                reclaimer.evictions(),
+                reclaimer.writebacks(),
+                reclaimer.writebackBatches(),
+                counters.tempPageCopies.sum(),
+                counters.directCopies.sum(),
+                counters.fastPathHits.sum(),
+                counters.fastPathFallbacks.sum(),
+                counters.sourceFaults.sum(),
+                frames.lockWaits(),
+                frames.lockWaitNanos(),
+                frames.frames(),
+                reclaimer.freeFrames(),
+                dirty,
+                pinned);
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<CachedFile> open;
+        synchronized (fileLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = new ArrayList<>(files.values());
+        }
+        IOException failure = null;
+        for (CachedFile f : open) {
+            try {
+                synchronized (fileLock) {
+                    f.close(true);
+                }
+            } catch (IOException | RuntimeException e) {
+                IOException io = e instanceof IOException x ? x : new IOException(e);
+                if (failure == null) {
+                    failure = io;
+                } else {
+                    failure.addSuppressed(io);
+                }
+            }
+        }
+        reclaimerRunner.close();
+        temps.close();
+        frames.close();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OffHeapPageCache[" + frames.frames() + " frames of " + frames.pageSize() + " bytes]";
+    }
+
+    /** Configures an {@link OffHeapPageCache}. */
+    public static final class Builder {
+        private int pageSize = 4096;
+        private long capacity = 64L << 20;
+        private int tempPages = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private StoreFactory storeFactory = FileChannelStore.FACTORY;
+        private Duration frameWaitTimeout = Duration.ofSeconds(10);
+        private int lowWatermark;
+        private int highWatermark;
+
+        private Builder() {
+        }
+
+        /**
+         * @param pageSize bytes per page: a power of two from 4096 to 65536
+         * @return this
+         */
+        public Builder pageSize(int pageSize) {
+            if (pageSize < 4096 || pageSize > 65536 || Integer.bitCount(pageSize) != 1) {
+                throw new IllegalArgumentException("pageSize " + pageSize + " is not a power of two from 4096 to 65536");
+            }
+            this.pageSize = pageSize;
+            return this;
+        }
+
+        /**
+         * @param bytes bytes of frames, rounded down to whole pages; at least 8 pages
+         * @return this
+         */
+        public Builder capacity(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("capacity " + bytes + " is not positive");
+            }
+            this.capacity = bytes;
+            return this;
+        }
+
+        /**
+         * @param pages temporary pages kept in reserve for sources that can fault (more are allocated on the side
+         *              when many writers need one at once)
+         * @return this
+         */
+        public Builder tempPages(int pages) {
+            if (pages < 1) {
+                throw new IllegalArgumentException("tempPages " + pages + " is less than 1");
+            }
+            this.tempPages = pages;
+            return this;
+        }
+
+        /**
+         * @param factory opens the backing store of each file (tests inject faults here)
+         * @return this
+         */
+        public Builder storeFactory(StoreFactory factory) {
+            this.storeFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a thread that needs a frame waits when every frame is pinned, locked or under
+         *                write-back, before failing with an {@link IOException}
+         * @return this
+         */
+        public Builder frameWaitTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("frameWaitTimeout " + timeout + " is not positive");
+            }
+            this.frameWaitTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param low  the reclaimer starts sweeping when fewer frames than this are free
+         * @param high and stops when this many are free
+         * @return this
+         */
+        public Builder reclaimWatermarks(int low, int high) {
+            if (low < 1 || high <= low) {
+                throw new IllegalArgumentException("reclaimWatermarks low " + low + ", high " + high
+                        + ": need 1 <= low < high");
+            }
+            this.lowWatermark = low;
+            this.highWatermark = high;
+            return this;
+        }
+
+        /**
+         * @return a started cache
+         * @throws IllegalArgumentException if the capacity holds fewer than 8 pages or too many
+         */
+        public OffHeapPageCache build() {
+            long frames = capacity / pageSize;
+            if (frames < 8) {
+                throw new IllegalArgumentException("capacity " + capacity + " holds fewer than 8 pages of " + pageSize);
+            }
+            if (frames > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("capacity " + capacity + " holds more than 2^31-1 pages");
+            }
+            if (highWatermark > frames) {
+                throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "
+                        + frames + " frames");
+            }
+            return new OffHeapPageCache(this);
+        }
+    }
+}

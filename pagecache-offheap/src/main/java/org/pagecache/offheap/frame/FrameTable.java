@@ -1,0 +1,390 @@
+package org.pagecache.offheap.frame;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The cache's frames: one off-heap arena of {@code frames * pageSize} bytes, and beside it the metadata of
+ * every frame: a 64-bit state word and the index of the file page the frame holds.
+ *
+ * <h2>State word</h2>
+ * Changed only by compare-and-set; read with acquire semantics.
+ * <pre>
+ *   63                              36 35            20 19         8 7 6 5 4 3 2 1 0
+ *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
+ *  |          version (28 bits)       | file slot (16) | pins (12)  |S|R|E|W|D|U|Q|L|
+ *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
+ *   L  LOCKED      exclusive page lock (page-in, write, eviction, truncation)
+ *   Q  WAITERS     some thread waits in the {@link WaitTable} for this frame's lock
+ *   U  UPTODATE    the frame holds the page's current content
+ *   D  DIRTY       the frame holds writes not yet written back
+ *   W  WRITEBACK   a write-back of the frame is in flight (the lock is not held during its I/O)
+ *   E  ERROR       the last write-back of the frame failed (the frame stays dirty)
+ *   R  REFERENCED  accessed since the CLOCK hand last passed (second chance)
+ *   S  UNSYNCED    written back but not yet forced to stable storage (re-dirtied if the force fails)
+ *   pins           users that need the frame to keep its page (no eviction, no rebinding) while pinned
+ *   file slot      the cached file the frame belongs to; 0 means the frame is free
+ *   version        bumped by every exclusive unlock; an optimistic reader that sees the same unlocked
+ *                  version before and after its copy copied a consistent page
+ * </pre>
+ * A bound frame that is not locked is always uptodate: page-ins and writes mark it before they unlock, and a
+ * failed page-in frees the frame before it unlocks.
+ *
+ * <h2>Per-frame metadata</h2>
+ * 8 bytes of state word and 4 bytes of page index per frame, both off-heap; with the 4-byte entry of the
+ * file's translation table, a cached page costs 16 bytes of metadata.
+ */
+public final class FrameTable implements AutoCloseable {
+    /** Exclusive page lock. */
+    public static final long LOCKED = 1L;
+    /** A thread waits for the lock. */
+    public static final long WAITERS = 1L << 1;
+    /** The frame holds the page's current content. */
+    public static final long UPTODATE = 1L << 2;
+    /** The frame holds writes not yet written back. */
+    public static final long DIRTY = 1L << 3;
+    /** A write-back of the frame is in flight. */
+    public static final long WRITEBACK = 1L << 4;
+    /** The last write-back failed. */
+    public static final long ERROR = 1L << 5;
+    /** Accessed since the CLOCK hand passed. */
+    public static final long REFERENCED = 1L << 6;
+
+    /** Written back, not yet forced to stable storage. */
+    public static final long UNSYNCED = 1L << 7;
+
+    /** Lowest bit of the pin count. */
+    public static final int PIN_SHIFT = 8;
+    /** One pin. */
+    public static final long PIN_ONE = 1L << PIN_SHIFT;
+    /** Most pins one frame can hold. */
+    public static final int MAX_PINS = (1 << 12) - 1;
+    /** The pin count's bits. */
+    public static final long PIN_MASK = (long) MAX_PINS << PIN_SHIFT;
+
+    /** Lowest bit of the file slot. */
+    public static final int SLOT_SHIFT = 20;
+    /** Highest file slot. */
+    public static final int MAX_SLOT = (1 << 16) - 1;
+    /** The file slot's bits. */
+    public static final long SLOT_MASK = (long) MAX_SLOT << SLOT_SHIFT;
+
+    /** Lowest bit of the version. */
+    public static final int VERSION_SHIFT = 36;
+    /** One version step. */
+    public static final long VERSION_ONE = 1L << VERSION_SHIFT;
+    /** The version's bits. */
+    public static final long VERSION_MASK = -1L << VERSION_SHIFT;
+
+    /** Bytes of state word per frame. */
+    public static final int STATE_BYTES = Long.BYTES;
+    /** Bytes of page index per frame. */
+    public static final int PAGE_INDEX_BYTES = Integer.BYTES;
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final int SPINS = 100;
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final MemorySegment states;
+    private final MemorySegment pageIndexes;
+    private final int frames;
+    private final int pageSize;
+    private final int pageShift;
+    private final WaitTable waits = new WaitTable();
+    private final LongAdder lockWaits = new LongAdder();
+    private final LongAdder lockWaitNanos = new LongAdder();
+
+    /**
+     * @param frames   number of frames
+     * @param pageSize bytes per frame, a power of two
+     */
+    public FrameTable(int frames, int pageSize) {
+        this.frames = frames;
+        this.pageSize = pageSize;
+        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+        this.arena = Arena.ofShared();
+        boolean ok = false;
+        try {
+            this.memory = arena.allocate((long) frames * pageSize, pageSize);
+            this.states = arena.allocate((long) frames * STATE_BYTES, STATE_BYTES);
+            this.pageIndexes = arena.allocate((long) frames * PAGE_INDEX_BYTES, PAGE_INDEX_BYTES);
+            ok = true;
+        } finally {
+            if (!ok) {
+                arena.close();
+            }
+        }
+    }
+
+    /** @return number of frames */
+    public int frames() {
+        return frames;
+    }
+
+    /** @return bytes per frame */
+    public int pageSize() {
+        return pageSize;
+    }
+
+    /** @return all frame memory, one segment */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    /** @return offset of the frame's first byte in {@link #memory()} */
+    public long offset(int frame) {
+        return (long) frame << pageShift;
+    }
+
+    /** @return the frame's memory as its own segment */
+    public MemorySegment frame(int frame) {
+        return memory.asSlice(offset(frame), pageSize);
+    }
+
+    /** @return the state word, read with acquire semantics */
+    public long state(int frame) {
+        return (long) LONG.getAcquire(states, (long) frame * STATE_BYTES);
+    }
+
+    /** @return whether the state word changed from {@code expected} to {@code next} */
+    public boolean casState(int frame, long expected, long next) {
+        return LONG.compareAndSet(states, (long) frame * STATE_BYTES, expected, next);
+    }
+
+    /** @return the page index the frame is bound to (meaningful while bound, stable while locked or pinned) */
+    public int pageIndex(int frame) {
+        return (int) INT.getAcquire(pageIndexes, (long) frame * PAGE_INDEX_BYTES);
+    }
+
+    /** @return the file slot in a state word */
+    public static int slot(long state) {
+        return (int) ((state & SLOT_MASK) >>> SLOT_SHIFT);
+    }
+
+    /** @return the pin count in a state word */
+    public static int pins(long state) {
+        return (int) ((state & PIN_MASK) >>> PIN_SHIFT);
+    }
+
+    // ---------------------------------------------------------------- lock
+
+    /** Takes the frame's lock if it is free, without waiting. */
+    public boolean tryLock(int frame) {
+        long s = state(frame);
+        return (s & LOCKED) == 0 && casState(frame, s, s | LOCKED);
+    }
+
+    /**
+     * Takes the frame's lock if it is free, unpinned and not under write-back: the reclaimer's and truncation's
+     * way in. Never waits.
+     */
+    public boolean tryLockIdle(int frame) {
+        long s = state(frame);
+        return (s & (LOCKED | WRITEBACK | PIN_MASK)) == 0 && casState(frame, s, s | LOCKED);
+    }
+
+    /** Takes the frame's lock, spinning briefly and then parking. */
+    public void lock(int frame) {
+        long s = state(frame);
+        if ((s & LOCKED) == 0 && casState(frame, s, s | LOCKED)) {
+            return;
+        }
+        lockSlow(frame);
+    }
+
+    private void lockSlow(int frame) {
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            if (tryLock(frame)) {
+                return;
+            }
+        }
+        long start = System.nanoTime();
+        lockWaits.increment();
+        while (!tryLock(frame)) {
+            waits.awaitUnlock(this, frame);
+        }
+        lockWaitNanos.add(System.nanoTime() - start);
+    }
+
+    /**
+     * Waits, without taking it, until the frame's lock is free (an optimistic reader that met a writer).
+     */
+    public void awaitUnlocked(int frame) {
+        for (int i = 0; i < SPINS; i++) {
+            if ((state(frame) & LOCKED) == 0) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        long start = System.nanoTime();
+        lockWaits.increment();
+        while ((state(frame) & LOCKED) != 0) {
+            waits.awaitUnlock(this, frame);
+        }
+        lockWaitNanos.add(System.nanoTime() - start);
+    }
+
+    /**
+     * Releases the lock, setting and clearing flag bits, and bumps the version (the content may have changed).
+     */
+    public void unlock(int frame, long set, long clear) {
+        for (;;) {
+            long s = state(frame);
+            assert (s & LOCKED) != 0 : "unlock of an unlocked frame " + frame;
+            long next = ((s & ~(LOCKED | WAITERS | clear)) | set) + VERSION_ONE;
+            if (casState(frame, s, next)) {
+                if ((s & WAITERS) != 0) {
+                    waits.wakeAll(frame);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Releases the lock, setting and clearing flag bits, keeping the version: the content did not change. */
+    public void unlockUnchanged(int frame, long set, long clear) {
+        for (;;) {
+            long s = state(frame);
+            long next = (s & ~(LOCKED | WAITERS | clear)) | set;
+            if (casState(frame, s, next)) {
+                if ((s & WAITERS) != 0) {
+                    waits.wakeAll(frame);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Sets and clears flag bits of a frame whatever its lock state (write-back completion). */
+    public long update(int frame, long set, long clear) {
+        for (;;) {
+            long s = state(frame);
+            long next = (s & ~clear) | set;
+            if (casState(frame, s, next)) {
+                return next;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- binding
+
+    /**
+     * Binds a free frame (taken from the free queue, so nobody else can bind it) to a page, locked and not
+     * uptodate.
+     */
+    public void bindLocked(int frame, int slot, int pageIndex) {
+        INT.setRelease(pageIndexes, (long) frame * PAGE_INDEX_BYTES, pageIndex);
+        for (;;) {
+            long s = state(frame);
+            assert slot(s) == 0 : "binding a frame in use: " + Long.toHexString(s);
+            if ((s & LOCKED) != 0) {
+                // a thread holding a stale translation entry locked the free frame for a moment: it will
+                // see the frame unbound and let go
+                Thread.onSpinWait();
+                continue;
+            }
+            long next = (s & VERSION_MASK) | ((long) slot << SLOT_SHIFT) | LOCKED;
+            if (casState(frame, s, next)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Frees a locked frame: no slot, no flags, unlocked, version bumped. Pins must be zero.
+     */
+    public void unbindAndUnlock(int frame) {
+        for (;;) {
+            long s = state(frame);
+            long next = (s & VERSION_MASK) + VERSION_ONE;
+            if (casState(frame, s, next)) {
+                if ((s & WAITERS) != 0) {
+                    waits.wakeAll(frame);
+                }
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- pins
+
+    /**
+     * Pins the frame if it holds page {@code pageIndex} of file {@code slot}, is uptodate and is not locked.
+     * Never waits.
+     */
+    public boolean tryPin(int frame, int slot, int pageIndex) {
+        for (;;) {
+            long s = state(frame);
+            if ((s & (LOCKED | UPTODATE)) != UPTODATE || slot(s) != slot || pins(s) == MAX_PINS) {
+                return false;
+            }
+            if (casState(frame, s, s + PIN_ONE)) {
+                break;
+            }
+        }
+        if (pageIndex(frame) != pageIndex) {
+            unpin(frame);
+            return false;
+        }
+        return true;
+    }
+
+    /** Drops one pin. */
+    public void unpin(int frame) {
+        for (;;) {
+            long s = state(frame);
+            assert pins(s) > 0 : "unpin of an unpinned frame " + frame;
+            if (casState(frame, s, s - PIN_ONE)) {
+                return;
+            }
+        }
+    }
+
+    /** Marks the frame referenced if the state is still {@code seen} (a hit); cheap when already marked. */
+    public void markReferenced(int frame, long seen) {
+        if ((seen & REFERENCED) == 0) {
+            casState(frame, seen, seen | REFERENCED);
+        }
+    }
+
+    /**
+     * Waits until none of {@code bits} is set in the frame's state (write-back in flight, pins), polling.
+     *
+     * @return whether that happened before the deadline
+     */
+    public boolean awaitClear(int frame, long bits, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while ((state(frame) & bits) != 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+        return true;
+    }
+
+    /** @return page lock acquisitions that waited */
+    public long lockWaits() {
+        return lockWaits.sum();
+    }
+
+    /** @return nanoseconds spent waiting for page locks */
+    public long lockWaitNanos() {
+        return lockWaitNanos.sum();
+    }
+
+    /** Frees the arena. Every access after this fails with {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,58 @@
+package org.pagecache.offheap.frame;
+
+/**
+ * Where threads wait for a page lock: a fixed table of monitors, hashed by frame, shared by all frames (like
+ * Linux's page wait queues). A waiter sets the frame's {@link FrameTable#WAITERS} bit under the bucket's monitor
+ * and waits; an unlock that clears a set {@code WAITERS} bit wakes the bucket. Checking the state and waiting
+ * happen under the monitor, and the waking unlock takes the monitor after changing the state, so no wake-up is
+ * lost. A frame's waiters only ever wait on one bucket; other frames hashed to it cost a spurious wake-up at most.
+ */
+final class WaitTable {
+    private static final int BUCKETS = 256;
+    private static final long MAX_WAIT_MILLIS = 50;
+
+    private final Object[] monitors = new Object[BUCKETS];
+
+    WaitTable() {
+        for (int i = 0; i < BUCKETS; i++) {
+            monitors[i] = new Object();
+        }
+    }
+
+    private Object bucket(int frame) {
+        return monitors[(frame * 0x9E3779B1 >>> 24) & (BUCKETS - 1)];
+    }
+
+    /**
+     * Waits while the frame is locked. Returns when it was seen unlocked, or after a wake-up; the caller retries.
+     * Not interruptible, like a page lock in a kernel: the interrupt status is kept for the caller.
+     */
+    void awaitUnlock(FrameTable frames, int frame) {
+        Object monitor = bucket(frame);
+        boolean interrupted = false;
+        synchronized (monitor) {
+            long s = frames.state(frame);
+            if ((s & FrameTable.LOCKED) == 0) {
+                return;
+            }
+            if ((s & FrameTable.WAITERS) == 0 && !frames.casState(frame, s, s | FrameTable.WAITERS)) {
+                return;
+            }
+            try {
+                monitor.wait(MAX_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void wakeAll(int frame) {
+        Object monitor = bucket(frame);
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
+    }
+}

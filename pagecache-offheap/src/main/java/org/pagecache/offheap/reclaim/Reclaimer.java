@@ -1,0 +1,401 @@
+package org.pagecache.offheap.reclaim;
+
+import static org.pagecache.offheap.frame.FrameTable.DIRTY;
+import static org.pagecache.offheap.frame.FrameTable.ERROR;
+import static org.pagecache.offheap.frame.FrameTable.LOCKED;
+import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
+import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
+import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
+import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.agrona.concurrent.Agent;
+import org.pagecache.offheap.frame.FrameTable;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
+
+/**
+ * Keeps free frames between two watermarks with a CLOCK sweep, and writes dirty pages back in batches.
+ *
+ * <p>Runs as an Agrona {@link Agent} on its own thread; a faulting thread that finds no free frame runs the
+ * same sweep itself ({@link #allocate()}). The sweep only ever <em>tries</em> page locks: a frame that is
+ * locked, pinned or under write-back is passed over. A referenced frame loses its mark and gets a second
+ * chance; a clean one is evicted (its translation entry removed, the frame freed); dirty ones are collected,
+ * grouped by file, sorted by page and written back with one vectored write per run of file-adjacent pages.
+ *
+ * <p>Write-back protocol: under the page lock, {@code DIRTY} is exchanged for {@code WRITEBACK} and the lock is
+ * dropped; the I/O runs unlocked (readers and writers proceed; a write re-dirties the page). Success clears
+ * {@code WRITEBACK} and marks the page {@code UNSYNCED} until the next force; failure puts {@code DIRTY} back
+ * with {@code ERROR} and tells the file, so the data is never dropped and the error is reported by its next
+ * flush or sync.
+ */
+public final class Reclaimer implements Agent {
+    /** Most pages in one vectored write. */
+    public static final int MAX_RUN = 64;
+    private static final int BATCH = 256;
+    private static final int DIRECT_SCAN = 4096;
+    private static final int DIRECT_DIRTY = 16;
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    private final FrameTable frames;
+    private final IntFunction<PageOwner> owners;
+    private final MpmcAtomicArrayQueue<Integer> free;
+    private final int lowWatermark;
+    private final int highWatermark;
+    private final long frameWaitNanos;
+    private final AtomicLong hand = new AtomicLong();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder writebacks = new LongAdder();
+    private final LongAdder writebackBatches = new LongAdder();
+    private final int[] batch = new int[BATCH];
+    private volatile Thread thread;
+
+    /**
+     * @param frames         the frames
+     * @param owners         file slot to file
+     * @param lowWatermark   the sweep starts when fewer frames than this are free
+     * @param highWatermark  and stops when this many are
+     * @param frameWaitNanos how long {@link #allocate()} waits when no frame can be evicted
+     */
+    public Reclaimer(FrameTable frames, IntFunction<PageOwner> owners, int lowWatermark, int highWatermark,
+                     long frameWaitNanos) {
+        this.frames = frames;
+        this.owners = owners;
+        this.lowWatermark = lowWatermark;
+        this.highWatermark = highWatermark;
+        this.frameWaitNanos = frameWaitNanos;
+        this.free = new MpmcAtomicArrayQueue<>(Math.max(2, frames.frames()));
+        for (int f = 0; f < frames.frames(); f++) {
+            free.offer(f);
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return "pagecache-reclaimer";
+    }
+
+    @Override
+    public void onStart() {
+        thread = Thread.currentThread();
+    }
+
+    /** Wakes the reclaimer thread if it is idle. */
+    public void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** @return frames holding no page */
+    public int freeFrames() {
+        return free.size();
+    }
+
+    /** @return frames evicted */
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    /** @return pages written back */
+    public long writebacks() {
+        return writebacks.sum();
+    }
+
+    /** @return write-back I/O calls */
+    public long writebackBatches() {
+        return writebackBatches.sum();
+    }
+
+    /**
+     * Takes a free frame: unlocked, bound to nothing, owned by the caller until it binds or {@link #free}s it.
+     * With none free, evicts one itself (writing dirty pages back if it must); with every frame pinned, locked
+     * or under write-back, waits up to the frame wait timeout. Never called with a page lock held.
+     *
+     * @throws IOException if no frame could be found in time
+     */
+    public int allocate() throws IOException {
+        Integer f = free.poll();
+        if (f != null) {
+            if (free.size() < lowWatermark) {
+                wake();
+            }
+            return f;
+        }
+        wake();
+        long deadline = 0;
+        int[] dirty = new int[DIRECT_DIRTY];
+        for (;;) {
+            int e = evictOne(dirty);
+            if (e >= 0) {
+                return e;
+            }
+            f = free.poll();
+            if (f != null) {
+                return f;
+            }
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + frameWaitNanos;
+            } else if (now - deadline > 0) {
+                throw new IOException("no free frame within " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
+                        + " ms: all " + frames.frames() + " frames are pinned, locked or under write-back"
+                        + " (raise the capacity or release pins)");
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Returns a frame that is unbound and unlocked to the free queue. */
+    public void free(int frame) {
+        free.offer(frame);
+    }
+
+    private int nextHand() {
+        return (int) Long.remainderUnsigned(hand.getAndIncrement(), frames.frames());
+    }
+
+    /** Direct reclaim: one frame for a faulting thread, or -1. */
+    private int evictOne(int[] dirty) {
+        int n = frames.frames();
+        int scan = Math.min(2 * n, DIRECT_SCAN);
+        int dirtyCount = 0;
+        for (int i = 0; i < scan; i++) {
+            int f = nextHand();
+            long s = frames.state(f);
+            if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+                continue;
+            }
+            if ((s & REFERENCED) != 0) {
+                frames.casState(f, s, s & ~REFERENCED);
+                continue;
+            }
+            if ((s & DIRTY) != 0) {
+                if (dirtyCount < dirty.length) {
+                    dirty[dirtyCount++] = f;
+                }
+                continue;
+            }
+            if (tryEvict(f)) {
+                return f;
+            }
+        }
+        if (dirtyCount > 0) {
+            writeBackFrames(dirty, dirtyCount);
+            for (int i = 0; i < dirtyCount; i++) {
+                if (tryEvict(dirty[i])) {
+                    for (int j = i + 1; j < dirtyCount; j++) {
+                        if (tryEvict(dirty[j])) {
+                            free.offer(dirty[j]);
+                        }
+                    }
+                    return dirty[i];
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Evicts a clean, unpinned, idle frame: removes its translation entry and frees it (not to the queue).
+     *
+     * @return whether the frame is now free and owned by the caller
+     */
+    public boolean tryEvict(int frame) {
+        long s = frames.state(frame);
+        if (FrameTable.slot(s) == 0 || (s & (DIRTY | LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+            return false;
+        }
+        if (!frames.tryLockIdle(frame)) {
+            return false;
+        }
+        s = frames.state(frame);
+        int slot = FrameTable.slot(s);
+        if (slot == 0 || (s & DIRTY) != 0) {
+            frames.unlockUnchanged(frame, 0, 0);
+            return false;
+        }
+        PageOwner owner = owners.apply(slot);
+        owner.unmap(frames.pageIndex(frame), frame);
+        if ((s & UNSYNCED) != 0) {
+            owner.evictedUnsynced();
+        }
+        frames.unbindAndUnlock(frame);
+        evictions.increment();
+        return true;
+    }
+
+    @Override
+    public int doWork() {
+        if (free.size() >= lowWatermark) {
+            return 0;
+        }
+        int n = frames.frames();
+        int work = 0;
+        int dirtyCount = 0;
+        for (int scanned = 0; scanned < 2 * n && free.size() < highWatermark; scanned++) {
+            int f = nextHand();
+            long s = frames.state(f);
+            if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+                continue;
+            }
+            if ((s & REFERENCED) != 0) {
+                frames.casState(f, s, s & ~REFERENCED);
+                continue;
+            }
+            if ((s & DIRTY) != 0) {
+                batch[dirtyCount++] = f;
+                if (dirtyCount == batch.length) {
+                    work += writeBackAndEvict(dirtyCount);
+                    dirtyCount = 0;
+                }
+                continue;
+            }
+            if (tryEvict(f)) {
+                free.offer(f);
+                work++;
+            }
+        }
+        if (dirtyCount > 0) {
+            work += writeBackAndEvict(dirtyCount);
+        }
+        return work;
+    }
+
+    private int writeBackAndEvict(int count) {
+        writeBackFrames(batch, count);
+        int evicted = 0;
+        for (int i = 0; i < count; i++) {
+            if (free.size() < highWatermark && tryEvict(batch[i])) {
+                free.offer(batch[i]);
+                evicted++;
+            }
+        }
+        return evicted + count;
+    }
+
+    /** Writes back dirty frames of any files: grouped by file, in page order. */
+    private void writeBackFrames(int[] list, int count) {
+        long[] keys = new long[count];
+        int k = 0;
+        for (int i = 0; i < count; i++) {
+            long s = frames.state(list[i]);
+            int slot = FrameTable.slot(s);
+            if (slot != 0) {
+                keys[k++] = ((long) slot << 47) | ((long) frames.pageIndex(list[i]) << 16) | i;
+            }
+        }
+        Arrays.sort(keys, 0, k);
+        int[] group = new int[k];
+        int start = 0;
+        while (start < k) {
+            int slot = (int) (keys[start] >>> 47);
+            int end = start;
+            int g = 0;
+            while (end < k && (int) (keys[end] >>> 47) == slot) {
+                group[g++] = list[(int) (keys[end] & 0xFFFF)];
+                end++;
+            }
+            PageOwner owner = owners.apply(slot);
+            if (owner != null) {
+                writeBack(owner, group, g, false);
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * Writes back the dirty frames among {@code list} that belong to {@code owner}, which must be in page order.
+     * Frames that are clean, moved, or (unless {@code wait}) locked or under write-back are passed over.
+     *
+     * @param wait take page locks even if that means waiting (flush), rather than only trying them
+     * @return whether every write-back attempted succeeded
+     */
+    public boolean writeBack(PageOwner owner, int[] list, int count, boolean wait) {
+        int[] claimed = new int[count];
+        int[] pages = new int[count];
+        int m = 0;
+        for (int i = 0; i < count; i++) {
+            int f = list[i];
+            if (wait) {
+                frames.lock(f);
+            } else if (!frames.tryLock(f)) {
+                continue;
+            }
+            long s = frames.state(f);
+            if (FrameTable.slot(s) != owner.slot() || (s & DIRTY) == 0 || (s & WRITEBACK) != 0) {
+                frames.unlockUnchanged(f, 0, 0);
+                continue;
+            }
+            pages[m] = frames.pageIndex(f);
+            frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
+            claimed[m++] = f;
+        }
+        boolean ok = true;
+        int start = 0;
+        while (start < m) {
+            int end = start + 1;
+            while (end < m && end - start < MAX_RUN && pages[end] == pages[end - 1] + 1) {
+                end++;
+            }
+            ok &= writeRun(owner, claimed, pages, start, end);
+            start = end;
+        }
+        return ok;
+    }
+
+    private boolean writeRun(PageOwner owner, int[] claimed, int[] pages, int start, int end) {
+        int pageSize = frames.pageSize();
+        long position = (long) pages[start] * pageSize;
+        long size = owner.size();
+        ByteBuffer[] buffers = new ByteBuffer[end - start];
+        int used = 0;
+        long total = 0;
+        for (int i = start; i < end; i++) {
+            long pageStart = (long) pages[i] * pageSize;
+            int limit = (int) Math.max(0, Math.min(pageSize, size - pageStart));
+            if (limit == 0) {
+                break;
+            }
+            buffers[used++] = frames.frame(claimed[i]).asByteBuffer().limit(limit);
+            total += limit;
+        }
+        if (used < buffers.length) {
+            buffers = Arrays.copyOf(buffers, used);
+        }
+        try {
+            long written = 0;
+            int stalls = 0;
+            while (written < total) {
+                long n = owner.store().write(buffers, position + written);
+                if (n <= 0) {
+                    if (++stalls > 100) {
+                        throw new IOException("write-back made no progress at position " + (position + written));
+                    }
+                    continue;
+                }
+                written += n;
+            }
+            for (int i = start; i < end; i++) {
+                frames.update(claimed[i], UNSYNCED, WRITEBACK);
+            }
+            writebacks.add(end - start);
+            writebackBatches.increment();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            for (int i = start; i < end; i++) {
+                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
+            }
+            owner.writebackFailed(e instanceof IOException io ? io
+                    : new IOException("write-back failed: " + e, e));
+            return false;
+        }
+    }
+}
