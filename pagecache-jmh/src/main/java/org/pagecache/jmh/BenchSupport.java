@@ -21,8 +21,8 @@ import org.pagecache.offheap.OffHeapPageCache;
  * choosing a position costs the same, and allocates nothing, for every peer), and checks on the cache's
  * counters that prove a benchmark measured the path it claims to measure.
  *
- * <p>Scratch files go to a fresh directory under {@code -Dpagecache.bench.dir} (default: {@code java.io.tmpdir})
- * and are deleted at the end of each trial.
+ * <p>Scratch files go to a fresh directory under {@code -Dpagecache.bench.dir}, else the environment variable
+ * {@code PAGECACHE_BENCH_DIR}, else {@code java.io.tmpdir}, and are deleted at the end of each trial.
  */
 final class BenchSupport {
 
@@ -42,7 +42,9 @@ final class BenchSupport {
 
     /** @return a fresh scratch directory */
     static Path scratchDir() throws IOException {
-        Path base = Path.of(System.getProperty("pagecache.bench.dir", System.getProperty("java.io.tmpdir")));
+        String env = System.getenv("PAGECACHE_BENCH_DIR");
+        Path base = Path.of(System.getProperty("pagecache.bench.dir",
+                env != null && !env.isEmpty() ? env : System.getProperty("java.io.tmpdir")));
         Files.createDirectories(base);
         return Files.createTempDirectory(base, "pagecache-bench-");
     }

@@ -19,12 +19,17 @@ import java.util.TreeMap;
  * @param error     the primary score's error (half the 99.9% confidence interval), NaN if unknown
  * @param unit      the primary score's unit, such as {@code ops/us} or {@code us/op}
  * @param secondary the secondary metrics' scores by name
+ * @param secondaryRaw the secondary metrics' per-iteration values by name (every fork's iterations, in order)
  */
 public record BenchResult(String benchmark, String mode, int threads, Map<String, String> params,
-                          double score, double error, String unit, Map<String, Double> secondary) {
+                          double score, double error, String unit, Map<String, Double> secondary,
+                          Map<String, List<Double>> secondaryRaw) {
 
-    /** The secondary metric of {@code -prof gc}: bytes allocated per operation. */
-    public static final String ALLOC_NORM = "gc.alloc.rate.norm";
+    /** The secondary metric of {@code -prof gc}: bytes allocated per operation by every thread of the JVM. */
+    public static final String GC_ALLOC_NORM = "gc.alloc.rate.norm";
+
+    /** The secondary metric of {@code -prof org.pagecache.jmh.ThreadAllocProfiler}: the working threads only. */
+    public static final String THREAD_ALLOC_NORM = "alloc.threads.norm";
 
     /**
      * Reads the results of one JMH JSON result file.
@@ -61,14 +66,28 @@ public record BenchResult(String benchmark, String mode, int threads, Map<String
         double error = primary.containsKey("scoreError") ? number(primary.get("scoreError"), "scoreError") : Double.NaN;
         String unit = string(primary.get("scoreUnit"), "primaryMetric.scoreUnit");
         Map<String, Double> secondary = new LinkedHashMap<>();
+        Map<String, List<Double>> secondaryRaw = new LinkedHashMap<>();
         if (run.get("secondaryMetrics") instanceof Map<?, ?> s) {
             s.forEach((k, v) -> {
                 if (v instanceof Map<?, ?> metric && metric.containsKey("score")) {
-                    secondary.put(String.valueOf(k), number(metric.get("score"), k + ".score"));
+                    String name = String.valueOf(k);
+                    secondary.put(name, number(metric.get("score"), name + ".score"));
+                    List<Double> raw = new ArrayList<>();
+                    if (metric.get("rawData") instanceof List<?> forks) {
+                        for (Object fork : forks) {
+                            if (fork instanceof List<?> iterations) {
+                                for (Object x : iterations) {
+                                    raw.add(number(x, name + ".rawData"));
+                                }
+                            }
+                        }
+                    }
+                    secondaryRaw.put(name, List.copyOf(raw));
                 }
             });
         }
-        return new BenchResult(simple, mode, threads, Map.copyOf(params), score, error, unit, Map.copyOf(secondary));
+        return new BenchResult(simple, mode, threads, Map.copyOf(params), score, error, unit, Map.copyOf(secondary),
+                Map.copyOf(secondaryRaw));
     }
 
     /**
@@ -94,9 +113,35 @@ public record BenchResult(String benchmark, String mode, int threads, Map<String
         throw new IllegalStateException("unknown unit '" + unit + "' of " + benchmark);
     }
 
-    /** @return bytes allocated per operation ({@code -prof gc}), or NaN if the run had no GC profiler */
+    /**
+     * Bytes allocated per operation in the steady state: the median over the measurement iterations of
+     * {@value #THREAD_ALLOC_NORM} if the run had that profiler, else of {@value #GC_ALLOC_NORM}.
+     *
+     * <p>The median, not JMH's mean, because JMH runs a trial's {@code @TearDown} on the benchmark thread inside
+     * the last measurement iteration, so that iteration also counts what closing the cache and deleting the
+     * scratch files allocated. A path that allocates per operation allocates in every iteration, so the median
+     * still shows it.
+     *
+     * @return bytes per operation, or NaN if the run had neither profiler
+     */
     public double allocatedBytesPerOp() {
-        return secondary.getOrDefault(ALLOC_NORM, Double.NaN);
+        List<Double> raw = secondaryRaw.getOrDefault(THREAD_ALLOC_NORM, secondaryRaw.get(GC_ALLOC_NORM));
+        if (raw == null || raw.isEmpty()) {
+            return Double.NaN;
+        }
+        return median(raw);
+    }
+
+    /** @return JMH's {@value #GC_ALLOC_NORM} (the mean over iterations, all threads), or NaN */
+    public double gcAllocNorm() {
+        return secondary.getOrDefault(GC_ALLOC_NORM, Double.NaN);
+    }
+
+    /** @return the median of {@code values}, which must not be empty */
+    static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     /** @return {@code Class.method} and the parameters, e.g. {@code HitReadBenchmark.cacheDirect[readSize=4096]} */

@@ -4,6 +4,7 @@ import static org.pagecache.jmh.report.Target.allocAtMost;
 import static org.pagecache.jmh.report.Target.costAtMost;
 import static org.pagecache.jmh.report.Target.info;
 import static org.pagecache.jmh.report.Target.speedupAtLeast;
+import static org.pagecache.jmh.report.Target.valueAtMost;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +52,8 @@ public final class RatioReport {
                     "StreamingWriteBenchmark.cacheStream", "StreamingWriteBenchmark.channelStream"),
             speedupAtLeast("Hit read 4 KiB: two threads vs one", 1.7,
                     "ScalingBenchmark.read2T", "ScalingBenchmark.read1T"),
+            valueAtMost("Metadata per frame (one cached page each), heap and off-heap", 16,
+                    "MetadataFootprint.bytesPerFrame"),
             allocAtMost("Allocation: hit read 4 KiB, heap buffer", ZERO_ALLOC, "HitReadBenchmark.cacheHeap[readSize=4096]"),
             allocAtMost("Allocation: hit read 4 KiB, direct buffer", ZERO_ALLOC, "HitReadBenchmark.cacheDirect[readSize=4096]"),
             allocAtMost("Allocation: hit read 64 B, heap buffer", ZERO_ALLOC, "HitReadBenchmark.cacheHeap[readSize=64]"),
@@ -116,17 +119,25 @@ public final class RatioReport {
      */
     public static String render(List<Target.Line> lines, List<BenchResult> results) {
         StringBuilder out = new StringBuilder();
-        out.append("| target | ours | peer | ratio | need | result |\n");
+        out.append("| target | ours | peer | measured | need | result |\n");
         out.append("| --- | ---: | ---: | ---: | --- | --- |\n");
         int pass = 0;
         int fail = 0;
         int missing = 0;
         for (Target.Line line : lines) {
             Target t = line.target();
-            boolean alloc = t.kind() == Target.Kind.ALLOC_AT_MOST;
-            String ours = line.ours() == null ? "-" : alloc ? bytes(line.value()) : rate(line.ours().opsPerSecond());
-            String peer = line.peer() == null ? "-" : rate(line.peer().opsPerSecond());
-            String ratio = Double.isNaN(line.value()) ? "-" : alloc ? bytes(line.value()) : String.format(Locale.ROOT, "%.2fx", line.value());
+            String ours = line.ours() == null ? "-" : score(line.ours());
+            String peer = line.peer() == null ? "-" : score(line.peer());
+            String measured;
+            if (Double.isNaN(line.value())) {
+                measured = "-";
+            } else if (t.kind() == Target.Kind.ALLOC_AT_MOST) {
+                measured = bytes(line.value());
+            } else if (t.kind() == Target.Kind.VALUE_AT_MOST) {
+                measured = String.format(Locale.ROOT, "%.2f %s", line.value(), line.ours().unit());
+            } else {
+                measured = String.format(Locale.ROOT, "%.2fx", line.value());
+            }
             String result = switch (line.verdict()) {
                 case PASS -> "PASS";
                 case FAIL -> "**FAIL**";
@@ -140,21 +151,31 @@ public final class RatioReport {
                 default -> { }
             }
             out.append("| ").append(t.name()).append(" | ").append(ours).append(" | ").append(peer).append(" | ")
-                    .append(ratio).append(" | ").append(t.need()).append(" | ").append(result).append(" |\n");
+                    .append(measured).append(" | ").append(t.need()).append(" | ").append(result).append(" |\n");
         }
         out.append('\n').append(String.format(Locale.ROOT, "Targets met: %d of %d (missed: %d, without results: %d)%n",
                 pass, pass + fail + missing, fail, missing));
 
-        out.append("\n| benchmark | threads | ops/s | error | alloc B/op |\n");
-        out.append("| --- | ---: | ---: | ---: | ---: |\n");
+        out.append("\n| benchmark | threads | score | error | alloc B/op (median) | gc.alloc.rate.norm (mean) |\n");
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
         results.stream().sorted(Comparator.comparing(BenchResult::label)).forEach(r -> {
             double rel = r.error() / r.score();
             out.append("| ").append(r.label()).append(" | ").append(r.threads()).append(" | ")
-                    .append(rate(r.opsPerSecond())).append(" | ")
+                    .append(score(r)).append(" | ")
                     .append(Double.isNaN(rel) ? "-" : String.format(Locale.ROOT, "±%.1f%%", 100 * rel)).append(" | ")
-                    .append(Double.isNaN(r.allocatedBytesPerOp()) ? "-" : bytes(r.allocatedBytesPerOp())).append(" |\n");
+                    .append(Double.isNaN(r.allocatedBytesPerOp()) ? "-" : bytes(r.allocatedBytesPerOp())).append(" | ")
+                    .append(Double.isNaN(r.gcAllocNorm()) ? "-" : bytes(r.gcAllocNorm())).append(" |\n");
         });
         return out.toString();
+    }
+
+    /** @return a result's score: an operation rate if its unit is one, else the score and its unit */
+    static String score(BenchResult r) {
+        try {
+            return rate(r.opsPerSecond());
+        } catch (IllegalStateException notARate) {
+            return String.format(Locale.ROOT, "%.2f %s", r.score(), r.unit());
+        }
     }
 
     /** @return an operation rate with a metric prefix, e.g. {@code 12.3 M/s} */

@@ -29,8 +29,10 @@ public record Target(String name, Kind kind, double bound, String ours, String p
         COST_AT_MOST,
         /** ratio = our ops/s / the peer's; passes when {@code >= bound}. */
         SPEEDUP_AT_LEAST,
-        /** value = our bytes allocated per op ({@code -prof gc}); passes when {@code <= bound}. */
+        /** value = our bytes allocated per op ({@link BenchResult#allocatedBytesPerOp()}); passes when {@code <= bound}. */
         ALLOC_AT_MOST,
+        /** value = our primary score as it is (e.g. bytes of metadata per page); passes when {@code <= bound}. */
+        VALUE_AT_MOST,
         /** ratio = our ops/s / the peer's, shown without a target. */
         INFO
     }
@@ -55,7 +57,7 @@ public record Target(String name, Kind kind, double bound, String ours, String p
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(ours, "ours");
-        if (kind != Kind.ALLOC_AT_MOST && peer == null) {
+        if (kind != Kind.ALLOC_AT_MOST && kind != Kind.VALUE_AT_MOST && peer == null) {
             throw new IllegalArgumentException("peer is required for a " + kind + " line: " + name);
         }
     }
@@ -75,6 +77,11 @@ public record Target(String name, Kind kind, double bound, String ours, String p
         return new Target(name, Kind.ALLOC_AT_MOST, bound, ours, null);
     }
 
+    /** @return a target of a primary score (in its own unit) of at most {@code bound} */
+    public static Target valueAtMost(String name, double bound, String ours) {
+        return new Target(name, Kind.VALUE_AT_MOST, bound, ours, null);
+    }
+
     /** @return a ratio of our ops/s over the peer's, shown for context */
     public static Target info(String name, String ours, String peer) {
         return new Target(name, Kind.INFO, Double.NaN, ours, peer);
@@ -92,10 +99,13 @@ public record Target(String name, Kind kind, double bound, String ours, String p
             return missing(o, ours);
         }
         BenchResult us = o.getFirst();
+        if (kind == Kind.VALUE_AT_MOST) {
+            return new Line(this, us, null, us.score(), us.score() <= bound ? Verdict.PASS : Verdict.FAIL, "");
+        }
         if (kind == Kind.ALLOC_AT_MOST) {
             double bytes = us.allocatedBytesPerOp();
             if (Double.isNaN(bytes)) {
-                return new Line(this, us, null, Double.NaN, Verdict.MISSING, "no " + BenchResult.ALLOC_NORM + " (run with -prof gc)");
+                return new Line(this, us, null, Double.NaN, Verdict.MISSING, "no allocation figures (run with -prof gc or -prof org.pagecache.jmh.ThreadAllocProfiler)");
             }
             return new Line(this, us, null, bytes, bytes <= bound ? Verdict.PASS : Verdict.FAIL, "");
         }
@@ -121,6 +131,7 @@ public record Target(String name, Kind kind, double bound, String ours, String p
             case COST_AT_MOST -> String.format(Locale.ROOT, "<= %.2fx", bound);
             case SPEEDUP_AT_LEAST -> String.format(Locale.ROOT, ">= %.2fx", bound);
             case ALLOC_AT_MOST -> String.format(Locale.ROOT, "<= %s B/op", bound);
+            case VALUE_AT_MOST -> String.format(Locale.ROOT, "<= %s", bound);
             case INFO -> "";
         };
     }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the JMH suite (pagecache-jmh) with the peers side by side and prints the table of ratios against the
+# targets. See docs/benchmarks.md.
+#
+#   scripts/bench.sh [short|full|smoke] [extra JMH options, e.g. -p workingSetMiB=256]
+#
+#   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 minutes on 2 cores
+#   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 40 minutes on 2 cores
+#   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
+#
+# Environment:
+#   JAVA_HOME         a JDK 25 (default: /usr/lib/jvm/temurin-25-jdk-amd64 if present, else java on the PATH)
+#   BENCH_OUT         where results go (default: pagecache-jmh/target/bench/<profile>-<date>)
+#   BENCH_SKIP_BUILD  1 to reuse pagecache-jmh/target/benchmarks.jar instead of building it
+#   PAGECACHE_BENCH_DIR  where scratch files go (default: the JVM's temporary directory); the miss and
+#                     streaming benchmarks need about 200 MiB there, on the file system you want to measure
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+profile="${1:-short}"
+[[ $# -gt 0 ]] && shift
+
+case "$profile" in
+  short) suite_opts=(-f 1 -wi 2 -w 1s -i 3 -r 1s); stream_opts=(-f 1 -wi 1 -w 2s -i 3 -r 2s) ;;
+  full)  suite_opts=(-f 3 -wi 5 -w 2s -i 5 -r 2s); stream_opts=(-f 3 -wi 2 -w 4s -i 5 -r 4s) ;;
+  smoke) suite_opts=(-f 1 -wi 1 -w 1s -i 1 -r 1s); stream_opts=(-f 1 -wi 0 -i 1 -r 1s) ;;
+  *) echo "usage: $0 [short|full|smoke] [extra JMH options]" >&2; exit 2 ;;
+esac
+
+if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+version="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+if [[ -z "$version" || "$version" -lt 25 ]]; then
+  echo "scripts/bench.sh needs JDK 25 or newer (found: ${version:-none}); set JAVA_HOME" >&2
+  exit 2
+fi
+
+jar=pagecache-jmh/target/benchmarks.jar
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+  echo "building $jar ..."
+  ./mvnw -q -pl pagecache-jmh -am package -DskipTests
+fi
+[[ -f "$jar" ]] || { echo "missing $jar (build it or unset BENCH_SKIP_BUILD)" >&2; exit 2; }
+
+out="${BENCH_OUT:-pagecache-jmh/target/bench/$profile-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+profilers=(-prof gc -prof org.pagecache.jmh.ThreadAllocProfiler)
+
+{
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(free -g 2>/dev/null | awk '/^Mem:/{print $2 " GiB RAM"}')"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) (1, 5, 15 min) before the run"
+  echo "JDK:     $("$java" -version 2>&1 | head -2 | tail -1)"
+  echo "command: scripts/bench.sh $profile $*"
+  echo "JMH:     ${suite_opts[*]} ${profilers[*]} (streaming: ${stream_opts[*]})"
+} | tee "$out/environment.txt"
+
+started=$SECONDS
+echo "running the suite (hit reads, writes, miss path, scaling) ..."
+"$java" -jar "$jar" 'org\.pagecache\.jmh\.(HitReadBenchmark|WriteBenchmark|MissReadBenchmark|ScalingBenchmark)\.' \
+  "${suite_opts[@]}" "${profilers[@]}" "$@" -rf json -rff "$out/suite.json" > "$out/suite.log" 2>&1 \
+  || { echo "the suite failed: see $out/suite.log" >&2; tail -40 "$out/suite.log" >&2; exit 1; }
+
+echo "running the streaming writes ..."
+"$java" -jar "$jar" 'org\.pagecache\.jmh\.StreamingWriteBenchmark\.' \
+  "${stream_opts[@]}" "${profilers[@]}" "$@" -rf json -rff "$out/streaming.json" > "$out/streaming.log" 2>&1 \
+  || { echo "the streaming benchmark failed: see $out/streaming.log" >&2; tail -40 "$out/streaming.log" >&2; exit 1; }
+
+echo "measuring metadata per page ..."
+"$java" -XX:NativeMemoryTracking=summary -XX:+UseSerialGC -Xmx1g -cp "$jar" org.pagecache.jmh.MetadataFootprint \
+  "$out/metadata.json" 2>&1 | tee "$out/metadata.log"
+
+# JMH reports a benchmark whose set-up or tear-down threw (a path check failed) as an error, without a score.
+if grep -q '<failure>' "$out/suite.log" "$out/streaming.log"; then
+  echo "some benchmarks failed their checks (their rows show as missing):" >&2
+  grep -h -A3 '<failure>' "$out/suite.log" "$out/streaming.log" | grep -E 'Exception|invariant' | sort -u >&2
+fi
+
+echo
+"$java" -cp "$jar" org.pagecache.jmh.report.RatioReport "$out/suite.json" "$out/streaming.json" "$out/metadata.json" \
+  | tee "$out/table.md"
+echo
+echo "ran in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s; results in $out"
