@@ -12,6 +12,8 @@
 #   JAVA_HOME         a JDK 25 (default: /usr/lib/jvm/temurin-25-jdk-amd64 if present, else java on the PATH)
 #   BENCH_OUT         where results go (default: pagecache-jmh/target/bench/<profile>-<date>)
 #   BENCH_SKIP_BUILD  1 to reuse pagecache-jmh/target/benchmarks.jar instead of building it
+#   BENCH_LOCK_WAIT   seconds to wait for another JMH run on this machine to finish (default 900): JMH allows
+#                     one run at a time (/tmp/jmh.lock), and two at once would measure each other
 #   PAGECACHE_BENCH_DIR  where scratch files go (default: the JVM's temporary directory); the miss and
 #                     streaming benchmarks need about 200 MiB there, on the file system you want to measure
 set -euo pipefail
@@ -57,16 +59,34 @@ profilers=(-prof gc -prof org.pagecache.jmh.ThreadAllocProfiler)
   echo "JMH:     ${suite_opts[*]} ${profilers[*]} (streaming: ${stream_opts[*]})"
 } | tee "$out/environment.txt"
 
+# Runs JMH, waiting while another JMH run holds the machine-wide lock. $1: name of the results, then JMH arguments.
+run_jmh() {
+  local name="$1"; shift
+  local waited=0 limit="${BENCH_LOCK_WAIT:-900}"
+  while :; do
+    local rc=0
+    "$java" -jar "$jar" "$@" -rf json -rff "$out/$name.json" > "$out/$name.log" 2>&1 || rc=$?
+    if grep -q 'Unable to acquire the JMH lock' "$out/$name.log" && (( waited < limit )); then
+      (( waited == 0 )) && echo "  another JMH run holds /tmp/jmh.lock; waiting up to $limit s ..."
+      sleep 10; waited=$(( waited + 10 ))
+      continue
+    fi
+    if (( rc != 0 )) || [[ ! -s "$out/$name.json" ]]; then
+      echo "JMH failed: see $out/$name.log" >&2
+      tail -40 "$out/$name.log" >&2
+      exit 1
+    fi
+    return 0
+  done
+}
+
 started=$SECONDS
 echo "running the suite (hit reads, writes, miss path, scaling) ..."
-"$java" -jar "$jar" 'org\.pagecache\.jmh\.(HitReadBenchmark|WriteBenchmark|MissReadBenchmark|ScalingBenchmark)\.' \
-  "${suite_opts[@]}" "${profilers[@]}" "$@" -rf json -rff "$out/suite.json" > "$out/suite.log" 2>&1 \
-  || { echo "the suite failed: see $out/suite.log" >&2; tail -40 "$out/suite.log" >&2; exit 1; }
+run_jmh suite 'org\.pagecache\.jmh\.(HitReadBenchmark|WriteBenchmark|MissReadBenchmark|ScalingBenchmark)\.' \
+  "${suite_opts[@]}" "${profilers[@]}" "$@"
 
 echo "running the streaming writes ..."
-"$java" -jar "$jar" 'org\.pagecache\.jmh\.StreamingWriteBenchmark\.' \
-  "${stream_opts[@]}" "${profilers[@]}" "$@" -rf json -rff "$out/streaming.json" > "$out/streaming.log" 2>&1 \
-  || { echo "the streaming benchmark failed: see $out/streaming.log" >&2; tail -40 "$out/streaming.log" >&2; exit 1; }
+run_jmh streaming 'org\.pagecache\.jmh\.StreamingWriteBenchmark\.' "${stream_opts[@]}" "${profilers[@]}" "$@"
 
 echo "measuring metadata per page ..."
 "$java" -XX:NativeMemoryTracking=summary -XX:+UseSerialGC -Xmx1g -cp "$jar" org.pagecache.jmh.MetadataFootprint \

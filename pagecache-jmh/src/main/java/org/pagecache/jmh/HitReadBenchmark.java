@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -43,7 +44,10 @@ import org.pagecache.api.PagedFile;
  *       into a direct buffer (its best case: a heap buffer costs it one more copy);</li>
  *   <li>{@code mappedDirect}: a copy from the file mapped with {@link FileChannel#map(FileChannel.MapMode, long, long, Arena)};</li>
  *   <li>{@code caffeineHeap}: an on-heap Caffeine cache of {@code byte[]} pages, copied into a heap buffer
- *       (keys are boxed once in set-up, its best case).</li>
+ *       (keys are boxed once in set-up, its best case);</li>
+ *   <li>{@code rawCopyCountedDirect}: the raw copy followed by one {@link LongAdder#increment()}, not a peer but
+ *       a yardstick: what one atomic read-modify-write per read (a locked instruction, a full fence on x86)
+ *       costs the raw copy, because it stops the CPU from overlapping one read's cache misses with the next's.</li>
  * </ul>
  * The tear-down fails the trial if any page-in happened, so every cache read measured was a hit.
  */
@@ -72,6 +76,7 @@ public class HitReadBenchmark {
     private MemorySegment mapped;
     private Cache<Long, byte[]> caffeine;
     private Long[] keys;
+    private final LongAdder counter = new LongAdder();
 
     private ByteBuffer heapBuffer;
     private ByteBuffer directBuffer;
@@ -166,6 +171,12 @@ public class HitReadBenchmark {
     @Benchmark
     public void rawCopyDirect() {
         MemorySegment.copy(pool, next(), directSegment, 0, readSize);
+    }
+
+    @Benchmark
+    public void rawCopyCountedDirect() {
+        MemorySegment.copy(pool, next(), directSegment, 0, readSize);
+        counter.increment();
     }
 
     @Benchmark
