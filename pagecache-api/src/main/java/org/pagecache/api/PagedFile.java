@@ -83,6 +83,28 @@ public interface PagedFile extends AutoCloseable {
     MappedView map(long position, long length) throws IOException;
 
     /**
+     * Pins page {@code pageIndex} for reading in place, paging it in if it is not cached. See {@link PageGuard}.
+     *
+     * @param pageIndex the page: {@code position / pageSize}; {@code >= 0}
+     * @return a read guard; close it
+     * @throws java.io.EOFException if the page starts at or past the end of the file
+     * @throws IOException if the page-in fails, or too many pages are pinned (the message names the limit)
+     */
+    PageGuard pinForRead(long pageIndex) throws IOException;
+
+    /**
+     * Locks page {@code pageIndex} for updating in place, paging it in (or zero-filling it past the end of the
+     * file) if it is not cached. Closing the guard marks the page dirty and grows the file to the end of the page
+     * if it was shorter. See {@link PageGuard}.
+     *
+     * @param pageIndex the page: {@code position / pageSize}; {@code >= 0}
+     * @return a write guard; close it
+     * @throws IOException if the page-in fails, or too many pages are pinned
+     * @throws java.nio.channels.NonWritableChannelException if the file was opened read-only
+     */
+    PageGuard lockForWrite(long pageIndex) throws IOException;
+
+    /**
      * Writes every dirty page of this file back to the file (not forced to stable storage).
      *
      * @throws IOException if a write-back failed now or earlier and has not since succeeded; the pages stay dirty

@@ -24,6 +24,8 @@ import org.agrona.collections.IntArrayList;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
+import org.pagecache.offheap.jfr.PageInEvent;
+import org.pagecache.offheap.jfr.SourceFaultEvent;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
 import org.pagecache.offheap.store.BackingStore;
@@ -65,6 +67,8 @@ final class CachedFile implements PageOwner {
     private volatile boolean metadataDirty;
     private volatile IOException writebackError;
     private volatile IOException dataLoss;
+    /** Truncations that shrank the file; written under the exclusive structural lock. */
+    private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
     int handles;
 
@@ -106,6 +110,11 @@ final class CachedFile implements PageOwner {
     @Override
     public int slot() {
         return slot;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
     }
 
     @Override
@@ -288,6 +297,8 @@ final class CachedFile implements PageOwner {
         long pageStart = (long) page << pageShift;
         MemorySegment frame = frames.frame(f);
         ByteBuffer buffer = frame.asByteBuffer();
+        PageInEvent event = new PageInEvent();
+        event.begin();
         int stalls = 0;
         while (buffer.hasRemaining()) {
             int n = store.read(buffer, pageStart + buffer.position());
@@ -297,6 +308,13 @@ final class CachedFile implements PageOwner {
             if (n == 0 && ++stalls > MAX_STALLS) {
                 throw new IOException("page-in of " + path + " page " + page + " made no progress");
             }
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.pageIndex = page;
+            event.bytesRead = buffer.position();
+            event.commit();
         }
         if (buffer.hasRemaining()) {
             frame.asSlice(buffer.position()).fill((byte) 0);
@@ -326,13 +344,13 @@ final class CachedFile implements PageOwner {
                 int page = (int) (pos >>> pageShift);
                 if (canFault) {
                     if (!MappedSourceCopy.copy(src, done, temp, 0, n)) {
-                        return sourceFault(done, pos, "the mapped source faulted (its file shrank or failed)", null);
+                        return sourceFault(done, pos, "mapped", "the mapped source faulted (its file shrank or failed)", null);
                     }
                     copyIn(page, inPage, temp, 0, n);
                     counters.tempPageCopies.increment();
                 } else {
                     if (!src.scope().isAlive()) {
-                        return sourceFault(done, pos, "the source's memory was freed", null);
+                        return sourceFault(done, pos, "memory", "the source's memory was freed", null);
                     }
                     copyIn(page, inPage, src, done, n);
                     counters.directCopies.increment();
@@ -349,6 +367,9 @@ final class CachedFile implements PageOwner {
 
     long write(long position, View view) throws IOException {
         ensureOpen();
+        if (cache.naiveWritesForTests()) {
+            return writeNaively(position, view);
+        }
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
         long len = view.length();
@@ -381,7 +402,7 @@ final class CachedFile implements PageOwner {
                     error = e;
                 }
                 if (got < n) {
-                    return sourceFault(done, pos, error == null ? "the view ends past the end of its file"
+                    return sourceFault(done, pos, "view", error == null ? "the view ends past the end of its file"
                             : "a page-in of the view failed", error);
                 }
                 copyIn(page, inPage, temp, 0, n);
@@ -396,8 +417,91 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    private long sourceFault(long done, long position, String what, Throwable cause) throws SourceFaultException {
+    /**
+     * The strategy the seed's deadlock comes from, kept only so tests can show that it deadlocks where
+     * {@link #write(long, View)} does not: lock the destination page, then read the source through the cache
+     * while holding that lock, taking each source page's lock as a page fault would. Reachable only through a
+     * package-private builder switch; its waits give up on interrupt so a test can unwind the deadlock.
+     */
+    private long writeNaively(long position, View view) throws IOException {
+        CachedFile source = view.file();
+        long len = view.length();
+        long done = 0;
+        while (done < len) {
+            long pos = position + done;
+            int inPage = (int) (pos & pageMask);
+            int n = (int) Math.min(len - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            long stamp = structure.readLock();
+            try {
+                int f = lockPage(page, n != pageSize);
+                boolean fresh = (frames.state(f) & UPTODATE) == 0;
+                boolean ok = false;
+                try {
+                    source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
+                    ok = true;
+                } finally {
+                    if (ok) {
+                        commit(f, pos + n);
+                    } else {
+                        releaseUnchanged(f, page, fresh);
+                    }
+                }
+            } finally {
+                structure.unlockRead(stamp);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** The naive strategy's source read: every source page locked (interruptibly) while it is copied. */
+    private void copyUnderPageLocks(long srcPos, long dstOffset, int n) throws IOException {
+        int done = 0;
+        while (done < n) {
+            long pos = srcPos + done;
+            int inPage = (int) (pos & pageMask);
+            int k = Math.min(n - done, pageSize - inPage);
+            int page = (int) (pos >>> pageShift);
+            int f;
+            for (;;) {
+                f = table.get(page);
+                if (f < 0) {
+                    long stamp = structure.readLock();
+                    try {
+                        f = lockPage(page, true);
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                    break;
+                }
+                frames.lockInterruptibly(f);
+                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
+                    break;
+                }
+                frames.unlockUnchanged(f, 0, 0);
+            }
+            try {
+                MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
+            } finally {
+                frames.unlock(f, REFERENCED, 0);
+            }
+            done += k;
+        }
+    }
+
+    private long sourceFault(long done, long position, String kind, String what, Throwable cause)
+            throws SourceFaultException {
         counters.sourceFaults.increment();
+        SourceFaultEvent event = new SourceFaultEvent();
+        if (event.shouldCommit()) {
+            event.file = path.toString();
+            event.position = position;
+            event.bytesWritten = done;
+            event.sourceKind = kind;
+            event.reason = cause == null ? what : what + ": " + cause;
+            event.commit();
+        }
         if (done > 0) {
             return done;
         }
@@ -430,14 +534,7 @@ final class CachedFile implements PageOwner {
     }
 
     private void commit(int f, long end) {
-        long current = size.get();
-        while (current < end) {
-            if (size.compareAndSet(current, end)) {
-                metadataDirty = true;
-                break;
-            }
-            current = size.get();
-        }
+        growTo(end);
         frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
     }
 
@@ -531,6 +628,113 @@ final class CachedFile implements PageOwner {
         return frames.tryPin(sf, source.slot, sourcePage) ? sf : -1;
     }
 
+    // ---------------------------------------------------------------- in-place access
+
+    Guard pinForRead(int page) throws IOException {
+        ensureOpen();
+        if (((long) page << pageShift) >= size.get()) {
+            throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
+                    + " (" + size.get() + " bytes)");
+        }
+        cache.reserveGuard();
+        boolean ok = false;
+        try {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int f = table.get(page);
+                if (f < 0) {
+                    break;
+                }
+                if (frames.tryPin(f, slot, page)) {
+                    ok = true;
+                    return new Guard(this, frames, f, page, false, 0);
+                }
+                frames.awaitUnlocked(f);
+            }
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                int f = lockPage(page, true);
+                boolean pinned = frames.pinLocked(f);
+                frames.unlock(f, REFERENCED, 0);
+                if (!pinned) {
+                    throw new IOException("page " + page + " of " + path + " holds the most pins a page can hold ("
+                            + FrameTable.MAX_PINS + ")");
+                }
+                ok = true;
+                return new Guard(this, frames, f, page, false, 0);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                cache.releaseGuard();
+            }
+        }
+    }
+
+    Guard lockForWrite(int page) throws IOException {
+        ensureOpen();
+        cache.reserveGuard();
+        boolean ok = false;
+        try {
+            long epoch = truncations;
+            long stamp = structure.readLock();
+            try {
+                ensureOpen();
+                int f = lockPage(page, true);
+                ok = true;
+                return new Guard(this, frames, f, page, true, epoch);
+            } finally {
+                structure.unlockRead(stamp);
+            }
+        } finally {
+            if (!ok) {
+                cache.releaseGuard();
+            }
+        }
+    }
+
+    /**
+     * Closes a guard. A write guard grows the file to the end of its page unless a truncation ran since the
+     * guard was made (then the truncation is ordered after the guard's write) or runs now (it waits for this
+     * page's lock, so the structural lock is only tried).
+     */
+    void release(Guard guard) {
+        try {
+            int f = guard.frame();
+            if (guard.write()) {
+                long stamp = structure.tryReadLock();
+                if (stamp != 0) {
+                    try {
+                        if (truncations == guard.epoch()) {
+                            growTo(((long) guard.page() + 1) << pageShift);
+                        }
+                    } finally {
+                        structure.unlockRead(stamp);
+                    }
+                }
+                frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+            } else {
+                frames.unpin(f);
+            }
+        } catch (IllegalStateException e) {
+            // the cache was closed under the guard: its memory is gone, nothing to release
+        } finally {
+            cache.releaseGuard();
+        }
+    }
+
+    private void growTo(long end) {
+        long current = size.get();
+        while (current < end) {
+            if (size.compareAndSet(current, end)) {
+                metadataDirty = true;
+                return;
+            }
+            current = size.get();
+        }
+    }
+
     // ---------------------------------------------------------------- truncate, flush, sync, close
 
     void truncate(long newSize) throws IOException {
@@ -540,6 +744,7 @@ final class CachedFile implements PageOwner {
             if (newSize >= size.get()) {
                 return;
             }
+            truncations++;
             size.set(newSize);
             metadataDirty = true;
             int firstDropped = (int) ((newSize + pageMask) >>> pageShift);
@@ -709,6 +914,9 @@ final class CachedFile implements PageOwner {
         try {
             if (closed) {
                 return;
+            }
+            if (!force && !framesWith(PIN_MASK).isEmpty()) {
+                throw new IOException("pages of " + path + " are still pinned by open guards; close them first");
             }
             IOException failure = null;
             try {

@@ -7,6 +7,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.util.Objects;
 import org.pagecache.api.MappedView;
+import org.pagecache.api.PageGuard;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 
@@ -130,6 +131,39 @@ final class FileHandle implements PagedFile {
         checkRange(position, length);
         ensureOpen();
         return new View(this, position, length);
+    }
+
+    private int checkPage(long pageIndex) {
+        if (pageIndex < 0) {
+            throw new IllegalArgumentException("pageIndex " + pageIndex + " is negative");
+        }
+        if (pageIndex >= file.cache().maxFileSize() / file.cache().pageSize()) {
+            throw new IllegalArgumentException("pageIndex " + pageIndex + " is past the largest file the cache can address");
+        }
+        return (int) pageIndex;
+    }
+
+    @Override
+    public PageGuard pinForRead(long pageIndex) throws IOException {
+        int page = checkPage(pageIndex);
+        ensureOpen();
+        try {
+            return file.pinForRead(page);
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
+        }
+    }
+
+    @Override
+    public PageGuard lockForWrite(long pageIndex) throws IOException {
+        int page = checkPage(pageIndex);
+        ensureOpen();
+        ensureWritable();
+        try {
+            return file.lockForWrite(page);
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
+        }
     }
 
     @Override

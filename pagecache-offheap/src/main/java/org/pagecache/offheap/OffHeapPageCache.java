@@ -1,6 +1,9 @@
 package org.pagecache.offheap;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
@@ -101,9 +104,15 @@ public final class OffHeapPageCache implements PageCache {
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
+    private final boolean naiveWritesForTests;
+    private final AtomicInteger guards = new AtomicInteger();
+    private final int maxGuards;
+    private final ObjectName mxBeanName;
     private volatile boolean closed;
 
     private OffHeapPageCache(Builder b) {
+        this.naiveWritesForTests = b.naiveWritesForTests;
+        this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
         this.frames = new FrameTable(frameCount, b.pageSize);
         this.storeFactory = b.storeFactory;
@@ -121,6 +130,24 @@ public final class OffHeapPageCache implements PageCache {
             t.setDaemon(true);
             return t;
         });
+        ObjectName name = null;
+        if (b.mxBeanName != null) {
+            try {
+                name = new ObjectName("org.pagecache:type=PageCache,name=" + ObjectName.quote(b.mxBeanName));
+                ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanAdapter(this), name);
+            } catch (JMException e) {
+                reclaimerRunner.close();
+                temps.close();
+                frames.close();
+                throw new IllegalArgumentException("registerMXBean: cannot register " + name + ": " + e.getMessage(), e);
+            }
+        }
+        this.mxBeanName = name;
+    }
+
+    /** @return the JMX name the cache is registered under, or null */
+    public ObjectName mxBeanName() {
+        return mxBeanName;
     }
 
     /** @return a builder with the defaults: 4 KiB pages, 64 MiB */
@@ -146,6 +173,26 @@ public final class OffHeapPageCache implements PageCache {
 
     long frameWaitNanos() {
         return frameWaitNanos;
+    }
+
+    /**
+     * Counts a page guard in; fails when the guards would leave the cache too few frames to page anything in.
+     */
+    void reserveGuard() throws IOException {
+        if (guards.incrementAndGet() > maxGuards) {
+            guards.decrementAndGet();
+            throw new IOException("too many page guards open: at most " + maxGuards + " of the " + frames.frames()
+                    + " frames may be pinned or locked by guards at once; close guards sooner or raise the capacity");
+        }
+    }
+
+    void releaseGuard() {
+        guards.decrementAndGet();
+    }
+
+    /** @return whether writes from views use the naive, deadlocking strategy (tests only) */
+    boolean naiveWritesForTests() {
+        return naiveWritesForTests;
     }
 
     long maxFileSize() {
@@ -256,6 +303,17 @@ public final class OffHeapPageCache implements PageCache {
         }
     }
 
+    /** @return frames whose page lock is held right now (for tests that check every lock was released) */
+    int lockedFrames() {
+        int locked = 0;
+        for (int f = 0; f < frames.frames(); f++) {
+            if ((frames.state(f) & FrameTable.LOCKED) != 0) {
+                locked++;
+            }
+        }
+        return locked;
+    }
+
     @Override
     public int pageSize() {
         return frames.pageSize();
@@ -327,6 +385,13 @@ public final class OffHeapPageCache implements PageCache {
         reclaimerRunner.close();
         temps.close();
         frames.close();
+        if (mxBeanName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(mxBeanName);
+            } catch (JMException e) {
+                LOG.log(Level.WARNING, "cannot unregister " + mxBeanName, e);
+            }
+        }
         if (failure != null) {
             throw failure;
         }
@@ -346,8 +411,31 @@ public final class OffHeapPageCache implements PageCache {
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;
+        private boolean naiveWritesForTests;
+        private String mxBeanName;
 
         private Builder() {
+        }
+
+        /**
+         * Registers the cache's {@link PageCacheMXBean} with the platform MBean server as
+         * {@code org.pagecache:type=PageCache,name="<name>"} (unregistered on close). Off by default.
+         *
+         * @param name the name; unique among the caches registered at one time
+         * @return this
+         */
+        public Builder registerMXBean(String name) {
+            this.mxBeanName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Makes writes from views lock the destination and then read the source: the strategy that deadlocks.
+         * Package-private: only tests in this package can reach it, to show what the real strategy prevents.
+         */
+        Builder naiveWritesForTests() {
+            this.naiveWritesForTests = true;
+            return this;
         }
 
         /**

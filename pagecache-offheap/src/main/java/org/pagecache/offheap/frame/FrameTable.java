@@ -216,6 +216,20 @@ public final class FrameTable implements AutoCloseable {
     }
 
     /**
+     * Takes the frame's lock, giving up if the thread is interrupted while it waits.
+     *
+     * @throws java.io.InterruptedIOException if interrupted while waiting
+     */
+    public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
+        while (!tryLock(frame)) {
+            if (Thread.interrupted()) {
+                throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
+            }
+            waits.awaitUnlock(this, frame);
+        }
+    }
+
+    /**
      * Waits, without taking it, until the frame's lock is free (an optimistic reader that met a writer).
      */
     public void awaitUnlocked(int frame) {
@@ -336,6 +350,23 @@ public final class FrameTable implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Adds a pin to a frame whose lock the caller holds.
+     *
+     * @return false if the frame already holds {@link #MAX_PINS} pins
+     */
+    public boolean pinLocked(int frame) {
+        for (;;) {
+            long s = state(frame);
+            if (pins(s) == MAX_PINS) {
+                return false;
+            }
+            if (casState(frame, s, s + PIN_ONE)) {
+                return true;
+            }
+        }
     }
 
     /** Drops one pin. */

@@ -9,6 +9,9 @@ public interface PageOwner {
     /** @return the file's slot, as stored in its frames' state words */
     int slot();
 
+    /** @return a name for the file in events and messages */
+    String name();
+
     /** @return the file's backing store */
     BackingStore store();
 

@@ -18,6 +18,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.agrona.concurrent.Agent;
 import org.pagecache.offheap.frame.FrameTable;
+import org.pagecache.offheap.jfr.EvictionBatchEvent;
+import org.pagecache.offheap.jfr.WritebackBatchEvent;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
@@ -164,6 +166,19 @@ public final class Reclaimer implements Agent {
 
     /** Direct reclaim: one frame for a faulting thread, or -1. */
     private int evictOne(int[] dirty) {
+        EvictionBatchEvent event = new EvictionBatchEvent();
+        event.begin();
+        int e = evictOneScan(dirty);
+        event.end();
+        if (e >= 0 && event.shouldCommit()) {
+            event.evicted = 1;
+            event.direct = true;
+            event.commit();
+        }
+        return e;
+    }
+
+    private int evictOneScan(int[] dirty) {
         int n = frames.frames();
         int scan = Math.min(2 * n, DIRECT_SCAN);
         int dirtyCount = 0;
@@ -240,7 +255,11 @@ public final class Reclaimer implements Agent {
         int n = frames.frames();
         int work = 0;
         int dirtyCount = 0;
-        for (int scanned = 0; scanned < 2 * n && free.size() < highWatermark; scanned++) {
+        long evictedBefore = evictions.sum();
+        EvictionBatchEvent event = new EvictionBatchEvent();
+        event.begin();
+        int scanned = 0;
+        for (; scanned < 2 * n && free.size() < highWatermark; scanned++) {
             int f = nextHand();
             long s = frames.state(f);
             if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
@@ -265,6 +284,13 @@ public final class Reclaimer implements Agent {
         }
         if (dirtyCount > 0) {
             work += writeBackAndEvict(dirtyCount);
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.evicted = (int) (evictions.sum() - evictedBefore);
+            event.scanned = scanned;
+            event.direct = false;
+            event.commit();
         }
         return work;
     }
@@ -351,6 +377,19 @@ public final class Reclaimer implements Agent {
         return ok;
     }
 
+    private static void commit(WritebackBatchEvent event, PageOwner owner, int firstPage, int pages, long bytes,
+                               boolean succeeded) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.file = owner.name();
+            event.firstPage = firstPage;
+            event.pages = pages;
+            event.bytes = bytes;
+            event.succeeded = succeeded;
+            event.commit();
+        }
+    }
+
     private boolean writeRun(PageOwner owner, int[] claimed, int[] pages, int start, int end) {
         int pageSize = frames.pageSize();
         long position = (long) pages[start] * pageSize;
@@ -370,6 +409,8 @@ public final class Reclaimer implements Agent {
         if (used < buffers.length) {
             buffers = Arrays.copyOf(buffers, used);
         }
+        WritebackBatchEvent event = new WritebackBatchEvent();
+        event.begin();
         try {
             long written = 0;
             int stalls = 0;
@@ -388,11 +429,13 @@ public final class Reclaimer implements Agent {
             }
             writebacks.add(end - start);
             writebackBatches.increment();
+            commit(event, owner, pages[start], end - start, total, true);
             return true;
         } catch (IOException | RuntimeException e) {
             for (int i = start; i < end; i++) {
                 frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
             }
+            commit(event, owner, pages[start], end - start, total, false);
             owner.writebackFailed(e instanceof IOException io ? io
                     : new IOException("write-back failed: " + e, e));
             return false;
