@@ -9,7 +9,7 @@
 #   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
 #
 # Environment:
-#   JAVA_HOME         a JDK 25 (default: /usr/lib/jvm/temurin-25-jdk-amd64 if present, else java on the PATH)
+#   JAVA_HOME         a JDK 25 (else scripts/jdk25.sh looks in /usr/lib/jvm and on the PATH)
 #   BENCH_OUT         where results go (default: pagecache-jmh/target/bench/<profile>-<date>)
 #   BENCH_SKIP_BUILD  1 to reuse pagecache-jmh/target/benchmarks.jar instead of building it
 #   BENCH_LOCK_WAIT   seconds to wait for another JMH run on this machine to finish (default 900): JMH allows
@@ -29,15 +29,8 @@ case "$profile" in
   *) echo "usage: $0 [short|full|smoke] [extra JMH options]" >&2; exit 2 ;;
 esac
 
-if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-version="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-if [[ -z "$version" || "$version" -lt 25 ]]; then
-  echo "scripts/bench.sh needs JDK 25 or newer (found: ${version:-none}); set JAVA_HOME" >&2
-  exit 2
-fi
+. scripts/jdk25.sh
+java="$JAVA_HOME/bin/java"
 
 jar=pagecache-jmh/target/benchmarks.jar
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
