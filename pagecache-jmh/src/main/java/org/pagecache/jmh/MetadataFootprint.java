@@ -125,7 +125,8 @@ public final class MetadataFootprint {
         }
     }
 
-    private static String json(double perFrame, double total, double heap, double offHeap) {
+    /** @return the figures as a JMH-style JSON result file */
+    static String json(double perFrame, double total, double heap, double offHeap) {
         return String.format(Locale.ROOT, """
                 [
                   {
