@@ -17,7 +17,7 @@ pagecache_find_jdk25() {
 if ! PAGECACHE_JDK=$(pagecache_find_jdk25); then
   echo "error: pagecache needs a JDK 25 or newer, and none was found (looked at JAVA_HOME, /usr/lib/jvm/*, java on the PATH)." >&2
   echo "       Install one (for example Eclipse Temurin 25) and set JAVA_HOME to it." >&2
-  exit 1
+  exit 3
 fi
 export JAVA_HOME="$PAGECACHE_JDK"
 export PATH="$JAVA_HOME/bin:$PATH"

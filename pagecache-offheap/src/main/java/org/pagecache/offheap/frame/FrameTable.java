@@ -98,7 +98,7 @@ public final class FrameTable implements AutoCloseable {
     private final int frames;
     private final int pageSize;
     private final int pageShift;
-    private final WaitTable waits = new WaitTable();
+    private final WaitTable waits;
     private final LongAdder lockWaits = new LongAdder();
     private final LongAdder lockWaitNanos = new LongAdder();
 
@@ -107,6 +107,17 @@ public final class FrameTable implements AutoCloseable {
      * @param pageSize bytes per frame, a power of two
      */
     public FrameTable(int frames, int pageSize) {
+        this(frames, pageSize, WaitTable.DEFAULT_SLICE_MILLIS);
+    }
+
+    /**
+     * @param frames      number of frames
+     * @param pageSize    bytes per frame, a power of two
+     * @param sliceMillis the longest a lock waiter sleeps before looking again (a safety net: every unlock that
+     *                    has waiters wakes them); tests make it huge so that a lost wake-up shows as a hang
+     */
+    public FrameTable(int frames, int pageSize, long sliceMillis) {
+        this.waits = new WaitTable(sliceMillis);
         this.frames = frames;
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);

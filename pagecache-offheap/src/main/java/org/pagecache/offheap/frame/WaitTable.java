@@ -9,11 +9,14 @@ package org.pagecache.offheap.frame;
  */
 final class WaitTable {
     private static final int BUCKETS = 256;
-    private static final long MAX_WAIT_MILLIS = 50;
+    /** The longest a waiter sleeps before it looks at the state again, whatever it was told. */
+    static final long DEFAULT_SLICE_MILLIS = 50;
 
     private final Object[] monitors = new Object[BUCKETS];
+    private final long sliceMillis;
 
-    WaitTable() {
+    WaitTable(long sliceMillis) {
+        this.sliceMillis = sliceMillis;
         for (int i = 0; i < BUCKETS; i++) {
             monitors[i] = new Object();
         }
@@ -39,7 +42,7 @@ final class WaitTable {
                 return;
             }
             try {
-                monitor.wait(MAX_WAIT_MILLIS);
+                monitor.wait(sliceMillis);
             } catch (InterruptedException e) {
                 interrupted = true;
             }
