@@ -112,7 +112,8 @@ public final class RatioReport {
         }
         List<Target.Line> lines = evaluate(TARGETS, results);
         System.out.print(render(lines, results));
-        if (strict && lines.stream().anyMatch(l -> l.verdict() == Target.Verdict.FAIL || l.verdict() == Target.Verdict.MISSING)) {
+        if (strict && lines.stream().anyMatch(l -> l.target().kind() != Target.Kind.INFO
+                && (l.verdict() == Target.Verdict.FAIL || l.verdict() == Target.Verdict.MISSING))) {
             System.exit(1);
         }
     }
@@ -154,11 +155,13 @@ public final class RatioReport {
                 case MISSING -> "missing: " + line.why();
                 case INFO -> "(context)";
             };
-            switch (line.verdict()) {
-                case PASS -> pass++;
-                case FAIL -> fail++;
-                case MISSING -> missing++;
-                default -> { }
+            if (t.kind() != Target.Kind.INFO) {
+                switch (line.verdict()) {
+                    case PASS -> pass++;
+                    case FAIL -> fail++;
+                    case MISSING -> missing++;
+                    default -> { }
+                }
             }
             out.append("| ").append(t.name()).append(" | ").append(ours).append(" | ").append(peer).append(" | ")
                     .append(measured).append(" | ").append(t.need()).append(" | ").append(result).append(" |\n");

@@ -163,7 +163,8 @@ class RatioReportTest {
                 Target.costAtMost("Write from byte[]", 1.5, "WriteBenchmark.writeHeap", "WriteBenchmark.rawCopy"),
                 Target.costAtMost("Write from a mapped file", 2.5, "WriteBenchmark.writeMappedSegment", "WriteBenchmark.rawCopy"),
                 Target.allocAtMost("Allocation: write from byte[]", 0.01, "WriteBenchmark.writeHeap"),
-                Target.speedupAtLeast("Miss path", 0.75, "MissReadBenchmark.cacheRead", "MissReadBenchmark.channelRead"));
+                Target.speedupAtLeast("Miss path", 0.75, "MissReadBenchmark.cacheRead", "MissReadBenchmark.channelRead"),
+                Target.info("Context without results", "MissReadBenchmark.cacheRead", "WriteBenchmark.rawCopy"));
         String table = RatioReport.render(RatioReport.evaluate(targets, results), results);
         List<BenchResult> meta = BenchResult.parseAll("""
                 [ { "benchmark" : "org.pagecache.jmh.MetadataFootprint.bytesPerCachedPage", "mode" : "ss",
@@ -178,6 +179,8 @@ class RatioReportTest {
         assertTrue(table.contains("| Write from a mapped file | 4.50 M/s | 10.00 M/s | 2.22x | <= 2.50x | PASS |"), table);
         assertTrue(table.contains("| Allocation: write from byte[] | 5.00 M/s | - | 0.000 B/op | <= 0.01 B/op | PASS |"), table);
         assertTrue(table.contains("| Miss path | - | - | - | >= 0.75x | missing: no result for MissReadBenchmark.cacheRead |"), table);
+        // a context line without results is shown but is not a target
+        assertTrue(table.contains("| Context without results | - | - | - |  | missing: no result for MissReadBenchmark.cacheRead |"), table);
         assertTrue(table.contains("Targets met: 2 of 4 (missed: 1, without results: 1)"), table);
         assertTrue(table.contains("| WriteBenchmark.rawCopy[workingSetMiB=64] | 1 | 10.00 M/s | ±2.0% | 0.000 B/op | 0.000 B/op |"), table);
         assertFalse(table.contains("NaN"), table);
