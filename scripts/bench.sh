@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh [short|full|smoke] [extra JMH options, e.g. -p workingSetMiB=256]
 #
-#   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 minutes on 2 cores
+#   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 to 6 minutes on 2 cores
 #   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 40 minutes on 2 cores
 #   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
 #
@@ -78,6 +78,10 @@ echo "running the suite (hit reads, writes, miss path, scaling) ..."
 run_jmh suite 'org\.pagecache\.jmh\.(HitReadBenchmark|WriteBenchmark|MissReadBenchmark|ScalingBenchmark)\.' \
   "${suite_opts[@]}" "${profilers[@]}" "$@"
 
+echo "running hit reads on a 1 MiB working set (context: what the CPU caches, not memory, allow) ..."
+run_jmh hit-1mib 'org\.pagecache\.jmh\.HitReadBenchmark\.(cacheHeap|cacheDirect|caffeineHeap|rawCopyDirect|channelDirect)$' \
+  -p workingSetMiB=1 "${suite_opts[@]}" "${profilers[@]}"
+
 echo "running the streaming writes ..."
 run_jmh streaming 'org\.pagecache\.jmh\.StreamingWriteBenchmark\.' "${stream_opts[@]}" "${profilers[@]}" "$@"
 
@@ -86,13 +90,14 @@ echo "measuring metadata per page ..."
   "$out/metadata.json" 2>&1 | tee "$out/metadata.log"
 
 # JMH reports a benchmark whose set-up or tear-down threw (a path check failed) as an error, without a score.
-if grep -q '<failure>' "$out/suite.log" "$out/streaming.log"; then
+if grep -q '<failure>' "$out"/*.log; then
   echo "some benchmarks failed their checks (their rows show as missing):" >&2
-  grep -h -A3 '<failure>' "$out/suite.log" "$out/streaming.log" | grep -E 'Exception|invariant' | sort -u >&2
+  grep -h -A3 '<failure>' "$out"/*.log | grep -E 'Exception|invariant' | sort -u >&2
 fi
 
 echo
-"$java" -cp "$jar" org.pagecache.jmh.report.RatioReport "$out/suite.json" "$out/streaming.json" "$out/metadata.json" \
+"$java" -cp "$jar" org.pagecache.jmh.report.RatioReport "$out/suite.json" "$out/hit-1mib.json" "$out/streaming.json" \
+  "$out/metadata.json" \
   | tee "$out/table.md"
 echo
 echo "ran in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s; results in $out"
