@@ -14,9 +14,10 @@ import java.nio.file.Path;
  * <p><b>Durability.</b> Writes are buffered: they reach the file when a page is written back
  * ({@link PagedFile#flush()}, eviction, {@link #close()}), and stable storage after {@link PagedFile#sync()}.
  *
- * <p><b>Errors.</b> Methods called after {@link #close()} throw {@link IllegalStateException}
- * (or, for {@link #open}, {@link java.nio.channels.ClosedChannelException}); bad arguments get
- * {@link IllegalArgumentException} or {@link NullPointerException} naming the argument, and change nothing.
+ * <p><b>Errors.</b> After {@link #close()}, {@link #open} and every method of the files opened through the cache
+ * throw {@link java.nio.channels.ClosedChannelException}; {@link #pageSize()} and {@link #stats()} still answer
+ * (the gauges then read zero). Bad arguments get {@link IllegalArgumentException} or
+ * {@link NullPointerException} naming the argument, and change nothing.
  */
 public interface PageCache extends AutoCloseable {
 

@@ -62,6 +62,7 @@ final class CachedFile implements PageOwner {
     private final Object syncLock = new Object();
     private final AtomicLong size;
     private final AtomicLong evictedUnsynced = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger openGuards = new java.util.concurrent.atomic.AtomicInteger();
     private long evictedUnsyncedAtLastSync;
     private volatile boolean closed;
     private volatile boolean metadataDirty;
@@ -381,7 +382,7 @@ final class CachedFile implements PageOwner {
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
                 int page = (int) (pos >>> pageShift);
-                view.ensureOpen();
+                view.ensureReadable();
                 if (sameCache) {
                     if (tryFastPath(page, inPage, source, view.position() + done, n)) {
                         counters.fastPathHits.increment();
@@ -636,7 +637,7 @@ final class CachedFile implements PageOwner {
             throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
                     + " (" + size.get() + " bytes)");
         }
-        cache.reserveGuard();
+        reserveGuard();
         boolean ok = false;
         try {
             for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
@@ -645,6 +646,7 @@ final class CachedFile implements PageOwner {
                     break;
                 }
                 if (frames.tryPin(f, slot, page)) {
+                    counters.hits.increment();
                     ok = true;
                     return new Guard(this, frames, f, page, false, 0);
                 }
@@ -653,7 +655,11 @@ final class CachedFile implements PageOwner {
             long stamp = structure.readLock();
             try {
                 ensureOpen();
+                boolean resident = table.get(page) >= 0;
                 int f = lockPage(page, true);
+                if (resident) {
+                    counters.hits.increment();
+                }
                 boolean pinned = frames.pinLocked(f);
                 frames.unlock(f, REFERENCED, 0);
                 if (!pinned) {
@@ -667,21 +673,25 @@ final class CachedFile implements PageOwner {
             }
         } finally {
             if (!ok) {
-                cache.releaseGuard();
+                releaseGuard();
             }
         }
     }
 
     Guard lockForWrite(int page) throws IOException {
         ensureOpen();
-        cache.reserveGuard();
+        reserveGuard();
         boolean ok = false;
         try {
             long epoch = truncations;
             long stamp = structure.readLock();
             try {
                 ensureOpen();
+                boolean resident = table.get(page) >= 0;
                 int f = lockPage(page, true);
+                if (resident) {
+                    counters.hits.increment();
+                }
                 ok = true;
                 return new Guard(this, frames, f, page, true, epoch);
             } finally {
@@ -689,9 +699,19 @@ final class CachedFile implements PageOwner {
             }
         } finally {
             if (!ok) {
-                cache.releaseGuard();
+                releaseGuard();
             }
         }
+    }
+
+    private void reserveGuard() throws IOException {
+        cache.reserveGuard();
+        openGuards.incrementAndGet();
+    }
+
+    private void releaseGuard() {
+        openGuards.decrementAndGet();
+        cache.releaseGuard();
     }
 
     /**
@@ -720,7 +740,7 @@ final class CachedFile implements PageOwner {
         } catch (IllegalStateException e) {
             // the cache was closed under the guard: its memory is gone, nothing to release
         } finally {
-            cache.releaseGuard();
+            releaseGuard();
         }
     }
 
@@ -737,6 +757,13 @@ final class CachedFile implements PageOwner {
 
     // ---------------------------------------------------------------- truncate, flush, sync, close
 
+    /**
+     * Shrinks the file. Every cached page at or past the new end (and the page holding the new end) is locked
+     * first, waiting a bounded time for locks, pins and write-backs in flight; then the stored file is cut (or
+     * extended to the new size when it was shorter, a truncation into a hole); only when that succeeded does the
+     * cache change: the size, the pages dropped, the tail of the last page zeroed. A failure anywhere changes
+     * nothing. Holding the structural lock exclusively keeps writes and page-ins out meanwhile.
+     */
     void truncate(long newSize) throws IOException {
         long stamp = structure.writeLock();
         try {
@@ -744,61 +771,87 @@ final class CachedFile implements PageOwner {
             if (newSize >= size.get()) {
                 return;
             }
-            truncations++;
-            size.set(newSize);
-            metadataDirty = true;
             int firstDropped = (int) ((newSize + pageMask) >>> pageShift);
-            IntArrayList found = new IntArrayList();
+            int tailPage = (newSize & pageMask) != 0 ? (int) (newSize >>> pageShift) : -1;
+            int lastPage = newSize == 0 ? -1 : (int) ((newSize - 1) >>> pageShift);
+            IntArrayList candidates = new IntArrayList();
             table.forEach(firstDropped, (p, f) -> {
-                found.addInt(p);
-                found.addInt(f);
+                candidates.addInt(p);
+                candidates.addInt(f);
                 return 0;
             });
-            for (int i = 0; i < found.size(); i += 2) {
-                dropPage(found.getInt(i), found.getInt(i + 1));
-            }
-            int tail = (int) (newSize & pageMask);
-            if (tail != 0) {
-                int page = (int) (newSize >>> pageShift);
-                int f = table.get(page);
-                if (f >= 0) {
-                    frames.lock(f);
-                    if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
-                        awaitIdle(f, WRITEBACK, page);
-                        frames.frame(f).asSlice(tail).fill((byte) 0);
-                        frames.unlock(f, DIRTY, 0);
+            IntArrayList held = new IntArrayList(); // pairs: page, frame
+            int lastFrame = -1;
+            boolean done = false;
+            try {
+                for (int i = 0; i < candidates.size(); i += 2) {
+                    holdForTruncate(candidates.getInt(i), candidates.getInt(i + 1), WRITEBACK | PIN_MASK, held);
+                }
+                if (lastPage >= 0) {
+                    int f = table.get(lastPage);
+                    if (f >= 0 && holdForTruncate(lastPage, f, WRITEBACK, held)) {
+                        lastFrame = f;
+                    }
+                }
+                long stored = store.size();
+                if (stored > newSize) {
+                    store.truncate(newSize);
+                } else if (stored < newSize && lastFrame < 0) {
+                    // a truncation into a hole: the stored file must still reach the new size
+                    store.write(new ByteBuffer[] {ByteBuffer.allocate(1)}, newSize - 1);
+                }
+                truncations++;
+                size.set(newSize);
+                metadataDirty = true;
+                for (int i = 0; i < held.size(); i += 2) {
+                    int page = held.getInt(i);
+                    int f = held.getInt(i + 1);
+                    if (f == lastFrame) {
+                        if (page == tailPage) {
+                            frames.frame(f).asSlice(newSize & pageMask).fill((byte) 0);
+                        }
+                        frames.unlock(f, DIRTY, 0); // written back up to the new size: the file reaches it
                     } else {
-                        frames.unlockUnchanged(f, 0, 0);
+                        abandon(f, page);
+                    }
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    for (int i = 0; i < held.size(); i += 2) {
+                        frames.unlockUnchanged(held.getInt(i + 1), 0, 0);
                     }
                 }
             }
-            store.truncate(newSize);
         } finally {
             structure.unlockWrite(stamp);
         }
     }
 
-    /** Removes a page from the cache, dirty or not; waits for its write-back and pins to end. */
-    private void dropPage(int page, int f) throws IOException {
-        frames.lock(f);
+    /**
+     * Locks a frame of this file for truncation and waits until none of {@code idle} is set, each within the
+     * frame wait timeout. Adds it to {@code held} on success.
+     *
+     * @return whether the frame still held the page and is now held; false if it had moved on
+     * @throws IOException if the lock, a pin or a write-back did not go away in time
+     */
+    private boolean holdForTruncate(int page, int f, long idle, IntArrayList held) throws IOException {
+        if (!frames.tryLock(f, waitNanos)) {
+            throw new IOException("truncate of " + path + ": page " + page + " stayed locked (by a page guard?) for "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
+        }
         if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
             frames.unlockUnchanged(f, 0, 0);
-            return;
+            return false;
         }
-        try {
-            awaitIdle(f, WRITEBACK | PIN_MASK, page);
-        } catch (IOException e) {
+        if (!frames.awaitClear(f, idle, waitNanos)) {
             frames.unlockUnchanged(f, 0, 0);
-            throw e;
+            throw new IOException("truncate of " + path + ": page " + page + " stayed pinned or under write-back for "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
         }
-        abandon(f, page);
-    }
-
-    private void awaitIdle(int f, long bits, int page) throws IOException {
-        if (!frames.awaitClear(f, bits, waitNanos)) {
-            throw new IOException("page " + page + " of " + path + " stayed pinned or under write-back for "
-                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
-        }
+        held.addInt(page);
+        held.addInt(f);
+        return true;
     }
 
     /** Frames of this file whose state has any of {@code bits}, in page order. */
@@ -816,22 +869,27 @@ final class CachedFile implements PageOwner {
 
     void flush() throws IOException {
         ensureOpen();
-        flushPages();
+        writeDirtyPages();
+        checkLoss();
     }
 
-    private void flushPages() throws IOException {
+    /** Throws if data of this file may have been lost after a failed force: reported for good. */
+    private void checkLoss() throws IOException {
         IOException loss = dataLoss;
         if (loss != null) {
-            throw new IOException("earlier data of " + path + " may have been lost: " + loss.getMessage(), loss);
+            throw new IOException("data of " + path + " written back before a failed force may have been lost",
+                    loss);
         }
+    }
+
+    /**
+     * Writes back every dirty page of this file, waiting for write-backs already in flight (so that a sync
+     * forces them too).
+     *
+     * @throws IOException if a write-back failed now, or an earlier one failed and its pages are still dirty
+     */
+    private void writeDirtyPages() throws IOException {
         IntArrayList list = framesWith(DIRTY | WRITEBACK);
-        for (int i = 0; i < list.size(); i++) {
-            int f = list.getInt(i);
-            if (!frames.awaitClear(f, WRITEBACK, waitNanos)) {
-                throw new IOException("a write-back of " + path + " did not finish within "
-                        + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
-            }
-        }
         int[] array = list.toIntArray();
         if (!reclaimer.writeBack(this, array, array.length, true)) {
             IOException e = writebackError;
@@ -862,7 +920,8 @@ final class CachedFile implements PageOwner {
      * file then fails, never pretending the data is safe.
      */
     private void syncLocked() throws IOException {
-        flushPages();
+        writeDirtyPages();
+        checkLoss();
         IntArrayList unsynced = framesWith(UNSYNCED);
         int[] pages = new int[unsynced.size()];
         for (int i = 0; i < unsynced.size(); i++) {
@@ -915,17 +974,25 @@ final class CachedFile implements PageOwner {
             if (closed) {
                 return;
             }
-            if (!force && !framesWith(PIN_MASK).isEmpty()) {
-                throw new IOException("pages of " + path + " are still pinned by open guards; close them first");
+            int guards = openGuards.get();
+            if (!force && guards > 0) {
+                // their holders may be waiting for this lock to open another guard: refuse rather than wait
+                throw new IOException(guards + " page guard(s) of " + path + " are still open; close them first");
             }
             IOException failure = null;
             try {
-                flushPages();
+                writeDirtyPages();
             } catch (IOException e) {
                 if (!force) {
                     throw e;
                 }
                 failure = e;
+            }
+            // a loss declared earlier cannot be mended by keeping the file open: close, and report it again
+            IOException loss = dataLoss;
+            if (loss != null && failure == null) {
+                failure = new IOException("data of " + path + " written back before a failed force may have been lost",
+                        loss);
             }
             closed = true;
             IntArrayList found = new IntArrayList();

@@ -29,7 +29,7 @@ final class FileHandle implements PagedFile {
         return file;
     }
 
-    private void ensureOpen() throws ClosedChannelException {
+    void ensureOpen() throws ClosedChannelException {
         if (closed) {
             throw new ClosedChannelException();
         }
@@ -92,6 +92,7 @@ final class FileHandle implements PagedFile {
             long length = view.length();
             checkRange(position, length);
             ensureOpen();
+            view.ensureReadable();
             ensureWritable();
             try {
                 return file.write(position, view);
@@ -207,8 +208,14 @@ final class FileHandle implements PagedFile {
         if (closed) {
             return;
         }
-        file.cache().closeHandle(this);
-        closed = true;
+        try {
+            file.cache().closeHandle(this);
+            closed = true;
+        } catch (IOException e) {
+            // a declared data loss is reported by a close that did close the file; other failures keep it open
+            closed = file.isClosed();
+            throw e;
+        }
     }
 
     @Override

@@ -31,6 +31,12 @@ final class View implements MappedView {
         }
     }
 
+    /** Checks that the view and the handle it was made from are both open: a write source must be readable. */
+    void ensureReadable() throws IOException {
+        ensureOpen();
+        handle.ensureOpen();
+    }
+
     @Override
     public long position() {
         ensureOpen();

@@ -220,10 +220,43 @@ public final class FrameTable implements AutoCloseable {
         }
         long start = System.nanoTime();
         lockWaits.increment();
+        boolean interrupted = false;
         while (!tryLock(frame)) {
-            waits.awaitUnlock(this, frame);
+            interrupted |= waits.awaitUnlock(this, frame);
         }
         lockWaitNanos.add(System.nanoTime() - start);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Takes the frame's lock, waiting at most {@code timeoutNanos}.
+     *
+     * @return whether the lock was taken
+     */
+    public boolean tryLock(int frame, long timeoutNanos) {
+        if (tryLock(frame)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        lockWaits.increment();
+        long start = System.nanoTime();
+        boolean interrupted = false;
+        try {
+            while (!tryLock(frame)) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                interrupted |= waits.awaitUnlock(this, frame);
+            }
+            return true;
+        } finally {
+            lockWaitNanos.add(System.nanoTime() - start);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -233,10 +266,9 @@ public final class FrameTable implements AutoCloseable {
      */
     public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
         while (!tryLock(frame)) {
-            if (Thread.interrupted()) {
+            if (Thread.interrupted() || waits.awaitUnlock(this, frame)) {
                 throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
             }
-            waits.awaitUnlock(this, frame);
         }
     }
 
@@ -252,10 +284,14 @@ public final class FrameTable implements AutoCloseable {
         }
         long start = System.nanoTime();
         lockWaits.increment();
+        boolean interrupted = false;
         while ((state(frame) & LOCKED) != 0) {
-            waits.awaitUnlock(this, frame);
+            interrupted |= waits.awaitUnlock(this, frame);
         }
         lockWaitNanos.add(System.nanoTime() - start);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -405,13 +441,21 @@ public final class FrameTable implements AutoCloseable {
      */
     public boolean awaitClear(int frame, long bits, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
-        while ((state(frame) & bits) != 0) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
+        boolean interrupted = false;
+        try {
+            while ((state(frame) & bits) != 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+                interrupted |= Thread.interrupted(); // else every later park would return at once
             }
-            LockSupport.parkNanos(POLL_NANOS);
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return true;
     }
 
     /** @return page lock acquisitions that waited */

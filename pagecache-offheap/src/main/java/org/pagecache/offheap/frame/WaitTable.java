@@ -28,27 +28,27 @@ final class WaitTable {
 
     /**
      * Waits while the frame is locked. Returns when it was seen unlocked, or after a wake-up; the caller retries.
-     * Not interruptible, like a page lock in a kernel: the interrupt status is kept for the caller.
+     * An interrupt ends the wait early and clears the thread's interrupt status; the caller must restore it
+     * (after it has the lock, for the uninterruptible waits) so that later waits do not end at once.
+     *
+     * @return whether the thread was interrupted
      */
-    void awaitUnlock(FrameTable frames, int frame) {
+    boolean awaitUnlock(FrameTable frames, int frame) {
         Object monitor = bucket(frame);
-        boolean interrupted = false;
         synchronized (monitor) {
             long s = frames.state(frame);
             if ((s & FrameTable.LOCKED) == 0) {
-                return;
+                return false;
             }
             if ((s & FrameTable.WAITERS) == 0 && !frames.casState(frame, s, s | FrameTable.WAITERS)) {
-                return;
+                return false;
             }
             try {
                 monitor.wait(sliceMillis);
+                return false;
             } catch (InterruptedException e) {
-                interrupted = true;
+                return true;
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.jfr.EvictionBatchEvent;
@@ -43,6 +44,7 @@ public final class Reclaimer implements Agent {
     private static final int BATCH = 256;
     private static final int DIRECT_SCAN = 4096;
     private static final int DIRECT_DIRTY = 16;
+    private static final int MAX_FLUSH_PASSES = 1000;
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     private final FrameTable frames;
@@ -339,40 +341,77 @@ public final class Reclaimer implements Agent {
 
     /**
      * Writes back the dirty frames among {@code list} that belong to {@code owner}, which must be in page order.
-     * Frames that are clean, moved, or (unless {@code wait}) locked or under write-back are passed over.
+     * Frames that are clean or hold another page are passed over. Without {@code wait}, so are frames that are
+     * locked or under write-back. With it (flush, sync), page locks are waited for, and frames whose write-back
+     * someone else has in flight are waited for <em>after</em> this call's own writes are done, and written again
+     * if they were dirtied meanwhile or their write-back failed; so when it returns, every page that was dirty
+     * when it started has reached the store. Waits are bounded by the frame wait timeout.
      *
-     * @param wait take page locks even if that means waiting (flush), rather than only trying them
+     * @param wait whether to wait for locks and for write-backs in flight
      * @return whether every write-back attempted succeeded
      */
     public boolean writeBack(PageOwner owner, int[] list, int count, boolean wait) {
-        int[] claimed = new int[count];
-        int[] pages = new int[count];
-        int m = 0;
-        for (int i = 0; i < count; i++) {
-            int f = list[i];
-            if (wait) {
-                frames.lock(f);
-            } else if (!frames.tryLock(f)) {
-                continue;
-            }
-            long s = frames.state(f);
-            if (FrameTable.slot(s) != owner.slot() || (s & DIRTY) == 0 || (s & WRITEBACK) != 0) {
-                frames.unlockUnchanged(f, 0, 0);
-                continue;
-            }
-            pages[m] = frames.pageIndex(f);
-            frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
-            claimed[m++] = f;
-        }
         boolean ok = true;
-        int start = 0;
-        while (start < m) {
-            int end = start + 1;
-            while (end < m && end - start < MAX_RUN && pages[end] == pages[end - 1] + 1) {
-                end++;
+        int[] pending = list;
+        int pendingCount = count;
+        for (int pass = 0; pendingCount > 0; pass++) {
+            int[] claimed = new int[pendingCount];
+            int[] pages = new int[pendingCount];
+            int[] inFlight = wait ? new int[pendingCount] : null;
+            int m = 0;
+            int others = 0;
+            boolean stuck = false;
+            IntHashSet seen = wait ? new IntHashSet(pendingCount) : null;
+            for (int i = 0; i < pendingCount; i++) {
+                int f = pending[i];
+                if (wait) {
+                    if (!seen.add(f)) {
+                        continue; // listed twice (a stale translation entry)
+                    }
+                    if (!frames.tryLock(f, frameWaitNanos)) {
+                        stuck = true;
+                        continue;
+                    }
+                } else if (!frames.tryLock(f)) {
+                    continue;
+                }
+                long s = frames.state(f);
+                if (FrameTable.slot(s) != owner.slot() || (s & (DIRTY | WRITEBACK)) == 0) {
+                    frames.unlockUnchanged(f, 0, 0);
+                    continue;
+                }
+                if ((s & WRITEBACK) != 0) {
+                    frames.unlockUnchanged(f, 0, 0);
+                    if (wait) {
+                        inFlight[others++] = f; // someone else's write-back: wait for it after ours
+                    }
+                    continue;
+                }
+                pages[m] = frames.pageIndex(f);
+                frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
+                claimed[m++] = f;
             }
-            ok &= writeRun(owner, claimed, pages, start, end);
-            start = end;
+            int start = 0;
+            while (start < m) {
+                int end = start + 1;
+                while (end < m && end - start < MAX_RUN && pages[end] == pages[end - 1] + 1) {
+                    end++;
+                }
+                ok &= writeRun(owner, claimed, pages, start, end);
+                start = end;
+            }
+            for (int i = 0; i < others; i++) {
+                if (!frames.awaitClear(inFlight[i], WRITEBACK, frameWaitNanos)) {
+                    stuck = true;
+                }
+            }
+            if (stuck || (others > 0 && pass >= MAX_FLUSH_PASSES)) {
+                owner.writebackFailed(new IOException("a page of " + owner.name() + " stayed locked (by a page"
+                        + " guard?) or under write-back for " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos) + " ms"));
+                return false;
+            }
+            pending = inFlight;
+            pendingCount = others;
         }
         return ok;
     }
