@@ -5,7 +5,7 @@
 #   scripts/bench.sh [short|full|smoke] [extra JMH options, e.g. -p workingSetMiB=256]
 #
 #   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 to 6 minutes on 2 cores
-#   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 40 minutes on 2 cores
+#   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 50 minutes on 2 cores
 #   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
 #
 # Environment:
