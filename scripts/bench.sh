@@ -2,7 +2,7 @@
 # Runs the JMH suite (pagecache-jmh) with the peers side by side and prints the table of ratios against the
 # targets. See docs/benchmarks.md.
 #
-#   scripts/bench.sh [short|full|smoke] [extra JMH options, e.g. -p workingSetMiB=256]
+#   scripts/bench.sh [short|full|smoke] [extra JMH options, e.g. -p workingSetMiB=64,256]
 #
 #   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 to 6 minutes on 2 cores
 #   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 50 minutes on 2 cores
