@@ -32,6 +32,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.write.MappedSourceCopy;
 
 /**
  * Writes of one 4 KiB page at random page-aligned positions of resident pages, from each kind of source and
@@ -42,7 +43,8 @@ import org.pagecache.api.WriteSource;
  *   <tr><td>{@code writeHeap}</td><td>{@code byte[]}</td><td>direct copy under the page lock</td></tr>
  *   <tr><td>{@code writeDirect}</td><td>direct {@link ByteBuffer}</td><td>direct copy under the page lock</td></tr>
  *   <tr><td>{@code writeMappedSegment}</td><td>a mapped source file ({@link MemorySegment})</td>
- *       <td>temporary page with its fault barrier, then the page</td></tr>
+ *       <td>temporary page with its fault barrier, then the page; the set-up prints which mechanism
+ *       ({@link MappedSourceCopy#mechanism()}) the JVM chose</td></tr>
  *   <tr><td>{@code writeMappedView}</td><td>a {@link MappedView} of a resident page of another file</td>
  *       <td>the atomic fast path: a direct copy from the pinned source page</td></tr>
  *   <tr><td>{@code channelWrite}</td><td>direct {@link ByteBuffer}</td><td>{@link FileChannel#write(ByteBuffer, long)}
@@ -120,6 +122,9 @@ public class WriteBenchmark {
         channelBuffer = ByteBuffer.allocateDirect(PAGE).put(bytes).flip();
 
         positions = BenchSupport.randomPositions(pages, PAGE, 11);
+        // How a write from a mapped source is made fault-safe is decided once per JVM (a self-test on the first
+        // copy); decide it here, outside the measurement, and say which one this trial measures.
+        System.out.println("mapped-source copy: " + MappedSourceCopy.mechanism() + " (" + MappedSourceCopy.decisionReason() + ")");
         before = cache.stats();
     }
 
