@@ -37,7 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Per-frame metadata</h2>
  * 8 bytes of state word and 4 bytes of page index per frame, both off-heap; with the 4-byte entry of the
- * file's translation table, a cached page costs 16 bytes of metadata.
+ * file's translation table, a cached page costs 16 bytes of metadata here (the reclaimer's free-frame queue adds
+ * a slot per frame; see docs/benchmarks.md).
  */
 public final class FrameTable implements AutoCloseable {
     /** Exclusive page lock. */
