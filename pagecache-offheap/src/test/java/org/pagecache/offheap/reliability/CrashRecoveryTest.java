@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the platter (that is a power loss, modelled by {@link FaultInjector}'s durable images). So this test proves that
  * {@code sync()} returns only after every completed write left the process, and that the cache never writes a torn
  * or stale page over synced data, before or during a crash.
+ *
+ * <p>What the child acknowledged is read from its stdout to the end of the pipe, after the kill: the pipe keeps every
+ * line the child printed, so the parent sees all of them however far its reader lags behind. The kill therefore goes
+ * through {@link ProcessHandle#destroyForcibly()}, which only sends the signal; {@link Process#destroyForcibly()}
+ * also closes the parent's end of the pipe and would throw away the unread lines, making the model older than the
+ * files. A failed read of that output fails the round instead of being taken for the end of the output.
  *
  * <p>{@code -Dpagecache.crash.kills=N} (20 by default) and {@code -Dpagecache.crash.seed=N}.
  */
@@ -57,7 +64,9 @@ class CrashRecoveryTest {
             Path stderr = dir.resolve("child-" + round + ".err");
             Process child = new ProcessBuilder(command(roundSeed)).redirectError(stderr.toFile()).start();
             List<String> lines = new ArrayList<>();
+            AtomicReference<IOException> readFailure = new AtomicReference<>();
             Thread reader = new Thread(() -> {
+                // Reads to the end of the pipe: after the kill the pipe still holds every line the child printed.
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
                         synchronized (lines) {
@@ -65,8 +74,8 @@ class CrashRecoveryTest {
                             lines.notifyAll();
                         }
                     }
-                } catch (IOException ignored) {
-                    // the pipe breaks when the child dies
+                } catch (IOException e) {
+                    readFailure.set(e);
                 }
             }, "crash-reader-" + round);
             reader.setDaemon(true);
@@ -79,18 +88,27 @@ class CrashRecoveryTest {
                     fail(context + ": the child exited by itself with " + child.exitValue() + ": " + output(lines, stderr));
                 }
                 List<ProcessHandle> descendants = child.toHandle().descendants().toList();
-                child.destroyForcibly(); // SIGKILL on Linux
+                // SIGKILL through the ProcessHandle: Process.destroyForcibly() would also close our end of the
+                // child's stdout, dropping the lines the reader has not consumed yet, so the parent would
+                // believe fewer generations ran (and were acknowledged) than did.
+                child.toHandle().destroyForcibly();
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS), context + ": the child did not die");
                 for (ProcessHandle d : descendants) {
                     d.destroyForcibly();
                 }
                 assertTrue(descendants.isEmpty(), context + ": the child JVM had processes of its own: " + descendants);
             } finally {
-                child.destroyForcibly();
+                if (child.isAlive()) {
+                    child.toHandle().destroyForcibly();
+                }
             }
             assertEquals(137, child.exitValue(), context + ": expected death by SIGKILL: " + output(lines, stderr));
             reader.join(TimeUnit.SECONDS.toMillis(30));
             assertTrue(!reader.isAlive(), context + ": the child's output did not end");
+            child.getOutputStream().close();
+            if (readFailure.get() != null) {
+                fail(context + ": reading the child's output failed, so what it acknowledged is unknown", readFailure.get());
+            }
             Outcome outcome = parse(lines, context, stderr);
             for (int f = 0; f < FILES; f++) {
                 Path file = dir.resolve("crash-" + f + ".bin");

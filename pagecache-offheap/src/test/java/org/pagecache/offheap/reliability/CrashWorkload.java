@@ -21,7 +21,8 @@ import org.pagecache.offheap.OffHeapPageCache;
  * batch number ({@link #plan}), so the parent can recompute them. For each batch it prints {@code BEGIN g}, does
  * the writes, syncs every file and, after each {@code sync()} returns, prints
  * {@code SYNC g <file> <ranges>}: from then on those bytes must survive any crash. Output is flushed after
- * every line, so a line printed before the kill is never lost.
+ * every line, so a line printed before the kill is in the pipe and reaches the parent, which reads the pipe to its
+ * end after the kill.
  *
  * <p>Arguments: directory, seed, files, file bytes, page size, cache frames.
  */
