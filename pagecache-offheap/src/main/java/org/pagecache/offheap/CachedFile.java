@@ -208,15 +208,11 @@ final class CachedFile implements PageOwner {
         long stamp = structure.readLock();
         try {
             ensureOpen();
-            boolean resident = table.get(page) >= 0;
             int f = lockPage(page, true);
             try {
                 copyOut(f, inPage, dst, dstIndex, n);
             } finally {
                 frames.unlock(f, REFERENCED, 0);
-            }
-            if (resident) {
-                counters.hits.increment();
             }
         } finally {
             structure.unlockRead(stamp);
@@ -254,7 +250,8 @@ final class CachedFile implements PageOwner {
     // ---------------------------------------------------------------- page lookup
 
     /**
-     * Returns the frame of {@code page}, locked. An existing frame is uptodate. A new frame is read in (or
+     * Returns the frame of {@code page}, locked, counting a hit (an existing frame) or a fault (a page-in). An
+     * existing frame is uptodate. A new frame is read in (or
      * zero-filled past the end of the file) when {@code needContent}; otherwise it is left not uptodate, and the
      * caller must fill it whole and mark it, or {@link #abandon} it. Called with the structural lock held shared
      * and no page lock held (it may wait for a free frame).
@@ -266,6 +263,7 @@ final class CachedFile implements PageOwner {
                 frames.lock(f);
                 long s = frames.state(f);
                 if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
+                    counters.hits.increment();
                     return f;
                 }
                 frames.unlockUnchanged(f, 0, 0);
@@ -526,9 +524,6 @@ final class CachedFile implements PageOwner {
                 throw e;
             }
             commit(f, ((long) page << pageShift) + inPage + n);
-            if (!fresh) {
-                counters.hits.increment();
-            }
         } finally {
             structure.unlockRead(stamp);
         }
@@ -655,11 +650,7 @@ final class CachedFile implements PageOwner {
             long stamp = structure.readLock();
             try {
                 ensureOpen();
-                boolean resident = table.get(page) >= 0;
                 int f = lockPage(page, true);
-                if (resident) {
-                    counters.hits.increment();
-                }
                 boolean pinned = frames.pinLocked(f);
                 frames.unlock(f, REFERENCED, 0);
                 if (!pinned) {
@@ -687,11 +678,7 @@ final class CachedFile implements PageOwner {
             long stamp = structure.readLock();
             try {
                 ensureOpen();
-                boolean resident = table.get(page) >= 0;
                 int f = lockPage(page, true);
-                if (resident) {
-                    counters.hits.increment();
-                }
                 ok = true;
                 return new Guard(this, frames, f, page, true, epoch);
             } finally {

@@ -17,8 +17,6 @@ final class HookedStore implements BackingStore {
         void beforeRead(Path file, long position) throws IOException;
     }
 
-    static final AtomicInteger READS = new AtomicInteger();
-
     private final Path file;
     private final BackingStore delegate;
     private final ReadHook hook;

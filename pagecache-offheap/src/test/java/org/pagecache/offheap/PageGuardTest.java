@@ -44,7 +44,13 @@ class PageGuardTest {
             ByteBuffer b = ByteBuffer.allocate(PAGE).order(ByteOrder.nativeOrder());
             b.putLong(0, 11).putLong(8, 11);
             f.write(0, b);
+            long hitsBefore = cache.stats().hits();
+            try (PageGuard page = f.lockForWrite(0)) {
+                assertEquals(hitsBefore + 1, cache.stats().hits(), "a write guard on a resident page is a hit");
+            }
+            hitsBefore = cache.stats().hits();
             try (PageGuard page = f.pinForRead(0)) {
+                assertEquals(hitsBefore + 1, cache.stats().hits(), "a read guard on a resident page is a hit");
                 long stamp = page.readStamp();
                 assertEquals(11, page.memory().get(JAVA_LONG, 0));
                 assertTrue(page.validate(stamp));

@@ -2,20 +2,18 @@ package org.pagecache.offheap.write;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.LongAdder;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
  * The reserve of temporary pages that sources which can fault are copied into before the destination page is
  * locked (invariant W1). Its memory is its own, never the cache's frames, so a writer never has to reclaim a
  * frame to get one (the seed's "a task cannot reclaim its own memory"). When the reserve is empty a page is
- * allocated on the side, freed by the garbage collector, and counted: the write never waits here.
+ * allocated on the side and freed by the garbage collector: the write never waits here.
  */
 public final class TempPagePool implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MpmcAtomicArrayQueue<MemorySegment> free;
     private final int pageSize;
-    private final LongAdder overflows = new LongAdder();
 
     /**
      * @param pages    pages in the reserve
@@ -34,7 +32,6 @@ public final class TempPagePool implements AutoCloseable {
     public MemorySegment acquire() {
         MemorySegment page = free.poll();
         if (page == null) {
-            overflows.increment();
             page = Arena.ofAuto().allocate(pageSize, pageSize);
         }
         return page;
@@ -43,11 +40,6 @@ public final class TempPagePool implements AutoCloseable {
     /** Gives a page back (pages allocated on the side go to the garbage collector if the reserve is full). */
     public void release(MemorySegment page) {
         free.offer(page);
-    }
-
-    /** @return temporary pages allocated beyond the reserve */
-    public long overflows() {
-        return overflows.sum();
     }
 
     @Override
