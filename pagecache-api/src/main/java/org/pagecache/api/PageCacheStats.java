@@ -2,7 +2,7 @@ package org.pagecache.api;
 
 /**
  * An immutable snapshot of a cache's counters ({@link PageCache#stats()}). Counters only grow over the life of
- * the cache; the last four fields are gauges read at the moment of the snapshot.
+ * the cache; the four fields from {@code frames} to {@code pinnedFrames} are gauges read at the moment of the snapshot.
  *
  * @param hits              page accesses served from a resident page
  * @param faults            page-ins: pages read from a file (or zero-filled past its end) into a frame
@@ -20,6 +20,8 @@ package org.pagecache.api;
  * @param freeFrames        frames holding no page
  * @param dirtyFrames       frames holding a page not yet written back
  * @param pinnedFrames      frames pinned by at least one user
+ * @param reclaimerFailures failures ({@code Error}s, runtime exceptions) the reclaimer's background thread met
+ *                          and survived; each is also logged. Not a gauge: it only grows
  */
 public record PageCacheStats(
         long hits,
@@ -37,7 +39,18 @@ public record PageCacheStats(
         long frames,
         long freeFrames,
         long dirtyFrames,
-        long pinnedFrames) {
+        long pinnedFrames,
+        long reclaimerFailures) {
+
+    /** The snapshot without {@code reclaimerFailures} (zero), as before that field was added. */
+    public PageCacheStats(long hits, long faults, long evictions, long writebacks, long writebackBatches,
+                          long tempPageCopies, long directCopies, long fastPathHits, long fastPathFallbacks,
+                          long sourceFaults, long lockWaits, long lockWaitNanos, long frames, long freeFrames,
+                          long dirtyFrames, long pinnedFrames) {
+        this(hits, faults, evictions, writebacks, writebackBatches, tempPageCopies, directCopies, fastPathHits,
+                fastPathFallbacks, sourceFaults, lockWaits, lockWaitNanos, frames, freeFrames, dirtyFrames,
+                pinnedFrames, 0);
+    }
 
     /** @return hits divided by all page accesses ({@code hits + faults}), or 0 when there were none */
     public double hitRatio() {

@@ -166,7 +166,8 @@ final class BenchSupport {
                 after.frames(),
                 after.freeFrames(),
                 after.dirtyFrames(),
-                after.pinnedFrames());
+                after.pinnedFrames(),
+                after.reclaimerFailures() - before.reclaimerFailures());
     }
 
     /**

@@ -372,6 +372,7 @@ final class CachedFile implements PageOwner {
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
         long len = view.length();
+        long srcStart = view.position();
         long done = 0;
         MemorySegment temp = null;
         try {
@@ -380,9 +381,13 @@ final class CachedFile implements PageOwner {
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
                 int page = (int) (pos >>> pageShift);
+                if (done > 0 && !view.readable()) {
+                    // the source was closed between chunks: a short write, like any other source fault
+                    return sourceFault(done, pos, "view", "the view (or its file) was closed during the write", null);
+                }
                 view.ensureReadable();
                 if (sameCache) {
-                    if (tryFastPath(page, inPage, source, view.position() + done, n)) {
+                    if (tryFastPath(page, inPage, source, srcStart + done, n)) {
                         counters.fastPathHits.increment();
                         done += n;
                         continue;
@@ -395,7 +400,7 @@ final class CachedFile implements PageOwner {
                 int got;
                 IOException error = null;
                 try {
-                    got = source.readInto(view.position() + done, temp, n);
+                    got = source.readInto(srcStart + done, temp, n);
                 } catch (IOException e) {
                     got = -1;
                     error = e;
@@ -929,7 +934,21 @@ final class CachedFile implements PageOwner {
             store.force(metadata);
         } catch (IOException e) {
             metadataDirty = metadataDirty || metadata;
-            boolean lost = evictedBefore != evictedUnsyncedAtLastSync;
+            // an unsynced page evicted at any time since the last good force, even during this one, may be lost
+            boolean lost = evictedUnsynced.get() != evictedUnsyncedAtLastSync;
+            // pages written back while this force was in flight may have been dropped by the failing device too
+            // (the kernel marks them clean and reports the error once): they were marked UNSYNCED after the list
+            // above was taken, so write them again as well
+            IntArrayList during = framesWith(UNSYNCED);
+            for (int i = 0; i < during.size(); i++) {
+                int f = during.getInt(i);
+                frames.lock(f);
+                if (FrameTable.slot(frames.state(f)) == slot && (frames.state(f) & UNSYNCED) != 0) {
+                    frames.unlockUnchanged(f, DIRTY, UNSYNCED);
+                } else {
+                    frames.unlockUnchanged(f, 0, 0);
+                }
+            }
             for (int i = 0; i < unsynced.size(); i++) {
                 int f = unsynced.getInt(i);
                 if (pages[i] < 0) {

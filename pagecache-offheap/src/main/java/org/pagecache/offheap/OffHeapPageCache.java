@@ -29,7 +29,6 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
-import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
 
@@ -90,6 +89,11 @@ public final class OffHeapPageCache implements PageCache {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** Largest page index: translation tables and frame page indexes are {@code int}s. */
     private static final long MAX_PAGES = Integer.MAX_VALUE;
+    /**
+     * Most frames a cache can have: the free-frame queue holds at most 2^30 entries (a power of two that fits an
+     * {@code int}), so larger capacities are refused by the builder before anything is allocated.
+     */
+    static final long MAX_FRAMES = 1L << 30;
 
     private final FrameTable frames;
     private final Reclaimer reclaimer;
@@ -114,35 +118,61 @@ public final class OffHeapPageCache implements PageCache {
         this.naiveWritesForTests = b.naiveWritesForTests;
         this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
-        this.frames = new FrameTable(frameCount, b.pageSize);
         this.storeFactory = b.storeFactory;
         this.frameWaitNanos = b.frameWaitTimeout.toNanos();
         this.maxFileSize = MAX_PAGES * b.pageSize;
-        this.temps = new TempPagePool(b.tempPages, b.pageSize);
-        int low = b.lowWatermark > 0 ? b.lowWatermark : Math.max(2, frameCount / 32);
-        int high = b.highWatermark > 0 ? b.highWatermark : Math.max(low + 1, frameCount / 16);
-        this.reclaimer = new Reclaimer(frames, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
-        this.reclaimerRunner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
-                e -> LOG.log(Level.WARNING, "reclaimer error", e), null, reclaimer);
-        int id = INSTANCES.incrementAndGet();
-        AgentRunner.startOnThread(reclaimerRunner, r -> {
-            Thread t = new Thread(r, "pagecache-reclaimer-" + id);
-            t.setDaemon(true);
-            return t;
-        });
-        ObjectName name = null;
-        if (b.mxBeanName != null) {
-            try {
-                name = new ObjectName("org.pagecache:type=PageCache,name=" + ObjectName.quote(b.mxBeanName));
-                ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanAdapter(this), name);
-            } catch (JMException e) {
-                reclaimerRunner.close();
-                temps.close();
-                frames.close();
-                throw new IllegalArgumentException("registerMXBean: cannot register " + name + ": " + e.getMessage(), e);
+        FrameTable frameTable = null;
+        TempPagePool tempPool = null;
+        AgentRunner runner = null;
+        Reclaimer rec = null;
+        boolean built = false;
+        try {
+            // every failure from here on frees what was made: a failed build() leaks no arena and no thread
+            frameTable = new FrameTable(frameCount, b.pageSize);
+            tempPool = new TempPagePool(b.tempPages, b.pageSize);
+            int low = b.lowWatermark > 0 ? b.lowWatermark : Math.max(2, frameCount / 32);
+            int high = b.highWatermark > 0 ? b.highWatermark : Math.max(low + 1, frameCount / 16);
+            this.frames = frameTable;
+            this.temps = tempPool;
+            rec = new Reclaimer(frameTable, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
+            this.reclaimer = rec;
+            runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
+                    e -> LOG.log(Level.WARNING, "reclaimer error", e), null, rec);
+            this.reclaimerRunner = runner;
+            int id = INSTANCES.incrementAndGet();
+            AgentRunner.startOnThread(runner, r -> {
+                Thread t = new Thread(r, "pagecache-reclaimer-" + id);
+                t.setDaemon(true);
+                return t;
+            });
+            ObjectName name = null;
+            if (b.mxBeanName != null) {
+                try {
+                    name = new ObjectName("org.pagecache:type=PageCache,name=" + ObjectName.quote(b.mxBeanName));
+                    ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanAdapter(this), name);
+                } catch (JMException e) {
+                    throw new IllegalArgumentException("registerMXBean: cannot register " + name + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            this.mxBeanName = name;
+            built = true;
+        } finally {
+            if (!built) {
+                if (runner != null) {
+                    runner.close();
+                }
+                if (rec != null) {
+                    rec.close();
+                }
+                if (tempPool != null) {
+                    tempPool.close();
+                }
+                if (frameTable != null) {
+                    frameTable.close();
+                }
             }
         }
-        this.mxBeanName = name;
     }
 
     /** @return the JMX name the cache is registered under, or null */
@@ -257,7 +287,7 @@ public final class OffHeapPageCache implements PageCache {
             int slot = allocateSlot();
             CachedFile opened;
             try {
-                opened = new CachedFile(this, key, storeFactory.open(key, Set.copyOf(opts)), slot, writable);
+                opened = new CachedFile(this, key, openStore(key, Set.copyOf(opts)), slot, writable);
             } catch (IOException | RuntimeException e) {
                 freeSlots.push(slot);
                 throw e;
@@ -266,6 +296,29 @@ public final class OffHeapPageCache implements PageCache {
             slots[slot] = opened;
             files.put(key, opened);
             return new FileHandle(opened, writable);
+        }
+    }
+
+    /**
+     * Opens a file's store and refuses a file larger than the cache can address (2^31-1 pages: page indexes are
+     * {@code int}s), so no position can wrap to another page.
+     */
+    private org.pagecache.offheap.store.BackingStore openStore(Path key, Set<OpenOption> opts) throws IOException {
+        org.pagecache.offheap.store.BackingStore store = storeFactory.open(key, opts);
+        try {
+            long size = store.size();
+            if (size > maxFileSize) {
+                throw new IOException(key + " is " + size + " bytes: larger than the " + maxFileSize + " bytes ("
+                        + MAX_PAGES + " pages of " + frames.pageSize() + ") a cached file can have");
+            }
+            return store;
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                store.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 
@@ -354,7 +407,8 @@ public final class OffHeapPageCache implements PageCache {
                 frames.frames(),
                 reclaimer.freeFrames(),
                 dirty,
-                pinned);
+                pinned,
+                reclaimer.failures());
     }
 
     @Override
@@ -383,6 +437,7 @@ public final class OffHeapPageCache implements PageCache {
             }
         }
         reclaimerRunner.close();
+        reclaimer.close();
         temps.close();
         frames.close();
         if (mxBeanName != null) {
@@ -407,7 +462,7 @@ public final class OffHeapPageCache implements PageCache {
         private int pageSize = 4096;
         private long capacity = 64L << 20;
         private int tempPages = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        private StoreFactory storeFactory = FileChannelStore.FACTORY;
+        private StoreFactory storeFactory = StoreFactory.defaultFactory();
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;
@@ -522,8 +577,9 @@ public final class OffHeapPageCache implements PageCache {
             if (frames < 8) {
                 throw new IllegalArgumentException("capacity " + capacity + " holds fewer than 8 pages of " + pageSize);
             }
-            if (frames > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("capacity " + capacity + " holds more than 2^31-1 pages");
+            if (frames > MAX_FRAMES) {
+                throw new IllegalArgumentException("capacity " + capacity + " holds " + frames + " pages of "
+                        + pageSize + " bytes: more than the " + MAX_FRAMES + " (2^30) frames a cache can have");
             }
             if (highWatermark > frames) {
                 throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "

@@ -31,6 +31,19 @@ final class View implements MappedView {
         }
     }
 
+    /** @return whether the view and the handle it was made from are both open */
+    boolean readable() {
+        if (closed) {
+            return false;
+        }
+        try {
+            handle.ensureOpen();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Checks that the view and the handle it was made from are both open: a write source must be readable. */
     void ensureReadable() throws IOException {
         ensureOpen();

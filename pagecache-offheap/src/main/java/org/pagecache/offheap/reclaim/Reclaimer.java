@@ -9,6 +9,9 @@ import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +39,16 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * dropped; the I/O runs unlocked (readers and writers proceed; a write re-dirties the page). Success clears
  * {@code WRITEBACK} and marks the page {@code UNSYNCED} until the next force; failure puts {@code DIRTY} back
  * with {@code ERROR} and tells the file, so the data is never dropped and the error is reported by its next
- * flush or sync.
+ * flush or sync. The bytes written are a snapshot of the page copied under its lock at the claim
+ * ({@link SnapshotPool}), so a writer that locks the page after the claim cannot tear what reaches the file.
+ *
+ * <p>Failures: every {@code Throwable} of a write-back (an {@code OutOfMemoryError} building the batch, an
+ * {@code Error} from the store) puts the claimed pages back to dirty with {@code ERROR} and clears
+ * {@code WRITEBACK} before it propagates; the agent's duty cycle catches it, counts it
+ * ({@link #failures()}, in {@code stats()}), logs it and keeps running.
  */
 public final class Reclaimer implements Agent {
+    private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
     /** Most pages in one vectored write. */
     public static final int MAX_RUN = 64;
     private static final int BATCH = 256;
@@ -60,8 +70,11 @@ public final class Reclaimer implements Agent {
     private final LongAdder evictions = new LongAdder();
     private final LongAdder writebacks = new LongAdder();
     private final LongAdder writebackBatches = new LongAdder();
+    private final LongAdder failures = new LongAdder();
     private final int[] batch = new int[BATCH];
+    private final SnapshotPool snapshots;
     private volatile Thread thread;
+    private volatile IOException lastWritebackError;
 
     /**
      * @param frames         the frames
@@ -77,6 +90,7 @@ public final class Reclaimer implements Agent {
         this.lowWatermark = lowWatermark;
         this.highWatermark = highWatermark;
         this.frameWaitNanos = frameWaitNanos;
+        this.snapshots = new SnapshotPool(frames.pageSize());
         this.free = new MpmcAtomicArrayQueue<>(Math.max(2, frames.frames()));
         for (int f = 0; f < frames.frames(); f++) {
             free.offer(f);
@@ -116,6 +130,19 @@ public final class Reclaimer implements Agent {
         return writebacks.sum();
     }
 
+    /** @return failures ({@code Error}s and runtime exceptions) caught in the agent's duty cycle */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /**
+     * How far one sweep of the CLOCK hand goes: twice around (the first pass may only clear reference bits).
+     * A {@code long}: twice a frame count of 2^30 or more does not fit an {@code int}.
+     */
+    static long sweepLength(int frameCount) {
+        return 2L * frameCount;
+    }
+
     /** @return write-back I/O calls */
     public long writebackBatches() {
         return writebackBatches.sum();
@@ -152,12 +179,69 @@ public final class Reclaimer implements Agent {
             if (deadline == 0) {
                 deadline = now + frameWaitNanos;
             } else if (now - deadline > 0) {
-                throw new IOException("no free frame within " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
-                        + " ms: all " + frames.frames() + " frames are pinned, locked or under write-back"
-                        + " (raise the capacity or release pins)");
+                throw noFreeFrame();
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                // parkNanos returns at once while the flag is set: the wait would spin for the whole timeout
+                throw new InterruptedIOException("interrupted while waiting for a free frame (the interrupt flag"
+                        + " stays set)");
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /**
+     * The failure of a frame wait, saying what holds the frames: pins and locks (users), write-backs in flight,
+     * or dirty pages that cannot be evicted because their write-back fails or is too slow.
+     */
+    private IOException noFreeFrame() {
+        int pinned = 0;
+        int locked = 0;
+        int inWriteback = 0;
+        int dirty = 0;
+        int failed = 0;
+        for (int f = 0; f < frames.frames(); f++) {
+            long s = frames.state(f);
+            if ((s & PIN_MASK) != 0) {
+                pinned++;
+            }
+            if ((s & LOCKED) != 0) {
+                locked++;
+            }
+            if ((s & WRITEBACK) != 0) {
+                inWriteback++;
+            }
+            if ((s & DIRTY) != 0) {
+                dirty++;
+                if ((s & ERROR) != 0) {
+                    failed++;
+                }
+            }
+        }
+        String advice;
+        if (failed > 0) {
+            advice = "dirty pages cannot be evicted while their write-back fails (the cause is the last write-back"
+                    + " error); fix the store, or flush to see which file fails";
+        } else if (dirty + inWriteback > pinned + locked) {
+            advice = "dirty pages are written back more slowly than they are made; flush or sync more often, or"
+                    + " raise the capacity";
+        } else {
+            advice = "release pins and guards sooner, or raise the capacity";
+        }
+        IOException e = new IOException("no free frame within " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
+                + " ms: of " + frames.frames() + " frames, " + pinned + " are pinned, " + locked + " locked, "
+                + inWriteback + " under write-back, " + dirty + " dirty (" + failed + " of them after a failed"
+                + " write-back); " + advice);
+        IOException cause = lastWritebackError;
+        if (failed > 0 && cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /** Frees the write-back buffers; called once the agent has stopped and every file is closed. */
+    public void close() {
+        snapshots.close();
     }
 
     /** Returns a frame that is unbound and unlocked to the free queue. */
@@ -201,7 +285,7 @@ public final class Reclaimer implements Agent {
 
     private int evictOneScan(int[] dirty) {
         int n = frames.frames();
-        int scan = Math.min(2 * n, DIRECT_SCAN);
+        int scan = (int) Math.min(sweepLength(n), DIRECT_SCAN);
         int dirtyCount = 0;
         for (int i = 0; i < scan; i++) {
             int f = nextHand();
@@ -259,8 +343,28 @@ public final class Reclaimer implements Agent {
         return true;
     }
 
+    /**
+     * The agent's duty cycle: a sweep. Whatever it throws is counted, logged and contained here (Agrona's
+     * {@code AgentRunner} would end the thread on an {@code Error}); the write-back code has already put every
+     * frame it claimed back to dirty.
+     */
     @Override
     public int doWork() {
+        try {
+            return sweep();
+        } catch (Throwable t) {
+            failures.increment();
+            try {
+                LOG.log(Level.WARNING, "reclaimer sweep failed (" + failures.sum() + " so far); the reclaimer keeps"
+                        + " running", t);
+            } catch (Throwable ignored) {
+                // an Error while logging an Error: it is counted, and the agent must survive
+            }
+            return 0;
+        }
+    }
+
+    private int sweep() {
         if (free.size() >= lowWatermark) {
             return 0;
         }
@@ -270,8 +374,9 @@ public final class Reclaimer implements Agent {
         long evictedBefore = evictions.sum();
         EvictionBatchEvent event = new EvictionBatchEvent();
         event.begin();
-        int scanned = 0;
-        for (; scanned < 2 * n && free.size() < highWatermark; scanned++) {
+        long sweep = sweepLength(n);
+        long scanned = 0;
+        for (; scanned < sweep && free.size() < highWatermark; scanned++) {
             int f = nextHand();
             int kind = inspect(f);
             if (kind == DIRTY_CANDIDATE) {
@@ -291,7 +396,7 @@ public final class Reclaimer implements Agent {
         event.end();
         if (event.shouldCommit()) {
             event.evicted = (int) (evictions.sum() - evictedBefore);
-            event.scanned = scanned;
+            event.scanned = (int) Math.min(scanned, Integer.MAX_VALUE);
             event.direct = false;
             event.commit();
         }
@@ -355,66 +460,94 @@ public final class Reclaimer implements Agent {
         boolean ok = true;
         int[] pending = list;
         int pendingCount = count;
-        for (int pass = 0; pendingCount > 0; pass++) {
-            int[] claimed = new int[pendingCount];
-            int[] pages = new int[pendingCount];
-            int[] inFlight = wait ? new int[pendingCount] : null;
-            int m = 0;
-            int others = 0;
-            boolean stuck = false;
-            IntHashSet seen = wait ? new IntHashSet(pendingCount) : null;
-            for (int i = 0; i < pendingCount; i++) {
-                int f = pending[i];
-                if (wait) {
-                    if (!seen.add(f)) {
-                        continue; // listed twice (a stale translation entry)
+        int pageSize = frames.pageSize();
+        int[] claimed = new int[MAX_RUN];
+        int[] pages = new int[MAX_RUN];
+        MemorySegment snapshot = snapshots.acquire();
+        try {
+            for (int pass = 0; pendingCount > 0; pass++) {
+                int[] inFlight = wait ? new int[pendingCount] : null;
+                int others = 0;
+                boolean stuck = false;
+                IntHashSet seen = wait ? new IntHashSet(pendingCount) : null;
+                int i = 0;
+                while (i < pendingCount) {
+                    // claim up to MAX_RUN frames, copying each into the snapshot under its lock, then write them
+                    int m = 0;
+                    int settled = 0;
+                    try {
+                        for (; i < pendingCount && m < MAX_RUN; i++) {
+                            int f = pending[i];
+                            if (wait) {
+                                if (!seen.add(f)) {
+                                    continue; // listed twice (a stale translation entry)
+                                }
+                                if (!frames.tryLock(f, frameWaitNanos)) {
+                                    stuck = true;
+                                    continue;
+                                }
+                            } else if (!frames.tryLock(f)) {
+                                continue;
+                            }
+                            long s = frames.state(f);
+                            if (FrameTable.slot(s) != owner.slot() || (s & (DIRTY | WRITEBACK)) == 0) {
+                                frames.unlockUnchanged(f, 0, 0);
+                                continue;
+                            }
+                            if ((s & WRITEBACK) != 0) {
+                                frames.unlockUnchanged(f, 0, 0);
+                                if (wait) {
+                                    inFlight[others++] = f; // someone else's write-back: wait for it after ours
+                                }
+                                continue;
+                            }
+                            try {
+                                MemorySegment.copy(frames.memory(), frames.offset(f), snapshot,
+                                        (long) m * pageSize, pageSize);
+                                pages[m] = frames.pageIndex(f);
+                            } catch (Throwable t) {
+                                frames.unlockUnchanged(f, 0, 0);
+                                throw t;
+                            }
+                            frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
+                            claimed[m++] = f;
+                        }
+                        int start = 0;
+                        while (start < m) {
+                            int end = start + 1;
+                            while (end < m && pages[end] == pages[end - 1] + 1) {
+                                end++;
+                            }
+                            ok &= writeRun(owner, claimed, pages, start, end, snapshot);
+                            start = end;
+                            settled = end;
+                        }
+                    } catch (Throwable t) {
+                        // an Error (or a bug) between claim and write: nothing claimed may stay in write-back
+                        for (int j = settled; j < m; j++) {
+                            frames.update(claimed[j], DIRTY | ERROR, WRITEBACK);
+                        }
+                        throw t;
                     }
-                    if (!frames.tryLock(f, frameWaitNanos)) {
+                }
+                for (int k = 0; k < others; k++) {
+                    if (!frames.awaitClear(inFlight[k], WRITEBACK, frameWaitNanos)) {
                         stuck = true;
-                        continue;
                     }
-                } else if (!frames.tryLock(f)) {
-                    continue;
                 }
-                long s = frames.state(f);
-                if (FrameTable.slot(s) != owner.slot() || (s & (DIRTY | WRITEBACK)) == 0) {
-                    frames.unlockUnchanged(f, 0, 0);
-                    continue;
+                if (stuck || (others > 0 && pass >= MAX_FLUSH_PASSES)) {
+                    owner.writebackFailed(new IOException("a page of " + owner.name() + " stayed locked (by a page"
+                            + " guard?) or under write-back for " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
+                            + " ms"));
+                    return false;
                 }
-                if ((s & WRITEBACK) != 0) {
-                    frames.unlockUnchanged(f, 0, 0);
-                    if (wait) {
-                        inFlight[others++] = f; // someone else's write-back: wait for it after ours
-                    }
-                    continue;
-                }
-                pages[m] = frames.pageIndex(f);
-                frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
-                claimed[m++] = f;
+                pending = inFlight;
+                pendingCount = others;
             }
-            int start = 0;
-            while (start < m) {
-                int end = start + 1;
-                while (end < m && end - start < MAX_RUN && pages[end] == pages[end - 1] + 1) {
-                    end++;
-                }
-                ok &= writeRun(owner, claimed, pages, start, end);
-                start = end;
-            }
-            for (int i = 0; i < others; i++) {
-                if (!frames.awaitClear(inFlight[i], WRITEBACK, frameWaitNanos)) {
-                    stuck = true;
-                }
-            }
-            if (stuck || (others > 0 && pass >= MAX_FLUSH_PASSES)) {
-                owner.writebackFailed(new IOException("a page of " + owner.name() + " stayed locked (by a page"
-                        + " guard?) or under write-back for " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos) + " ms"));
-                return false;
-            }
-            pending = inFlight;
-            pendingCount = others;
+            return ok;
+        } finally {
+            snapshots.release(snapshot);
         }
-        return ok;
     }
 
     private static void commit(WritebackBatchEvent event, PageOwner owner, int firstPage, int pages, long bytes,
@@ -430,28 +563,34 @@ public final class Reclaimer implements Agent {
         }
     }
 
-    private boolean writeRun(PageOwner owner, int[] claimed, int[] pages, int start, int end) {
+    /**
+     * Writes claimed pages {@code start..end-1} (file-adjacent) from their snapshots in one vectored write.
+     * On every path each of them leaves {@code WRITEBACK}: {@code UNSYNCED} on success, else {@code DIRTY} and
+     * {@code ERROR}, reported to the file; an {@code Error} is rethrown after that.
+     */
+    private boolean writeRun(PageOwner owner, int[] claimed, int[] pages, int start, int end, MemorySegment snapshot) {
         int pageSize = frames.pageSize();
         long position = (long) pages[start] * pageSize;
-        long size = owner.size();
-        ByteBuffer[] buffers = new ByteBuffer[end - start];
-        int used = 0;
+        WritebackBatchEvent event = null;
         long total = 0;
-        for (int i = start; i < end; i++) {
-            long pageStart = (long) pages[i] * pageSize;
-            int limit = (int) Math.max(0, Math.min(pageSize, size - pageStart));
-            if (limit == 0) {
-                break;
-            }
-            buffers[used++] = frames.frame(claimed[i]).asByteBuffer().limit(limit);
-            total += limit;
-        }
-        if (used < buffers.length) {
-            buffers = Arrays.copyOf(buffers, used);
-        }
-        WritebackBatchEvent event = new WritebackBatchEvent();
-        event.begin();
         try {
+            long size = owner.size();
+            ByteBuffer[] buffers = new ByteBuffer[end - start];
+            int used = 0;
+            for (int i = start; i < end; i++) {
+                long pageStart = (long) pages[i] * pageSize;
+                int limit = (int) Math.max(0, Math.min(pageSize, size - pageStart));
+                if (limit == 0) {
+                    break;
+                }
+                buffers[used++] = snapshot.asSlice((long) i * pageSize, limit).asByteBuffer();
+                total += limit;
+            }
+            if (used < buffers.length) {
+                buffers = Arrays.copyOf(buffers, used);
+            }
+            event = new WritebackBatchEvent();
+            event.begin();
             long written = 0;
             int stalls = 0;
             while (written < total) {
@@ -475,10 +614,25 @@ public final class Reclaimer implements Agent {
             for (int i = start; i < end; i++) {
                 frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
             }
-            commit(event, owner, pages[start], end - start, total, false);
-            owner.writebackFailed(e instanceof IOException io ? io
-                    : new IOException("write-back failed: " + e, e));
+            if (event != null) {
+                commit(event, owner, pages[start], end - start, total, false);
+            }
+            IOException io = e instanceof IOException x ? x : new IOException("write-back failed: " + e, e);
+            lastWritebackError = io;
+            owner.writebackFailed(io);
             return false;
+        } catch (Error e) {
+            for (int i = start; i < end; i++) {
+                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
+            }
+            try {
+                IOException io = new IOException("write-back failed: " + e, e);
+                lastWritebackError = io;
+                owner.writebackFailed(io);
+            } catch (Throwable ignored) {
+                // out of memory even for the report: the pages carry ERROR, so the next flush writes them again
+            }
+            throw e;
         }
     }
 }

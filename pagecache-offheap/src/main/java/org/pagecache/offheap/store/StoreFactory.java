@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Opens the {@link BackingStore} of a file. The default is {@link FileChannelStore#FACTORY}; tests configure
- * a fault-injecting one with {@code OffHeapPageCache.builder().storeFactory(..)}.
+ * Opens the {@link BackingStore} of a file. The default ({@link #defaultFactory()}) opens the real store, a
+ * {@link FileChannelStore}; tests configure a fault-injecting one, often wrapping the default, with
+ * {@code OffHeapPageCache.builder().storeFactory(..)}.
  */
 @FunctionalInterface
 public interface StoreFactory {
@@ -19,4 +20,12 @@ public interface StoreFactory {
      * @return the opened store
      */
     BackingStore open(Path file, Set<OpenOption> options) throws IOException;
+
+    /**
+     * @return the factory of the real store: positional {@code FileChannel} I/O that survives interrupts of the
+     *         threads using it ({@link FileChannelStore})
+     */
+    static StoreFactory defaultFactory() {
+        return FileChannelStore.FACTORY;
+    }
 }
