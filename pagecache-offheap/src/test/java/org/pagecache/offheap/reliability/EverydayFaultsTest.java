@@ -209,8 +209,12 @@ class EverydayFaultsTest {
                 Threads.runAll(Duration.ofSeconds(30), List.of(() -> {
                     Thread.currentThread().interrupt();
                     for (int p = from; p < from + 16; p++) {
-                        assertArrayEquals(Arrays.copyOfRange(yContent, p * PAGE, (p + 1) * PAGE),
-                                read(fy, (long) p * PAGE, PAGE));
+                        try {
+                            assertArrayEquals(Arrays.copyOfRange(yContent, p * PAGE, (p + 1) * PAGE),
+                                    read(fy, (long) p * PAGE, PAGE));
+                        } catch (InterruptedIOException e) {
+                            // allowed: no frame was free at once (the reclaimer had X's pages in write-back)
+                        }
                         assertTrue(Thread.currentThread().isInterrupted(), "the interrupt flag is kept");
                     }
                 }));
