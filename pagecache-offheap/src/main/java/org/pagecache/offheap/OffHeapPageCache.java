@@ -82,10 +82,24 @@ import org.pagecache.offheap.write.TempPagePool;
  *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
  * </ol>
  *
+ * <h2>Files: identity and lifecycle</h2>
+ * Files are keyed by what they are ({@link FileIdentity}: the file key, device and inode), never by their
+ * spelling; an open stats the path before and after opening a store and tries again if they differ. When the
+ * last handle closes, the file's dirty pages are written back, its store is closed and its pages are kept
+ * ("retained") with its slot until evicted; a later open re-attaches them only if the file's key, birth time,
+ * size and last-modified time are unchanged, and drops them otherwise. Retained files give their slot back when
+ * the slots run out.
+ *
  * <h2>Closing</h2>
  * {@link #close()} flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
  * with it fails with {@link ClosedChannelException}; the arena is a shared FFM arena, so it can never touch
- * freed memory.
+ * freed memory. Closing a file (with the file table lock and its structural lock held) never waits unbounded:
+ * one deadline, the frame wait timeout, covers its waits for page locks, pins and write-backs; a page still held
+ * by a guard then stays bound to the closed file (never freed under a guard, its slot never reused), and the
+ * guard holder's next call fails with {@link ClosedChannelException}. {@code sync()} takes no page lock before
+ * its force (a thread holding a write guard may call it); after a failed force it waits for page locks a
+ * bounded time. A read guard's lock-free pin is validated against the structural lock, so it never survives a
+ * close that did not see it.
  */
 public final class OffHeapPageCache implements PageCache {
     private static final System.Logger LOG = System.getLogger(OffHeapPageCache.class.getName());
