@@ -60,7 +60,7 @@ final class CachedFile implements PageOwner {
     private final int slot;
     private volatile boolean writable;
     /** The file as it was when its last handle closed and its pages were retained; null while open. */
-    private FileIdentity retainedAs;
+    private volatile FileIdentity retainedAs;
     private final int pageSize;
     private final int pageShift;
     private final int pageMask;
@@ -163,7 +163,7 @@ final class CachedFile implements PageOwner {
     }
 
     void ensureOpen() throws ClosedChannelException {
-        if (closed) {
+        if (closed || retainedAs != null) { // retained: its last handle closed (an operation raced with that close)
             throw new ClosedChannelException();
         }
     }
@@ -664,7 +664,7 @@ final class CachedFile implements PageOwner {
                     break;
                 }
                 if (frames.tryPin(f, slot, page)) {
-                    if (structure.validate(optimistic) && !closed) {
+                    if (structure.validate(optimistic) && !closed && retainedAs == null) {
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);

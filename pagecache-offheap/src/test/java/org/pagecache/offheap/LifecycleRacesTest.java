@@ -176,4 +176,47 @@ class LifecycleRacesTest {
             assertEquals(7, Files.readAllBytes(a)[0]);
         }
     }
+
+    /** A write racing with the close of its handle either fails cleanly or reaches the file; none is lost. */
+    @Test
+    void writesRacingTheLastCloseEitherFailOrReachTheFile() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            Path a = dir.resolve("race-" + round);
+            try (OffHeapPageCache cache = cache(64, Duration.ofSeconds(10))) {
+                PagedFile f = cache.open(a, CREATE, WRITE);
+                java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger(-1);
+                CountDownLatch started = new CountDownLatch(1);
+                Threads.runAll(Duration.ofSeconds(30), List.of(
+                        () -> {
+                            for (int i = 0; i < 4096; i++) {
+                                byte[] page = new byte[PAGE];
+                                java.util.Arrays.fill(page, (byte) (i + 1));
+                                try {
+                                    f.write((long) (i % 32) * PAGE, WriteSource.of(page));
+                                } catch (ClosedChannelException closed) {
+                                    return;
+                                } finally {
+                                    started.countDown();
+                                }
+                                acknowledged.set(i);
+                            }
+                        },
+                        () -> {
+                            started.await();
+                            f.close();
+                        }));
+                int last = acknowledged.get();
+                if (last >= 0) {
+                    byte[] disk = Files.readAllBytes(a);
+                    for (int i = Math.max(0, last - 31); i <= last; i++) {
+                        int at = (i % 32) * PAGE;
+                        assertTrue(disk.length >= at + PAGE, "round " + round + ": write " + i + " was acknowledged,"
+                                + " the file has " + disk.length + " bytes");
+                        assertEquals((byte) (i + 1), disk[at], "round " + round + ": acknowledged write " + i
+                                + " is not in the file (the last acknowledged was " + last + ")");
+                    }
+                }
+            }
+        }
+    }
 }
