@@ -2,7 +2,7 @@ package org.pagecache.api;
 
 /**
  * An immutable snapshot of a cache's counters ({@link PageCache#stats()}). Counters only grow over the life of
- * the cache; the four fields from {@code frames} to {@code pinnedFrames} are gauges read at the moment of the snapshot.
+ * the cache; the four fields from {@code frames} to {@code pinnedFrames} and {@code retainedFiles} are gauges read at the moment of the snapshot.
  *
  * @param hits              page accesses served from a resident page
  * @param faults            page-ins: pages read from a file (or zero-filled past its end) into a frame
@@ -22,6 +22,11 @@ package org.pagecache.api;
  * @param pinnedFrames      frames pinned by at least one user
  * @param reclaimerFailures failures ({@code Error}s, runtime exceptions) the reclaimer's background thread met
  *                          and survived; each is also logged. Not a gauge: it only grows
+ * @param reopenHits        opens that found the file's pages retained from its last close, still valid (no
+ *                          page-in needed for what stayed cached)
+ * @param reopenDrops       opens that found a retained file changed (deleted and re-created, replaced, resized or
+ *                          modified by someone else) and dropped its pages
+ * @param retainedFiles     files with no open handle whose pages the cache keeps (a gauge)
  */
 public record PageCacheStats(
         long hits,
@@ -40,16 +45,18 @@ public record PageCacheStats(
         long freeFrames,
         long dirtyFrames,
         long pinnedFrames,
-        long reclaimerFailures) {
+        long reclaimerFailures,
+        long reopenHits,
+        long reopenDrops,
+        long retainedFiles) {
 
-    /** The snapshot without {@code reclaimerFailures} (zero), as before that field was added. */
+    /** The snapshot without the counters added later (they read as zero). */
     public PageCacheStats(long hits, long faults, long evictions, long writebacks, long writebackBatches,
-                          long tempPageCopies, long directCopies, long fastPathHits, long fastPathFallbacks,
-                          long sourceFaults, long lockWaits, long lockWaitNanos, long frames, long freeFrames,
-                          long dirtyFrames, long pinnedFrames) {
+            long tempPageCopies, long directCopies, long fastPathHits, long fastPathFallbacks, long sourceFaults,
+            long lockWaits, long lockWaitNanos, long frames, long freeFrames, long dirtyFrames, long pinnedFrames) {
         this(hits, faults, evictions, writebacks, writebackBatches, tempPageCopies, directCopies, fastPathHits,
                 fastPathFallbacks, sourceFaults, lockWaits, lockWaitNanos, frames, freeFrames, dirtyFrames,
-                pinnedFrames, 0);
+                pinnedFrames, 0, 0, 0, 0);
     }
 
     /** @return hits divided by all page accesses ({@code hits + faults}), or 0 when there were none */

@@ -49,10 +49,18 @@ final class CachedFile implements PageOwner {
     private final Reclaimer reclaimer;
     private final TempPagePool temps;
     private final Counters counters;
-    private final Path path;
-    private final BackingStore store;
+    /** The path the file was last opened by (messages; the retained file's identity check). */
+    private volatile Path path;
+    /** What the file is ({@link FileIdentity#key()}): the cache's file table key. */
+    private final Object key;
+    /** The open store; null while the file is retained with no handle open. */
+    private volatile BackingStore store;
+    /** Read-only stores replaced by a writable one; closed with the file. Guarded by the cache's file lock. */
+    private final java.util.List<BackingStore> replacedStores = new java.util.ArrayList<>();
     private final int slot;
-    private final boolean writable;
+    private volatile boolean writable;
+    /** The file as it was when its last handle closed and its pages were retained; null while open. */
+    private volatile FileIdentity retainedAs;
     private final int pageSize;
     private final int pageShift;
     private final int pageMask;
@@ -73,8 +81,10 @@ final class CachedFile implements PageOwner {
     /** Open handles; guarded by the cache's file lock. */
     int handles;
 
-    CachedFile(OffHeapPageCache cache, Path path, BackingStore store, int slot, boolean writable) throws IOException {
+    CachedFile(OffHeapPageCache cache, Path path, Object key, BackingStore store, int slot, boolean writable)
+            throws IOException {
         this.cache = cache;
+        this.key = key;
         this.frames = cache.frames();
         this.reclaimer = cache.reclaimer();
         this.temps = cache.temps();
@@ -92,6 +102,15 @@ final class CachedFile implements PageOwner {
 
     Path path() {
         return path;
+    }
+
+    Object key() {
+        return key;
+    }
+
+    /** @return leaves of the translation table allocated now (tests: translation memory follows what is cached) */
+    int translationLeaves() {
+        return table.leaves();
     }
 
     boolean writable() {
@@ -144,7 +163,7 @@ final class CachedFile implements PageOwner {
     }
 
     void ensureOpen() throws ClosedChannelException {
-        if (closed) {
+        if (closed || retainedAs != null) { // retained: its last handle closed (an operation raced with that close)
             throw new ClosedChannelException();
         }
     }
@@ -640,15 +659,23 @@ final class CachedFile implements PageOwner {
         reserveGuard();
         boolean ok = false;
         try {
-            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            // The pin without the structural lock is valid only if no close or truncation took that lock
+            // exclusively meanwhile: a close counts the guards under it, and this guard is counted already
+            // (reserveGuard), so either the close sees it and refuses, or the stamp fails here.
+            long optimistic = structure.tryOptimisticRead();
+            for (int attempt = 0; optimistic != 0 && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
                 int f = table.get(page);
                 if (f < 0) {
                     break;
                 }
                 if (frames.tryPin(f, slot, page)) {
-                    counters.hits.increment();
-                    ok = true;
-                    return new Guard(this, frames, f, page, false, 0);
+                    if (structure.validate(optimistic) && !closed && retainedAs == null) {
+                        counters.hits.increment();
+                        ok = true;
+                        return new Guard(this, frames, f, page, false, 0);
+                    }
+                    frames.unpin(f);
+                    break;
                 }
                 frames.awaitUnlocked(f);
             }
@@ -679,10 +706,10 @@ final class CachedFile implements PageOwner {
         reserveGuard();
         boolean ok = false;
         try {
-            long epoch = truncations;
             long stamp = structure.readLock();
             try {
                 ensureOpen();
+                long epoch = truncations; // under the structural lock: no truncation runs now
                 int f = lockPage(page, true);
                 ok = true;
                 return new Guard(this, frames, f, page, true, epoch);
@@ -707,24 +734,19 @@ final class CachedFile implements PageOwner {
     }
 
     /**
-     * Closes a guard. A write guard grows the file to the end of its page unless a truncation ran since the
-     * guard was made (then the truncation is ordered after the guard's write) or runs now (it waits for this
-     * page's lock, so the structural lock is only tried).
+     * Closes a guard. A write guard grows the file to the end of its page, always, before it lets the page go.
+     * No structural lock is needed (and none may be waited for: a truncation or close holding it may be waiting
+     * for this page): a truncation that would cut this page must lock it first, so none can complete while the
+     * guard holds it; one that ran before the guard was made is ordered before the guard's write; one waiting
+     * now runs after the growth and cuts it again. (Trying the structural lock and skipping the growth when
+     * it was held, as before, let a refused close or a truncation that changed nothing lose the page's data:
+     * write-back clipped it at the stale size.)
      */
     void release(Guard guard) {
         try {
             int f = guard.frame();
             if (guard.write()) {
-                long stamp = structure.tryReadLock();
-                if (stamp != 0) {
-                    try {
-                        if (truncations == guard.epoch()) {
-                            growTo(((long) guard.page() + 1) << pageShift);
-                        }
-                    } finally {
-                        structure.unlockRead(stamp);
-                    }
-                }
+                growTo(((long) guard.page() + 1) << pageShift);
                 frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
             } else {
                 frames.unpin(f);
@@ -917,13 +939,11 @@ final class CachedFile implements PageOwner {
         IntArrayList unsynced = framesWith(UNSYNCED);
         int[] pages = new int[unsynced.size()];
         for (int i = 0; i < unsynced.size(); i++) {
+            // No page lock: the caller may hold one (a write guard). UNSYNCED is set when a write-back has
+            // completed, so whichever page of this file holds it now is covered by the force below.
             int f = unsynced.getInt(i);
-            frames.lock(f);
             pages[i] = frames.pageIndex(f);
-            if (FrameTable.slot(frames.state(f)) == slot) {
-                frames.unlockUnchanged(f, 0, UNSYNCED);
-            } else {
-                frames.unlockUnchanged(f, 0, 0);
+            if (!frames.clearIfBound(f, slot, UNSYNCED)) {
                 pages[i] = -1;
             }
         }
@@ -954,7 +974,10 @@ final class CachedFile implements PageOwner {
                 if (pages[i] < 0) {
                     continue;
                 }
-                frames.lock(f);
+                if (!frames.tryLock(f, waitNanos)) {
+                    lost = true; // held (by this thread's own write guard, perhaps): cannot re-dirty it safely
+                    continue;
+                }
                 if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == pages[i]) {
                     frames.unlockUnchanged(f, DIRTY, 0);
                 } else {
@@ -970,9 +993,147 @@ final class CachedFile implements PageOwner {
         evictedUnsyncedAtLastSync = evictedBefore;
     }
 
+    // ---------------------------------------------------------------- lifecycle: last handle, retain, re-open
+
+    /**
+     * The last handle closes: flush, then keep the pages cached with no file descriptor held (the file is
+     * "retained"), recording what the file is now so a later open can tell whether it is still the same file.
+     * The file is closed and dropped instead when it cannot be recognised later: its path no longer names it
+     * (deleted or renamed while open), a write-back or force failed, or the stored size differs from the cache's.
+     * Under the cache's file lock.
+     *
+     * @return whether the file is retained (else it is closed and its slot released)
+     * @throws IOException if guards are open or a write-back failed (the file stays open with its dirty pages)
+     */
+    boolean closeLastHandle() throws IOException {
+        IOException closeFailure = null;
+        long stamp = structure.writeLock();
+        try {
+            if (closed) {
+                return false;
+            }
+            int guards = openGuards.get();
+            if (guards > 0) {
+                // their holders may be waiting for this lock to open another guard: refuse rather than wait
+                throw new IOException(guards + " page guard(s) of " + path + " are still open; close them first");
+            }
+            writeDirtyPages();
+            FileIdentity now = null;
+            if (dataLoss == null && writebackError == null) {
+                try {
+                    now = FileIdentity.of(path);
+                    if (now != null && (!now.key().equals(key) || now.size() != size.get()
+                            || store.size() != size.get())) {
+                        now = null;
+                    }
+                } catch (IOException e) {
+                    now = null; // cannot tell what the path names now: do not keep the pages
+                }
+            }
+            if (now != null) {
+                try {
+                    closeStores();
+                } catch (IOException e) {
+                    closeFailure = e;
+                }
+                if (closeFailure == null) {
+                    retainedAs = now;
+                    return true;
+                }
+            }
+        } finally {
+            structure.unlockWrite(stamp);
+        }
+        close(closeFailure != null);
+        if (closeFailure != null) {
+            throw closeFailure;
+        }
+        return false;
+    }
+
+    /** @return whether the file is retained: no handle open, pages kept, no store open */
+    boolean retained() {
+        return retainedAs != null;
+    }
+
+    /**
+     * Takes a retained file back into use with a freshly opened store, if the file {@code now} describes is the
+     * one retained: same file key, birth time, size and last-modified time. Under the cache's file lock.
+     *
+     * @return whether it was; if not, nothing changed (the caller drops this file)
+     */
+    boolean reattach(FileIdentity now, BackingStore opened, Path openedAs, boolean openedWritable) throws IOException {
+        long stamp = structure.writeLock();
+        try {
+            FileIdentity was = retainedAs;
+            if (closed || was == null || !was.sameContentAs(now) || opened.size() != size.get()) {
+                return false;
+            }
+            store = opened;
+            path = openedAs;
+            writable = openedWritable;
+            retainedAs = null;
+            return true;
+        } finally {
+            structure.unlockWrite(stamp);
+        }
+    }
+
+    /** @return what differs between the retained file and {@code now}, for the log */
+    String retainedDifferences(FileIdentity now) {
+        FileIdentity was = retainedAs;
+        return was == null ? "not retained" : was.differences(now);
+    }
+
+    /**
+     * Makes a file open read-only writable: later page-ins and write-backs use {@code writableStore}; the
+     * read-only store stays open (page-ins in flight may use it) until the file closes. Under the file lock.
+     */
+    void upgrade(BackingStore writableStore) {
+        long stamp = structure.writeLock();
+        try {
+            replacedStores.add(store);
+            store = writableStore;
+            writable = true;
+        } finally {
+            structure.unlockWrite(stamp);
+        }
+    }
+
+    private void closeStores() throws IOException {
+        IOException failure = null;
+        BackingStore s = store;
+        store = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        for (BackingStore r : replacedStores) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        replacedStores.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     /**
      * Writes back and drops every page, then closes the store. Unless {@code force}, a failed write-back
-     * leaves the file open with its dirty pages and rethrows.
+     * leaves the file open with its dirty pages and rethrows. Every wait is bounded by the frame wait timeout
+     * (one deadline for the whole close): a page still locked (by a write guard) or pinned (by a read guard) by
+     * then is not freed but left bound to this file, whose slot is then not reused, so the guard keeps its page
+     * and its release touches nothing else; the file is closed all the same.
      */
     void close(boolean force) throws IOException {
         long stamp = structure.writeLock();
@@ -1001,26 +1162,46 @@ final class CachedFile implements PageOwner {
                         loss);
             }
             closed = true;
+            retainedAs = null;
             IntArrayList found = new IntArrayList();
             table.forEach(0, (p, f) -> {
                 found.addInt(p);
                 found.addInt(f);
                 return 0;
             });
+            long deadline = System.nanoTime() + waitNanos;
+            int stuck = 0;
+            String stuckWhy = null;
             for (int i = 0; i < found.size(); i += 2) {
                 int page = found.getInt(i);
                 int f = found.getInt(i + 1);
-                frames.lock(f);
+                if (!frames.tryLock(f, Math.max(0, deadline - System.nanoTime()))) {
+                    if (FrameTable.slot(frames.state(f)) == slot) {
+                        stuck++;
+                        stuckWhy = "page " + page + " stayed locked (by a write guard?)";
+                    }
+                    continue;
+                }
                 if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
                     frames.unlockUnchanged(f, 0, 0);
                     continue;
                 }
-                frames.awaitClear(f, WRITEBACK | PIN_MASK, waitNanos);
+                if (!frames.awaitClear(f, WRITEBACK | PIN_MASK, Math.max(0, deadline - System.nanoTime()))) {
+                    frames.unlockUnchanged(f, 0, 0);
+                    stuck++;
+                    stuckWhy = "page " + page + " stayed pinned (by a read guard?) or under write-back";
+                    continue;
+                }
                 abandon(f, page);
             }
-            cache.releaseSlot(slot);
+            if (stuck == 0) {
+                cache.releaseSlot(slot);
+            } else {
+                cache.retireSlot(this);
+                cache.logStuckClose(this, stuck, stuckWhy);
+            }
             try {
-                store.close();
+                closeStores();
             } catch (IOException e) {
                 if (failure == null) {
                     failure = e;

@@ -14,4 +14,6 @@ final class Counters {
     final LongAdder fastPathHits = new LongAdder();
     final LongAdder fastPathFallbacks = new LongAdder();
     final LongAdder sourceFaults = new LongAdder();
+    final LongAdder reopenHits = new LongAdder();
+    final LongAdder reopenDrops = new LongAdder();
 }

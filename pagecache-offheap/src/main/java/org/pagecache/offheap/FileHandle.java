@@ -170,24 +170,22 @@ final class FileHandle implements PagedFile {
     @Override
     public void flush() throws IOException {
         ensureOpen();
-        if (writable) {
-            try {
-                file.flush();
-            } catch (IllegalStateException e) {
-                throw file.cache().closedOr(e);
-            }
+        // also from a read-only handle: the file's dirty pages may come from any handle (PagedFile#sync)
+        try {
+            file.flush();
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
         }
     }
 
     @Override
     public void sync() throws IOException {
         ensureOpen();
-        if (writable) {
-            try {
-                file.sync();
-            } catch (IllegalStateException e) {
-                throw file.cache().closedOr(e);
-            }
+        // also from a read-only handle: the file's dirty pages may come from any handle (PagedFile#sync)
+        try {
+            file.sync();
+        } catch (IllegalStateException e) {
+            throw file.cache().closedOr(e);
         }
     }
 

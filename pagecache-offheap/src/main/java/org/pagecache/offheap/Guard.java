@@ -51,6 +51,9 @@ final class Guard implements PageGuard {
         if (closed) {
             throw new IllegalStateException("the page guard is closed");
         }
+        if (file.isClosed()) {
+            throw new IllegalStateException("the file of this page guard (" + file.path() + ") was closed");
+        }
     }
 
     @Override
@@ -81,7 +84,12 @@ final class Guard implements PageGuard {
 
     @Override
     public boolean validate(long stamp) {
-        ensureOpen();
+        if (closed) {
+            throw new IllegalStateException("the page guard is closed");
+        }
+        if (file.isClosed()) {
+            return false; // the file is gone: nothing read through this guard can be trusted
+        }
         if (write) {
             return true;
         }

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +30,7 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
+import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
 
@@ -79,10 +81,24 @@ import org.pagecache.offheap.write.TempPagePool;
  *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
  * </ol>
  *
+ * <h2>Files: identity and lifecycle</h2>
+ * Files are keyed by what they are ({@link FileIdentity}: the file key, device and inode), never by their
+ * spelling; an open stats the path before and after opening a store and tries again if they differ. When the
+ * last handle closes, the file's dirty pages are written back, its store is closed and its pages are kept
+ * ("retained") with its slot until evicted; a later open re-attaches them only if the file's key, birth time,
+ * size and last-modified time are unchanged, and drops them otherwise. Retained files give their slot back when
+ * the slots run out.
+ *
  * <h2>Closing</h2>
  * {@link #close()} flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
  * with it fails with {@link ClosedChannelException}; the arena is a shared FFM arena, so it can never touch
- * freed memory.
+ * freed memory. Closing a file (with the file table lock and its structural lock held) never waits unbounded:
+ * one deadline, the frame wait timeout, covers its waits for page locks, pins and write-backs; a page still held
+ * by a guard then stays bound to the closed file (never freed under a guard, its slot never reused), and the
+ * guard holder's next call fails with {@link ClosedChannelException}. {@code sync()} takes no page lock before
+ * its force (a thread holding a write guard may call it); after a failed force it waits for page locks a
+ * bounded time. A read guard's lock-free pin is validated against the structural lock, so it never survives a
+ * close that did not see it.
  */
 public final class OffHeapPageCache implements PageCache {
     private static final System.Logger LOG = System.getLogger(OffHeapPageCache.class.getName());
@@ -94,6 +110,8 @@ public final class OffHeapPageCache implements PageCache {
      * {@code int}), so larger capacities are refused by the builder before anything is allocated.
      */
     static final long MAX_FRAMES = 1L << 30;
+    /** Attempts of an open whose path keeps naming another file between its look-up and its store's open. */
+    private static final int MAX_OPEN_ATTEMPTS = 8;
 
     private final FrameTable frames;
     private final Reclaimer reclaimer;
@@ -104,7 +122,12 @@ public final class OffHeapPageCache implements PageCache {
     private final long frameWaitNanos;
     private final long maxFileSize;
     private final Object fileLock = new Object();
-    private final Map<Path, CachedFile> files = new HashMap<>();
+    /** Open and retained files by {@link FileIdentity#key()}; guarded by {@link #fileLock}. */
+    private final Map<Object, CachedFile> files = new HashMap<>();
+    /** Files with no handle open whose pages are kept, oldest first; guarded by {@link #fileLock}. */
+    private final Set<CachedFile> retained = new LinkedHashSet<>();
+    /** Retained files by the path they were last open by; guarded by {@link #fileLock}. */
+    private final Map<Path, CachedFile> retainedByPath = new HashMap<>();
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
@@ -265,37 +288,145 @@ public final class OffHeapPageCache implements PageCache {
             throw new IllegalArgumentException("options: " + opts + " create or truncate without WRITE");
         }
         opts.add(StandardOpenOption.READ);
-        Path key = file.toAbsolutePath().normalize();
+        // not normalised: "dir/lnk/../f" means what the OS makes of it; the file table is keyed by what it names
+        Path spelled = file.toAbsolutePath();
         synchronized (fileLock) {
-            if (closed) {
-                throw new ClosedChannelException();
+            for (int attempt = 1; ; attempt++) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                PagedFile opened = tryOpen(file, spelled, opts, writable);
+                if (opened != null) {
+                    return opened;
+                }
+                if (attempt == MAX_OPEN_ATTEMPTS) {
+                    throw new IOException("open of " + file + ": the file it names kept changing (deleted, renamed or"
+                            + " replaced by another process) while it was opened, " + MAX_OPEN_ATTEMPTS + " times");
+                }
             }
-            CachedFile cached = files.get(key);
-            if (cached != null) {
-                if (opts.contains(StandardOpenOption.CREATE_NEW)) {
-                    throw new FileAlreadyExistsException(file.toString());
+        }
+    }
+
+    /**
+     * One attempt to open: look the file up by what the path names now; if it is not open, open a store and
+     * look at the path again, so a store opened on another file than the one looked up is never used.
+     *
+     * @return the handle, or null if the path changed meanwhile (the caller tries again)
+     */
+    private PagedFile tryOpen(Path file, Path spelled, Set<OpenOption> opts, boolean writable) throws IOException {
+        FileIdentity before = FileIdentity.of(spelled);
+        if (before != null) {
+            if (opts.contains(StandardOpenOption.CREATE_NEW)) {
+                throw new FileAlreadyExistsException(file.toString());
+            }
+            CachedFile live = files.get(before.key());
+            if (live != null && !live.retained()) {
+                return attach(live, file, spelled, opts, writable);
+            }
+        }
+        BackingStore store = openStore(spelled, Set.copyOf(opts));
+        boolean kept = false;
+        try {
+            FileIdentity after = FileIdentity.of(spelled);
+            if (after == null || (before != null && !before.key().equals(after.key()))) {
+                return null;
+            }
+            CachedFile replaced = retainedByPath.get(spelled);
+            if (replaced != null && !replaced.key().equals(after.key())) {
+                // the path was retained naming another file: that file was deleted or replaced since
+                LOG.log(Level.DEBUG, () -> "dropping the retained pages of " + file + ": the path names another file");
+                counters.reopenDrops.increment();
+                dropRetained(replaced);
+            }
+            CachedFile found = files.get(after.key());
+            if (found != null && !found.retained()) {
+                return attach(found, file, spelled, opts, writable);
+            }
+            if (found != null) {
+                unretain(found); // under the path it was retained by (reattach may change it)
+                if (found.reattach(after, store, spelled, writable)) {
+                    kept = true;
+                    found.handles = 1;
+                    counters.reopenHits.increment();
+                    return new FileHandle(found, writable);
                 }
-                if (writable && !cached.writable()) {
-                    throw new IOException(file + " is already open read-only in this cache");
-                }
-                if (opts.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
-                    cached.truncate(0);
-                }
-                cached.handles++;
-                return new FileHandle(cached, writable);
+                LOG.log(Level.DEBUG, () -> "dropping the retained pages of " + file + ": "
+                        + found.retainedDifferences(after));
+                counters.reopenDrops.increment();
+                dropRetained(found);
             }
             int slot = allocateSlot();
-            CachedFile opened;
+            CachedFile created;
             try {
-                opened = new CachedFile(this, key, openStore(key, Set.copyOf(opts)), slot, writable);
+                created = new CachedFile(this, spelled, after.key(), store, slot, writable);
             } catch (IOException | RuntimeException e) {
                 freeSlots.push(slot);
                 throw e;
             }
-            opened.handles = 1;
-            slots[slot] = opened;
-            files.put(key, opened);
-            return new FileHandle(opened, writable);
+            kept = true;
+            created.handles = 1;
+            slots[slot] = created;
+            files.put(after.key(), created);
+            return new FileHandle(created, writable);
+        } finally {
+            if (!kept) {
+                closeQuietly(store);
+            }
+        }
+    }
+
+    /** A new handle on a file open in this cache, making it writable if it was open read-only. */
+    private PagedFile attach(CachedFile cached, Path file, Path spelled, Set<OpenOption> opts, boolean writable)
+            throws IOException {
+        if (opts.contains(StandardOpenOption.CREATE_NEW)) {
+            throw new FileAlreadyExistsException(file.toString());
+        }
+        if (writable && !cached.writable()) {
+            Set<OpenOption> upgrade = new HashSet<>(opts);
+            upgrade.remove(StandardOpenOption.CREATE);
+            upgrade.remove(StandardOpenOption.TRUNCATE_EXISTING); // the cache truncates, below
+            BackingStore store = storeFactory.open(spelled, Set.copyOf(upgrade));
+            FileIdentity after;
+            try {
+                after = FileIdentity.of(spelled);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(store);
+                throw e;
+            }
+            if (after == null || !after.key().equals(cached.key())) {
+                closeQuietly(store);
+                return null;
+            }
+            cached.upgrade(store);
+        }
+        if (opts.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            cached.truncate(0);
+        }
+        cached.handles++;
+        return new FileHandle(cached, writable);
+    }
+
+    private static void closeQuietly(BackingStore store) {
+        try {
+            store.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing an unused store failed", e);
+        }
+    }
+
+    private void unretain(CachedFile f) {
+        if (retained.remove(f)) {
+            retainedByPath.remove(f.path(), f);
+        }
+    }
+
+    /** Drops a retained file: its pages, its slot. Under the file lock. */
+    private void dropRetained(CachedFile f) {
+        unretain(f);
+        try {
+            f.close(true);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "dropping the retained pages of " + f.path() + " failed", e);
         }
     }
 
@@ -327,10 +458,18 @@ public final class OffHeapPageCache implements PageCache {
         if (free != null) {
             return free;
         }
-        if (nextSlot > FrameTable.MAX_SLOT) {
-            throw new IOException("too many open files: at most " + FrameTable.MAX_SLOT + " per cache");
+        if (nextSlot <= FrameTable.MAX_SLOT) {
+            return nextSlot++;
         }
-        return nextSlot++;
+        // every slot is taken: retained files give theirs back, oldest first
+        while (!retained.isEmpty()) {
+            dropRetained(retained.iterator().next());
+            free = freeSlots.poll();
+            if (free != null) {
+                return free;
+            }
+        }
+        throw new IOException("too many open files: at most " + FrameTable.MAX_SLOT + " per cache");
     }
 
     /** Called by a closing file once none of its frames is bound any more; under the file lock. */
@@ -338,9 +477,24 @@ public final class OffHeapPageCache implements PageCache {
         CachedFile f = slots[slot];
         slots[slot] = null;
         if (f != null) {
-            files.remove(f.path(), f);
+            files.remove(f.key(), f);
+            unretain(f);
         }
         freeSlots.push(slot);
+    }
+
+    /**
+     * Called by a closing file some of whose frames are still held by guards: it leaves the file table, but its
+     * slot stays taken (the frames still name it, and their guards release into it), never to be reused.
+     */
+    void retireSlot(CachedFile f) {
+        files.remove(f.key(), f);
+        unretain(f);
+    }
+
+    void logStuckClose(CachedFile f, int frames, String why) {
+        LOG.log(Level.WARNING, "close of " + f.path() + ": " + frames + " page(s) still held when the wait ended ("
+                + why + "); left bound to the closed file, its slot is not reused");
     }
 
     void closeHandle(FileHandle handle) throws IOException {
@@ -350,7 +504,15 @@ public final class OffHeapPageCache implements PageCache {
                 return;
             }
             if (file.handles == 1) {
-                file.close(false);
+                if (file.closeLastHandle()) {
+                    retained.add(file);
+                    CachedFile previous = retainedByPath.put(file.path(), file);
+                    if (previous != null && previous != file) {
+                        counters.reopenDrops.increment(); // the path now names this file: the other was replaced
+                        dropRetained(previous);
+                        retainedByPath.put(file.path(), file);
+                    }
+                }
             }
             file.handles--;
         }
@@ -376,6 +538,10 @@ public final class OffHeapPageCache implements PageCache {
     public PageCacheStats stats() {
         long dirty = 0;
         long pinned = 0;
+        int retainedNow;
+        synchronized (fileLock) {
+            retainedNow = retained.size();
+        }
         if (!closed) {
             try {
                 for (int f = 0; f < frames.frames(); f++) {
@@ -408,7 +574,10 @@ public final class OffHeapPageCache implements PageCache {
                 reclaimer.freeFrames(),
                 dirty,
                 pinned,
-                reclaimer.failures());
+                reclaimer.failures(),
+                counters.reopenHits.sum(),
+                counters.reopenDrops.sum(),
+                retainedNow);
     }
 
     @Override

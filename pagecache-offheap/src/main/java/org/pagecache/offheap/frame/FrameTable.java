@@ -432,13 +432,36 @@ public final class FrameTable implements AutoCloseable {
         }
     }
 
-    /** Drops one pin. */
+    /**
+     * Drops one pin.
+     *
+     * @throws IllegalStateException if the frame holds no pin (the count would underflow into the file slot)
+     */
     public void unpin(int frame) {
         for (;;) {
             long s = state(frame);
-            assert pins(s) > 0 : "unpin of an unpinned frame " + frame;
+            if (pins(s) == 0) {
+                throw new IllegalStateException("unpin of frame " + frame + ", which holds no pin");
+            }
             if (casState(frame, s, s - PIN_ONE)) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * Clears flag bits of a frame, whatever its lock state, if it is bound to file {@code slot}.
+     *
+     * @return whether the frame was bound to the slot
+     */
+    public boolean clearIfBound(int frame, int slot, long clear) {
+        for (;;) {
+            long s = state(frame);
+            if (slot(s) != slot) {
+                return false;
+            }
+            if ((s & clear) == 0 || casState(frame, s, s & ~clear)) {
+                return true;
             }
         }
     }
