@@ -63,6 +63,16 @@ import org.pagecache.offheap.OffHeapPageCache;
  * not changed since its owner's last successful sync must still be in the durable image (a power loss at any
  * moment loses nothing that was acknowledged).
  *
+ * <h2>Everyday faults</h2>
+ * The {@link Everyday} kinds add commands for the faults an engine meets every day, each kind switched on by
+ * {@link Config#everyday()}: interrupts of a worker's own cache call (before it, or from an interrupter thread
+ * during it), {@code Error}s and {@code RuntimeException}s armed in the store for its next call, a handle, a file's
+ * only handle or a private cache closed while a helper thread works and holds page guards on it, delete, rename and
+ * re-create of private files with handles open, and handles through symlinks, hard links and {@code ..}. A failed
+ * call is accepted only when a fault of the run allows it ({@code tolerate}): an interrupt exception from an
+ * interrupted call, a throwable made by the injector, an exception from a call racing a close once the close
+ * began; everything acknowledged is checked as before, through the cache, on disk and in the durable image.
+ *
  * <h2>Replay</h2>
  * Each thread draws its commands from its own generator seeded from the run's seed, independent of what other
  * threads do, so a seed fixes every thread's plan. A failure prints the seed, the configuration, how many
