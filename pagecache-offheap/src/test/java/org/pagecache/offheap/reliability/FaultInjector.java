@@ -47,8 +47,17 @@ final class FaultInjector implements StoreFactory {
         /** a force fails with {@code IOException} and makes nothing durable */
         FORCE_ERROR,
         /** a truncate fails with {@code IOException} before truncating */
-        TRUNCATE_ERROR
+        TRUNCATE_ERROR,
+        /** the next store call of an {@linkplain #arm armed} file throws {@link OutOfMemoryError} */
+        OUT_OF_MEMORY,
+        /** the next store call of an {@linkplain #arm armed} file throws {@link StackOverflowError} */
+        STACK_OVERFLOW,
+        /** the next store call of an {@linkplain #arm armed} file throws a {@link RuntimeException} */
+        RUNTIME_EXCEPTION
     }
+
+    /** The text every injected {@code Throwable}'s message starts with, so a test can tell it from a real one. */
+    static final String INJECTED = "injected ";
 
     private final long seed;
     private final AtomicLong step = new AtomicLong();
@@ -63,6 +72,7 @@ final class FaultInjector implements StoreFactory {
     private volatile boolean enabled = true;
     private volatile Predicate<Path> target = p -> true;
     private final Set<Path> suppressed = ConcurrentHashMap.newKeySet();
+    private final Map<Path, Kind> armed = new ConcurrentHashMap<>();
 
     /** @param seed seed of the fault dice */
     FaultInjector(long seed) {
@@ -111,6 +121,65 @@ final class FaultInjector implements StoreFactory {
             suppressed.remove(key);
         }
         return this;
+    }
+
+    /**
+     * Arms a one-shot {@code Error} or {@code RuntimeException}: the next read, write, force or truncate of
+     * {@code file}, by whichever thread makes it (a caller's page-in, the reclaimer's write-back, a sync), throws
+     * it instead of doing the I/O. Arming again before it fired replaces the kind.
+     *
+     * @param kind {@link Kind#OUT_OF_MEMORY}, {@link Kind#STACK_OVERFLOW} or {@link Kind#RUNTIME_EXCEPTION}
+     */
+    FaultInjector arm(Path file, Kind kind) {
+        if (kind != Kind.OUT_OF_MEMORY && kind != Kind.STACK_OVERFLOW && kind != Kind.RUNTIME_EXCEPTION) {
+            throw new IllegalArgumentException("kind " + kind + " is not a throwable kind");
+        }
+        armed.put(file.toAbsolutePath().normalize(), kind);
+        return this;
+    }
+
+    /** Disarms every armed throwable (before a verification with faults off). */
+    FaultInjector disarmAll() {
+        armed.clear();
+        return this;
+    }
+
+    /** Throws what is armed for {@code file}, if anything and injection is on; called first by every store call. */
+    void fireArmed(Path file, String where) {
+        if (armed.isEmpty() || !enabled || suppressed.contains(file)) {
+            return;
+        }
+        Kind kind = armed.remove(file);
+        if (kind == null) {
+            return;
+        }
+        injected.get(kind).increment();
+        String message = INJECTED + kind + " in " + where + " of " + file;
+        switch (kind) {
+            case OUT_OF_MEMORY -> throw new OutOfMemoryError(message);
+            case STACK_OVERFLOW -> throw new StackOverflowError(message);
+            default -> throw new RuntimeException(message);
+        }
+    }
+
+    /** @return whether {@code t}, its causes or what they suppressed include a throwable this injector made */
+    static boolean isInjected(Throwable t) {
+        return isInjected(t, 0);
+    }
+
+    private static boolean isInjected(Throwable t, int depth) {
+        if (t == null || depth > 8) {
+            return false;
+        }
+        if (t.getMessage() != null && t.getMessage().contains(INJECTED.trim())) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (isInjected(s, depth + 1)) {
+                return true;
+            }
+        }
+        return t.getCause() != t && isInjected(t.getCause(), depth + 1);
     }
 
     /** @return faults injected so far of {@code kind} */

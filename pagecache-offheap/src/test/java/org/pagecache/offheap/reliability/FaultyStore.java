@@ -33,6 +33,7 @@ final class FaultyStore implements BackingStore {
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         faults.countRead();
+        faults.fireArmed(file, "read at " + position);
         if (dst.remaining() > 0 && faults.roll(FaultInjector.Kind.READ_ERROR, file)) {
             // A failing device may have transferred part of the data, or junk, before the error.
             ByteBuffer junk = dst.duplicate();
@@ -57,6 +58,7 @@ final class FaultyStore implements BackingStore {
     @Override
     public long write(ByteBuffer[] srcs, long position) throws IOException {
         faults.countWrite();
+        faults.fireArmed(file, "write at " + position);
         forceLock.readLock().lock();
         try {
             long total = 0;
@@ -118,6 +120,7 @@ final class FaultyStore implements BackingStore {
 
     @Override
     public void truncate(long size) throws IOException {
+        faults.fireArmed(file, "truncate to " + size);
         if (faults.roll(FaultInjector.Kind.TRUNCATE_ERROR, file)) {
             throw new IOException("injected truncate error (to " + size + ") of " + file);
         }
@@ -126,6 +129,7 @@ final class FaultyStore implements BackingStore {
 
     @Override
     public void force(boolean metadata) throws IOException {
+        faults.fireArmed(file, "force");
         forceLock.writeLock().lock();
         try {
             if (faults.roll(FaultInjector.Kind.FORCE_ERROR, file)) {
