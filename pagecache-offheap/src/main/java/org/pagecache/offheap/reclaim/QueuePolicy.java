@@ -33,9 +33,9 @@ import org.pagecache.offheap.frame.FrameTable;
  *
  * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp and a 1-byte class/count, and a slot
  * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame); the ghost set holds up to
- * {@code 0.9 * frames} keys in a ring of 8-byte keys and an open-addressing map of 16-byte entries at load
- * factor 0.5 or more. About 21 bytes per frame plus about 36 bytes per ghost key: under 60 bytes per frame in
- * all (1.5% of a 4 KiB page).
+ * {@code 0.9 * frames} keys in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two
+ * at least {@code 2 * 0.9 * frames}). 21 bytes per frame plus 8 bytes per ghost key plus the map: for 4,096
+ * frames 84 KiB + 29 KiB + 128 KiB = 241 KiB, 60 bytes per frame (1.5% of a 4 KiB page); see docs/eviction.md.
  */
 public final class QueuePolicy {
     private static final byte NONE = 0;
