@@ -65,7 +65,8 @@ import org.pagecache.offheap.write.TempPagePool;
  * <p><b>Eviction.</b> A {@link Reclaimer} on its own thread (an Agrona agent) keeps free frames between two
  * watermarks by evicting the victims of its replacement policy (S3-FIFO, docs/eviction.md), writing dirty
  * pages back in batches: file-adjacent pages go out in one vectored write. A thread that finds no free frame
- * runs the sweep itself; if every frame is pinned, locked or under write-back it waits up to {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
+ * runs the sweep itself; if every frame is pinned, locked or under write-back it waits up to
+ * {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
  *
  * <h2>Lock order</h2>
  * Written once here and obeyed everywhere:
