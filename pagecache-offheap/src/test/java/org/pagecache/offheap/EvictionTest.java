@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
@@ -15,6 +19,7 @@ import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PageGuard;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
+import org.pagecache.offheap.reclaim.QueuePolicy;
 
 /**
  * The replacement policy's use marks (a page-in is not a use; every hit is, guards included) and, replayed
@@ -136,6 +141,90 @@ class EvictionTest {
             PageCacheStats s = cache.stats();
             double ratio = (double) s.hits() / (s.hits() + s.faults());
             assertTrue(ratio > 0.5, "a loop over 1.2x the cache hit " + Math.round(100 * ratio) + "%");
+        }
+    }
+
+    /**
+     * Several threads over several files on a small cache: writes (dirty pages, write-back batches), reads and
+     * read guards (pins) force eviction all the time. Every page reads back what its owner last wrote, and once
+     * quiet every bound frame is in exactly one of the policy's FIFOs.
+     */
+    @Test
+    void manyThreadsManyFilesDirtyAndPinnedPagesUnderEviction() throws Exception {
+        int threads = 4;
+        int files = 3;
+        int pages = 96;
+        try (OffHeapPageCache cache = cache(32)) {
+            List<PagedFile> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < files; i++) {
+                    open.add(cache.open(dir.resolve("m" + i), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                            StandardOpenOption.WRITE));
+                }
+                long deadline = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+                List<Threads.Task> tasks = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int me = t;
+                    tasks.add(() -> {
+                        SplittableRandom r = new SplittableRandom(me);
+                        long[][] last = new long[files][pages];
+                        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+                        long v = 0;
+                        while (System.nanoTime() < deadline) {
+                            int fi = r.nextInt(files);
+                            int page = r.nextInt(pages / threads) * threads + me; // my pages only
+                            PagedFile f = open.get(fi);
+                            int op = r.nextInt(10);
+                            if (op < 4) {
+                                b.clear().putLong(0, ++v);
+                                f.write((long) page * PAGE, b);
+                                last[fi][page] = v;
+                            } else if (op < 8 || last[fi][page] == 0) {
+                                if (last[fi][page] != 0) {
+                                    b.clear();
+                                    f.read((long) page * PAGE, b);
+                                    assertEquals(last[fi][page], b.getLong(0), "file " + fi + " page " + page);
+                                }
+                            } else {
+                                try (PageGuard g = f.pinForRead(page)) {
+                                    assertEquals(last[fi][page], g.memory().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                                }
+                            }
+                        }
+                        for (int fi = 0; fi < files; fi++) {
+                            for (int page = me; page < pages; page += threads) {
+                                if (last[fi][page] != 0) {
+                                    b.clear();
+                                    open.get(fi).read((long) page * PAGE, b);
+                                    assertEquals(last[fi][page], b.getLong(0), "at the end: file " + fi + " page " + page);
+                                }
+                            }
+                        }
+                    });
+                }
+                Threads.runAll(Duration.ofSeconds(30), tasks);
+                PageCacheStats s = cache.stats();
+                assertTrue(s.evictions() > 0 && s.writebacks() > 0, "the run evicted and wrote back: " + s);
+            } finally {
+                for (PagedFile f : open) {
+                    f.close();
+                }
+            }
+            FrameTable frames = cache.frames();
+            QueuePolicy policy = cache.reclaimer().policy();
+            int bound = -1;
+            int queued = -2;
+            for (int attempt = 0; attempt < 200 && bound != queued; attempt++) { // the agent may still be sweeping
+                Thread.sleep(10);
+                bound = 0;
+                for (int f = 0; f < frames.frames(); f++) {
+                    if (FrameTable.slot(frames.state(f)) != 0) {
+                        bound++;
+                    }
+                }
+                queued = policy.smallFrames() + policy.mainFrames();
+            }
+            assertEquals(bound, queued, "every bound frame is in one FIFO of the policy");
         }
     }
 }
