@@ -231,7 +231,7 @@ final class CachedFile implements PageOwner {
             try {
                 copyOut(f, inPage, dst, dstIndex, n);
             } finally {
-                frames.unlock(f, REFERENCED, 0);
+                frames.unlock(f, 0, 0); // lockPage marked a hit referenced, and a fault is not a use
             }
         } finally {
             structure.unlockRead(stamp);
@@ -282,6 +282,9 @@ final class CachedFile implements PageOwner {
                 frames.lock(f);
                 long s = frames.state(f);
                 if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
+                    if ((s & REFERENCED) == 0) {
+                        frames.update(f, REFERENCED, 0); // a hit is a use, whoever locks the page
+                    }
                     counters.hits.increment();
                     return f;
                 }
@@ -296,6 +299,7 @@ final class CachedFile implements PageOwner {
                 reclaimer.free(nf);
                 continue;
             }
+            reclaimer.admitted(nf, slot, page); // a page-in is not a use: not referenced
             if (needContent) {
                 try {
                     fill(nf, page);
@@ -507,7 +511,7 @@ final class CachedFile implements PageOwner {
             try {
                 MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
             } finally {
-                frames.unlock(f, REFERENCED, 0);
+                frames.unlock(f, 0, 0);
             }
             done += k;
         }
@@ -555,7 +559,7 @@ final class CachedFile implements PageOwner {
 
     private void commit(int f, long end) {
         growTo(end);
-        frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+        frames.unlock(f, UPTODATE | DIRTY, 0);
     }
 
     private void releaseUnchanged(int f, int page, boolean fresh) {
@@ -670,6 +674,7 @@ final class CachedFile implements PageOwner {
                 }
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
+                        frames.markReferenced(f, frames.state(f));
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
@@ -684,7 +689,7 @@ final class CachedFile implements PageOwner {
                 ensureOpen();
                 int f = lockPage(page, true);
                 boolean pinned = frames.pinLocked(f);
-                frames.unlock(f, REFERENCED, 0);
+                frames.unlock(f, 0, 0);
                 if (!pinned) {
                     throw new IOException("page " + page + " of " + path + " holds the most pins a page can hold ("
                             + FrameTable.MAX_PINS + ")");
@@ -747,7 +752,7 @@ final class CachedFile implements PageOwner {
             int f = guard.frame();
             if (guard.write()) {
                 growTo(((long) guard.page() + 1) << pageShift);
-                frames.unlock(f, UPTODATE | DIRTY | REFERENCED, 0);
+                frames.unlock(f, UPTODATE | DIRTY, 0);
             } else {
                 frames.unpin(f);
             }

@@ -64,9 +64,10 @@ import org.pagecache.offheap.write.TempPagePool;
  * destination is touched (W3): the bytes written so far are returned, or {@link org.pagecache.api.SourceFaultException}.
  *
  * <p><b>Eviction.</b> A {@link Reclaimer} on its own thread (an Agrona agent) keeps free frames between two
- * watermarks with a CLOCK sweep, writing dirty pages back in batches: file-adjacent pages go out in one vectored
- * write. A thread that finds no free frame runs the sweep itself; if every frame is pinned, locked or under
- * write-back it waits up to {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
+ * watermarks by evicting the victims of its replacement policy (S3-FIFO, docs/eviction.md), writing dirty
+ * pages back in batches: file-adjacent pages go out in one vectored write. A thread that finds no free frame
+ * runs the sweep itself; if every frame is pinned, locked or under write-back it waits up to
+ * {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
  *
  * <h2>Lock order</h2>
  * Written once here and obeyed everywhere:

@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  *   D  DIRTY       the frame holds writes not yet written back
  *   W  WRITEBACK   a write-back of the frame is in flight (the lock is not held during its I/O)
  *   E  ERROR       the last write-back of the frame failed (the frame stays dirty)
- *   R  REFERENCED  accessed since the CLOCK hand last passed (second chance)
+ *   R  REFERENCED  hit since the replacement policy last looked at the frame (a page-in does not set it)
  *   S  UNSYNCED    written back but not yet forced to stable storage (re-dirtied if the force fails)
  *   pins           users that need the frame to keep its page (no eviction, no rebinding) while pinned
  *   file slot      the cached file the frame belongs to; 0 means the frame is free
@@ -53,7 +53,7 @@ public final class FrameTable implements AutoCloseable {
     public static final long WRITEBACK = 1L << 4;
     /** The last write-back failed. */
     public static final long ERROR = 1L << 5;
-    /** Accessed since the CLOCK hand passed. */
+    /** Hit since the replacement policy ({@code reclaim.QueuePolicy}) last looked at the frame. */
     public static final long REFERENCED = 1L << 6;
 
     /** Written back, not yet forced to stable storage. */

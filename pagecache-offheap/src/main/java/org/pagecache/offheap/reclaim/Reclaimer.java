@@ -4,7 +4,6 @@ import static org.pagecache.offheap.frame.FrameTable.DIRTY;
 import static org.pagecache.offheap.frame.FrameTable.ERROR;
 import static org.pagecache.offheap.frame.FrameTable.LOCKED;
 import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
 import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
@@ -15,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
@@ -27,12 +25,13 @@ import org.pagecache.offheap.jfr.WritebackBatchEvent;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
- * Keeps free frames between two watermarks with a CLOCK sweep, and writes dirty pages back in batches.
+ * Keeps free frames between two watermarks by evicting the victims of the replacement policy ({@link QueuePolicy},
+ * S3-FIFO over the referenced bit), and writes dirty pages back in batches.
  *
  * <p>Runs as an Agrona {@link Agent} on its own thread; a faulting thread that finds no free frame runs the
  * same sweep itself ({@link #allocate()}). The sweep only ever <em>tries</em> page locks: a frame that is
- * locked, pinned or under write-back is passed over. A referenced frame loses its mark and gets a second
- * chance; a clean one is evicted (its translation entry removed, the frame freed); dirty ones are collected,
+ * locked, pinned or under write-back is passed over. The policy decides which unreferenced frame is the victim;
+ * a clean one is evicted (its translation entry removed, the frame freed); dirty ones are collected,
  * grouped by file, sorted by page and written back with one vectored write per run of file-adjacent pages.
  *
  * <p>Write-back protocol: under the page lock, {@code DIRTY} is exchanged for {@code WRITEBACK} and the lock is
@@ -55,6 +54,8 @@ public final class Reclaimer implements Agent {
     private static final int DIRECT_SCAN = 4096;
     private static final int DIRECT_DIRTY = 16;
     private static final int MAX_FLUSH_PASSES = 1000;
+    /** Steps of the policy's sweep per frame in one pass of the agent (main's use counts go up to 3). */
+    private static final int SWEEP_FACTOR = 5;
     private static final int SKIP = 0;
     private static final int DIRTY_CANDIDATE = 1;
     private static final int CLEAN_CANDIDATE = 2;
@@ -66,7 +67,7 @@ public final class Reclaimer implements Agent {
     private final int lowWatermark;
     private final int highWatermark;
     private final long frameWaitNanos;
-    private final AtomicLong hand = new AtomicLong();
+    private final QueuePolicy policy;
     private final LongAdder evictions = new LongAdder();
     private final LongAdder writebacks = new LongAdder();
     private final LongAdder writebackBatches = new LongAdder();
@@ -91,6 +92,7 @@ public final class Reclaimer implements Agent {
         this.highWatermark = highWatermark;
         this.frameWaitNanos = frameWaitNanos;
         this.snapshots = new SnapshotPool(frames.pageSize());
+        this.policy = new QueuePolicy(frames);
         this.free = new MpmcAtomicArrayQueue<>(Math.max(2, frames.frames()));
         for (int f = 0; f < frames.frames(); f++) {
             free.offer(f);
@@ -136,11 +138,11 @@ public final class Reclaimer implements Agent {
     }
 
     /**
-     * How far one sweep of the CLOCK hand goes: twice around (the first pass may only clear reference bits).
-     * A {@code long}: twice a frame count of 2^30 or more does not fit an {@code int}.
+     * How far one sweep of the policy goes: {@link #SWEEP_FACTOR} steps per frame (a pass may only demote pages
+     * or age their use counts). A {@code long}: that many steps over 2^30 frames or more do not fit an {@code int}.
      */
     static long sweepLength(int frameCount) {
-        return 2L * frameCount;
+        return (long) SWEEP_FACTOR * frameCount;
     }
 
     /** @return write-back I/O calls */
@@ -246,26 +248,37 @@ public final class Reclaimer implements Agent {
 
     /** Returns a frame that is unbound and unlocked to the free queue. */
     public void free(int frame) {
+        policy.forget(frame);
         free.offer(frame);
     }
 
-    private int nextHand() {
-        return (int) Long.remainderUnsigned(hand.getAndIncrement(), frames.frames());
+    /**
+     * Tells the replacement policy that a frame taken from {@link #allocate()} was bound to a page (and is still
+     * locked): its page-in is not a use, only later hits are.
+     */
+    public void admitted(int frame, int slot, int page) {
+        policy.admit(frame, slot, page);
+    }
+
+    /** @return the replacement policy */
+    public QueuePolicy policy() {
+        return policy;
     }
 
     /**
-     * What the CLOCK hand makes of a frame: {@link #SKIP} (free, locked, pinned or under write-back; or referenced,
-     * in which case it loses its mark: the second chance), else a dirty or a clean eviction candidate.
+     * One step of the replacement policy's sweep ({@link QueuePolicy#next()}): {@link #SKIP} (nothing to evict at
+     * this step) with the frame in {@code out[0]} unset, else a dirty or a clean eviction candidate in it.
      */
-    private int inspect(int f) {
+    private int inspect(int[] out) {
+        int f = policy.next();
+        if (f < 0) {
+            return SKIP;
+        }
         long s = frames.state(f);
         if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
             return SKIP;
         }
-        if ((s & REFERENCED) != 0) {
-            frames.casState(f, s, s & ~REFERENCED);
-            return SKIP;
-        }
+        out[0] = f;
         return (s & DIRTY) != 0 ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
     }
 
@@ -287,9 +300,10 @@ public final class Reclaimer implements Agent {
         int n = frames.frames();
         int scan = (int) Math.min(sweepLength(n), DIRECT_SCAN);
         int dirtyCount = 0;
+        int[] out = new int[1];
         for (int i = 0; i < scan; i++) {
-            int f = nextHand();
-            int kind = inspect(f);
+            int kind = inspect(out);
+            int f = out[0];
             if (kind == DIRTY_CANDIDATE) {
                 if (dirtyCount < dirty.length) {
                     dirty[dirtyCount++] = f;
@@ -334,7 +348,9 @@ public final class Reclaimer implements Agent {
             return false;
         }
         PageOwner owner = owners.apply(slot);
-        owner.unmap(frames.pageIndex(frame), frame);
+        int page = frames.pageIndex(frame);
+        owner.unmap(page, frame);
+        policy.evicted(frame, slot, page);
         if ((s & UNSYNCED) != 0) {
             owner.evictedUnsynced();
         }
@@ -376,9 +392,10 @@ public final class Reclaimer implements Agent {
         event.begin();
         long sweep = sweepLength(n);
         long scanned = 0;
+        int[] out = new int[1];
         for (; scanned < sweep && free.size() < highWatermark; scanned++) {
-            int f = nextHand();
-            int kind = inspect(f);
+            int kind = inspect(out);
+            int f = out[0];
             if (kind == DIRTY_CANDIDATE) {
                 batch[dirtyCount++] = f;
                 if (dirtyCount == batch.length) {

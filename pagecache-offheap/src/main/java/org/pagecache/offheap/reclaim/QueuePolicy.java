@@ -1,0 +1,250 @@
+package org.pagecache.offheap.reclaim;
+
+import static org.pagecache.offheap.frame.FrameTable.LOCKED;
+import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
+import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
+import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
+
+import org.agrona.collections.Long2LongHashMap;
+import org.pagecache.offheap.frame.FrameTable;
+
+/**
+ * The replacement policy: S3-FIFO over the frame table's one referenced bit. Chosen by measurement against
+ * LRU, CLOCK, ARC and W-TinyLFU on the trace families of docs/eviction.md.
+ *
+ * <ul>
+ *   <li>A page that is paged in enters the <em>small</em> FIFO (a tenth of the frames), unreferenced; or the
+ *       <em>main</em> FIFO straight away if its key is in the <em>ghost</em> set (it was evicted from small
+ *       recently: a re-use at a distance the small FIFO could not see).</li>
+ *   <li>At the head of small, a page referenced since it came in moves to main; an unreferenced one is the
+ *       victim, and its key goes to the ghost set (as many keys as main holds frames).</li>
+ *   <li>Main is a CLOCK with a 2-bit use count: at its head a referenced page gains a count, an unreferenced
+ *       one with a count loses one, both go round again; an unreferenced page with no count is the victim.</li>
+ * </ul>
+ * So a page touched once (a scan, the first lap of a loop) costs the cache one frame of small for a tenth of
+ * its turnover; re-use is promoted; and what main holds ages out by counts, not by arrival.
+ *
+ * <p>The hit path is unchanged: it only sets {@code REFERENCED} (one CAS, only when clear). All bookkeeping is
+ * done here, on the eviction side, under this object's monitor: admission (a page-in), each step of the sweep,
+ * and the frees. Queue entries carry the frame's admission stamp; an entry whose stamp is old (the frame was
+ * freed, or re-admitted) is dropped when it comes out. A victim is put back at the tail of its FIFO before it is
+ * returned, in case the reclaimer cannot evict it (dirty, or it was locked or pinned meanwhile); its eviction
+ * ({@link #evicted}) makes that entry stale.
+ *
+ * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp and a 1-byte class/count, and a slot
+ * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame); the ghost set holds up to
+ * {@code 0.9 * frames} keys in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two
+ * at least {@code 2 * 0.9 * frames}). 21 bytes per frame plus 8 bytes per ghost key plus the map: for 4,096
+ * frames 84 KiB + 29 KiB + 128 KiB = 241 KiB, 60 bytes per frame (1.5% of a 4 KiB page); see docs/eviction.md.
+ */
+public final class QueuePolicy {
+    private static final byte NONE = 0;
+    private static final byte SMALL = 1;
+    private static final byte MAIN = 2;
+    private static final int CLASS_MASK = 3;
+    private static final int COUNT_SHIFT = 2;
+    private static final int MAX_COUNT = 3;
+
+    private final FrameTable frames;
+    private final int smallTarget;
+    private final int[] stamps;
+    private final byte[] info;
+    private final Ring small;
+    private final Ring main;
+    private int smallCount;
+    private int mainCount;
+
+    private final long[] ghostRing;
+    private final Long2LongHashMap ghost;
+    private long ghostSeq;
+
+    public QueuePolicy(FrameTable frames) {
+        this.frames = frames;
+        int n = frames.frames();
+        this.smallTarget = Math.max(1, n / 10);
+        this.stamps = new int[n];
+        this.info = new byte[n];
+        this.small = new Ring(n + 1);
+        this.main = new Ring(n + 1);
+        int ghosts = Math.max(1, n - smallTarget);
+        this.ghostRing = new long[ghosts];
+        this.ghost = new Long2LongHashMap(2 * ghosts, 0.65f, -1L);
+    }
+
+    private static long key(int slot, int page) {
+        return ((long) slot << 32) | (page & 0xFFFFFFFFL);
+    }
+
+    /** A page was bound to the frame (locked, before its page-in): it enters small, or main if a ghost. */
+    public synchronized void admit(int frame, int slot, int page) {
+        leave(frame);
+        long k = key(slot, page);
+        boolean wasGhost = ghost.remove(k) != -1L;
+        int st = ++stamps[frame];
+        if (wasGhost) {
+            info[frame] = MAIN;
+            mainCount++;
+            main.push(entry(frame, st), this);
+        } else {
+            info[frame] = SMALL;
+            smallCount++;
+            small.push(entry(frame, st), this);
+        }
+    }
+
+    /** The frame was evicted from page {@code page} of file {@code slot} (called with its lock held). */
+    public synchronized void evicted(int frame, int slot, int page) {
+        boolean fromSmall = (info[frame] & CLASS_MASK) == SMALL;
+        leave(frame);
+        if (fromSmall) {
+            addGhost(key(slot, page));
+        }
+    }
+
+    /** The frame was freed without an eviction (a failed page-in, a truncation). */
+    public synchronized void forget(int frame) {
+        leave(frame);
+    }
+
+    /**
+     * One step of the sweep: looks at the frame at the head of a FIFO and returns it if it is the victim, else
+     * -1 (it was promoted, aged, stale, or busy). The victim is idle and unreferenced when returned; it may be
+     * dirty.
+     */
+    public synchronized int next() {
+        Ring ring = (smallCount > smallTarget || mainCount == 0) ? small : main;
+        if (ring.size == 0) {
+            ring = ring == small ? main : small;
+            if (ring.size == 0) {
+                return -1;
+            }
+        }
+        long e = ring.poll();
+        int f = (int) (e >>> 32);
+        if (stamps[f] != (int) e) {
+            return -1; // stale
+        }
+        long s = frames.state(f);
+        if (FrameTable.slot(s) == 0) {
+            leave(f);
+            return -1;
+        }
+        int cls = info[f] & CLASS_MASK;
+        int count = info[f] >>> COUNT_SHIFT;
+        if ((s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+            ring.push(e, this); // in use: look again next time round
+            return -1;
+        }
+        if ((s & REFERENCED) != 0) {
+            frames.casState(f, s, s & ~REFERENCED);
+            if (cls == SMALL) {
+                smallCount--;
+                mainCount++;
+                info[f] = MAIN;
+            } else {
+                info[f] = (byte) (MAIN | Math.min(MAX_COUNT, count + 1) << COUNT_SHIFT);
+            }
+            main.push(e, this);
+            return -1;
+        }
+        if (cls == MAIN && count > 0) {
+            info[f] = (byte) (MAIN | (count - 1) << COUNT_SHIFT);
+            main.push(e, this);
+            return -1;
+        }
+        ring.push(e, this); // provisional: stale once evicted
+        return f;
+    }
+
+    /** @return frames in the small FIFO, for tests */
+    public synchronized int smallFrames() {
+        return smallCount;
+    }
+
+    /** @return frames in the main FIFO, for tests */
+    public synchronized int mainFrames() {
+        return mainCount;
+    }
+
+    private void leave(int frame) {
+        int cls = info[frame] & CLASS_MASK;
+        if (cls == SMALL) {
+            smallCount--;
+        } else if (cls == MAIN) {
+            mainCount--;
+        }
+        if (cls != NONE) {
+            stamps[frame]++;
+        }
+        info[frame] = NONE;
+    }
+
+    private void addGhost(long k) {
+        int pos = (int) (ghostSeq % ghostRing.length);
+        if (ghostSeq >= ghostRing.length) {
+            long old = ghostRing[pos];
+            if (ghost.get(old) == ghostSeq - ghostRing.length) {
+                ghost.remove(old);
+            }
+        }
+        ghostRing[pos] = k;
+        ghost.put(k, ghostSeq);
+        ghostSeq++;
+    }
+
+    private static long entry(int frame, int stamp) {
+        return ((long) frame << 32) | (stamp & 0xFFFFFFFFL);
+    }
+
+    private boolean valid(long e) {
+        int f = (int) (e >>> 32);
+        return stamps[f] == (int) e;
+    }
+
+    /** A FIFO of entries (frame, stamp); compacted (stale entries dropped) when full. */
+    private static final class Ring {
+        final long[] a;
+        int head;
+        int size;
+
+        Ring(int capacity) {
+            a = new long[capacity];
+        }
+
+        long poll() {
+            long e = a[head];
+            head = head + 1 == a.length ? 0 : head + 1;
+            size--;
+            return e;
+        }
+
+        void push(long e, QueuePolicy p) {
+            if (size == a.length) {
+                compact(p);
+                if (size == a.length) {
+                    throw new IllegalStateException("replacement FIFO overflow: more live entries than frames");
+                }
+            }
+            int tail = head + size;
+            a[tail >= a.length ? tail - a.length : tail] = e;
+            size++;
+        }
+
+        private void compact(QueuePolicy p) {
+            int kept = 0;
+            long[] b = a;
+            int n = size;
+            int h = head;
+            for (int i = 0; i < n; i++) {
+                int idx = h + i;
+                long e = b[idx >= b.length ? idx - b.length : idx];
+                if (p.valid(e)) {
+                    int to = h + kept;
+                    b[to >= b.length ? to - b.length : to] = e;
+                    kept++;
+                }
+            }
+            size = kept;
+        }
+    }
+}
