@@ -10,6 +10,6 @@ import org.apache.lucene.store.LockFactory;
  */
 public final class CachedTestDirectory extends PageCacheDirectory {
     public CachedTestDirectory(Path path, LockFactory lockFactory) throws IOException {
-        super(path, lockFactory, TestCaches.current());
+        super(path, lockFactory, CacheFixtures.current());
     }
 }

@@ -30,7 +30,7 @@ public class FindingsTest {
     @Before
     public void setUp() throws IOException {
         folder = Files.createTempDirectory("pagecache-lucene-findings");
-        cache = TestCaches.tiny();
+        cache = CacheFixtures.tiny();
         dir = new PageCacheDirectory(folder, cache);
     }
 
@@ -147,7 +147,7 @@ public class FindingsTest {
         // an ordinary cache: the tiny one would write the pages back by eviction and hide what sync does
         dir.close();
         cache.close();
-        cache = TestCaches.ordinary();
+        cache = CacheFixtures.ordinary();
         dir = new PageCacheDirectory(folder, cache);
         IndexOutput out = dir.createOutput("h", IOContext.DEFAULT);
         try (IndexInput reader = dir.openInput("h", IOContext.DEFAULT)) {

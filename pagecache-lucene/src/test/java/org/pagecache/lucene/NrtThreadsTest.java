@@ -37,12 +37,12 @@ public class NrtThreadsTest {
 
     @Test
     public void tinyCache() throws Exception {
-        run(TestCaches.tiny());
+        run(CacheFixtures.tiny());
     }
 
     @Test
     public void ordinaryCache() throws Exception {
-        run(TestCaches.ordinary());
+        run(CacheFixtures.ordinary());
     }
 
     private void run(PageCache cache) throws Exception {

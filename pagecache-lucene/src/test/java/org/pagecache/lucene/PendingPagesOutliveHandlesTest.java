@@ -21,7 +21,7 @@ public class PendingPagesOutliveHandlesTest {
     @Test
     public void aFileWrittenAndClosedIsReadWithoutPageIns() throws IOException {
         Path folder = Files.createTempDirectory("pagecache-lucene-outlive");
-        try (PageCache cache = TestCaches.ordinary(); PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
+        try (PageCache cache = CacheFixtures.ordinary(); PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
             byte[] data = new byte[64 * 4096];
             new java.util.Random(7).nextBytes(data);
             try (IndexOutput out = dir.createOutput("seg", IOContext.DEFAULT)) {

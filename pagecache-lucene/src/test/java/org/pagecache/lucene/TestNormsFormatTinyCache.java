@@ -9,16 +9,16 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 /** Lucene's Norms format suite, default codec, every directory a PageCacheDirectory on a 32-page cache (constant eviction). */
-@ThreadLeakFilters(filters = TestCaches.CacheThreads.class)
+@ThreadLeakFilters(filters = CacheFixtures.CacheThreads.class)
 public class TestNormsFormatTinyCache extends BaseNormsFormatTestCase {
     @BeforeClass
     public static void openCache() {
-        TestCaches.use(TestCaches.tiny());
+        CacheFixtures.use(CacheFixtures.tiny());
     }
 
     @AfterClass
     public static void closeCache() throws IOException {
-        TestCaches.close();
+        CacheFixtures.close();
     }
 
     @Override

@@ -9,20 +9,20 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 /** Lucene's own Directory suite on a PageCacheDirectory with an ordinary cache, under a random seed. */
-@ThreadLeakFilters(filters = TestCaches.CacheThreads.class)
+@ThreadLeakFilters(filters = CacheFixtures.CacheThreads.class)
 public class TestPageCacheDirectory extends BaseDirectoryTestCase {
     @BeforeClass
     public static void openCache() {
-        TestCaches.use(TestCaches.ordinary());
+        CacheFixtures.use(CacheFixtures.ordinary());
     }
 
     @AfterClass
     public static void closeCache() throws IOException {
-        TestCaches.close();
+        CacheFixtures.close();
     }
 
     @Override
     protected Directory getDirectory(Path path) throws IOException {
-        return new PageCacheDirectory(path, TestCaches.current());
+        return new PageCacheDirectory(path, CacheFixtures.current());
     }
 }

@@ -14,20 +14,20 @@ import org.junit.BeforeClass;
  * seed (so a failure here reproduces as is).
  */
 @Seed("DEADBEEFCAFE1234")
-@ThreadLeakFilters(filters = TestCaches.CacheThreads.class)
+@ThreadLeakFilters(filters = CacheFixtures.CacheThreads.class)
 public class TestPageCacheDirectoryTinyCache extends BaseDirectoryTestCase {
     @BeforeClass
     public static void openCache() {
-        TestCaches.use(TestCaches.tiny());
+        CacheFixtures.use(CacheFixtures.tiny());
     }
 
     @AfterClass
     public static void closeCache() throws IOException {
-        TestCaches.close();
+        CacheFixtures.close();
     }
 
     @Override
     protected Directory getDirectory(Path path) throws IOException {
-        return new PageCacheDirectory(path, TestCaches.current());
+        return new PageCacheDirectory(path, CacheFixtures.current());
     }
 }

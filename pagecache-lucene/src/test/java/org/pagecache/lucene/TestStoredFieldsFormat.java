@@ -9,16 +9,16 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 /** Lucene's StoredFields format suite, default codec, every directory a PageCacheDirectory on an ordinary cache. */
-@ThreadLeakFilters(filters = TestCaches.CacheThreads.class)
+@ThreadLeakFilters(filters = CacheFixtures.CacheThreads.class)
 public class TestStoredFieldsFormat extends BaseStoredFieldsFormatTestCase {
     @BeforeClass
     public static void openCache() {
-        TestCaches.use(TestCaches.ordinary());
+        CacheFixtures.use(CacheFixtures.ordinary());
     }
 
     @AfterClass
     public static void closeCache() throws IOException {
-        TestCaches.close();
+        CacheFixtures.close();
     }
 
     @Override

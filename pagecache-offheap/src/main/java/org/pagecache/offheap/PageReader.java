@@ -81,6 +81,16 @@ final class PageReader implements PagedReader {
                     }
                 }
             }
+            if (prepare(position, 1)) {
+                long s = frames.state(frame);
+                if ((s & CHECK) == stamp) {
+                    byte v = memory.get(ValueLayout.JAVA_BYTE, base + (position & pageMask));
+                    VarHandle.loadLoadFence();
+                    if ((frames.state(frame) & CHECK) == stamp) {
+                        return v;
+                    }
+                }
+            }
             slowRead(position, 1);
             return scratch[0];
         } catch (IllegalStateException e) {
@@ -97,6 +107,16 @@ final class PageReader implements PagedReader {
                 long s = frames.state(frame);
                 if ((s & CHECK) == stamp) {
                     short v = memory.get(SHORT, base + in);
+                    VarHandle.loadLoadFence();
+                    if ((frames.state(frame) & CHECK) == stamp) {
+                        return v;
+                    }
+                }
+            }
+            if (prepare(position, Short.BYTES)) {
+                long s = frames.state(frame);
+                if ((s & CHECK) == stamp) {
+                    short v = memory.get(SHORT, base + (position & pageMask));
                     VarHandle.loadLoadFence();
                     if ((frames.state(frame) & CHECK) == stamp) {
                         return v;
@@ -125,6 +145,16 @@ final class PageReader implements PagedReader {
                     }
                 }
             }
+            if (prepare(position, Integer.BYTES)) {
+                long s = frames.state(frame);
+                if ((s & CHECK) == stamp) {
+                    int v = memory.get(INT, base + (position & pageMask));
+                    VarHandle.loadLoadFence();
+                    if ((frames.state(frame) & CHECK) == stamp) {
+                        return v;
+                    }
+                }
+            }
             slowRead(position, Integer.BYTES);
             return scratchSegment.get(INT, 0);
         } catch (IllegalStateException e) {
@@ -141,6 +171,16 @@ final class PageReader implements PagedReader {
                 long s = frames.state(frame);
                 if ((s & CHECK) == stamp) {
                     long v = memory.get(LONG, base + in);
+                    VarHandle.loadLoadFence();
+                    if ((frames.state(frame) & CHECK) == stamp) {
+                        return v;
+                    }
+                }
+            }
+            if (prepare(position, Long.BYTES)) {
+                long s = frames.state(frame);
+                if ((s & CHECK) == stamp) {
+                    long v = memory.get(LONG, base + (position & pageMask));
                     VarHandle.loadLoadFence();
                     if ((frames.state(frame) & CHECK) == stamp) {
                         return v;
@@ -175,6 +215,17 @@ final class PageReader implements PagedReader {
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
+    }
+
+    /**
+     * Remembers the frame of {@code position}'s page when a read of {@code n} bytes there lies within one page and
+     * below the size last seen: the next attempt is then the optimistic one, without the copy through scratch.
+     */
+    private boolean prepare(long position, int n) throws IOException {
+        if (position < 0 || (position & pageMask) > pageSize - n || position > knownSize - n || handle.isClosed()) {
+            return false;
+        }
+        return locate((int) (position >>> pageShift));
     }
 
     private void slowRead(long position, int n) throws IOException {

@@ -64,25 +64,35 @@ public final class LuceneBench {
             System.out.printf(Locale.ROOT, "corpus: %,d docs, vocabulary %,d (Zipf s=1), seed %d; %d queries, %.0f s a measurement%n",
                     docs, VOCABULARY, seed, queries.size(), seconds);
             List<String> rows = new ArrayList<>();
-            rows.add("| directory | index MiB | indexing s | QPS | vs MMap | hit ratio (queries) | page-ins index / queries | evictions index / queries | results |");
+            rows.add("| directory | index MiB | indexing s | QPS | vs best MMap | hit ratio (queries) | page-ins index / queries | evictions index / queries | results |");
             rows.add("|---|---|---|---|---|---|---|---|---|");
 
             // a first, unreported round warms the JIT up for indexing and search alike
             run("warm-up (MMapDirectory)", root.resolve("warmup"), p -> new MMapDirectory(p), null, docs, seed, words, cdf,
                     queries, seconds, null);
-            Result mmap = run("MMapDirectory", root.resolve("mmap"), p -> new MMapDirectory(p), null, docs, seed, words, cdf, queries, seconds, null);
-            rows.add(mmap.row(mmap));
+            Result mmap = run("MMapDirectory", root.resolve("mmap"), p -> new MMapDirectory(p), null, docs, seed, words, cdf,
+                    queries, seconds, null);
             long indexBytes = mmap.indexBytes;
-            Result nio = run("NIOFSDirectory", root.resolve("nio"), p -> new NIOFSDirectory(p), null, docs, seed, words, cdf, queries, seconds, mmap);
-            rows.add(nio.row(mmap));
+            List<Result> results = new ArrayList<>();
+            results.add(mmap);
+            results.add(run("NIOFSDirectory", root.resolve("nio"), p -> new NIOFSDirectory(p), null, docs, seed, words, cdf,
+                    queries, seconds, mmap));
             for (double factor : new double[] {2.0, 0.25}) {
                 long capacity = Math.max(64 * 4096, (long) (indexBytes * factor));
                 try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(capacity).build()) {
-                    String name = "PageCacheDirectory, cache " + (factor >= 1 ? (int) factor + "x" : "1/" + (int) (1 / factor)) + " the index";
-                    Result r = run(name, root.resolve("pc" + factor), p -> new PageCacheDirectory(p, cache), cache, docs, seed, words, cdf,
-                            queries, seconds, mmap);
-                    rows.add(r.row(mmap));
+                    String name = "PageCacheDirectory, cache " + (factor >= 1 ? (int) factor + "x" : "1/" + (int) (1 / factor))
+                            + " the index";
+                    results.add(run(name, root.resolve("pc" + factor), p -> new PageCacheDirectory(p, cache), cache, docs, seed,
+                            words, cdf, queries, seconds, mmap));
                 }
+            }
+            // MMap once more, last: the JIT keeps improving over the run, so the later MMap figure is the fair base
+            Result mmapLast = run("MMapDirectory (again, last)", root.resolve("mmap2"), p -> new MMapDirectory(p), null, docs,
+                    seed, words, cdf, queries, seconds, mmap);
+            results.add(mmapLast);
+            Result base = mmapLast.qps > mmap.qps ? mmapLast : mmap;
+            for (Result r : results) {
+                rows.add(r.row(base));
             }
             System.out.println();
             rows.forEach(System.out::println);

@@ -6,13 +6,13 @@ import org.pagecache.api.PageCache;
 import org.pagecache.offheap.OffHeapPageCache;
 
 /** The cache a test suite runs on: an ordinary one, or a tiny one under constant eviction. */
-final class TestCaches {
+final class CacheFixtures {
     /** 32 pages of 4 KiB: every index of the suites is larger, so pages are evicted all the time. */
     static final int TINY_PAGES = 32;
 
     private static volatile PageCache current;
 
-    private TestCaches() {
+    private CacheFixtures() {
     }
 
     static PageCache ordinary() {
@@ -32,7 +32,7 @@ final class TestCaches {
     static PageCache current() {
         PageCache c = current;
         if (c == null) {
-            throw new IllegalStateException("no test cache: call TestCaches.use in @BeforeClass");
+            throw new IllegalStateException("no test cache: call CacheFixtures.use in @BeforeClass");
         }
         return c;
     }
