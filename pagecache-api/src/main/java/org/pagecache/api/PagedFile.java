@@ -1,5 +1,6 @@
 package org.pagecache.api;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -20,7 +21,7 @@ import java.nio.ByteBuffer;
  * {@code null} gets {@link NullPointerException}; use after {@link #close()} (of this handle or of its
  * cache) gets {@link java.nio.channels.ClosedChannelException}. None of these changes anything.
  */
-public interface PagedFile extends AutoCloseable {
+public interface PagedFile extends Closeable {
 
     /**
      * @return the size of the file in bytes, including buffered writes not yet written back
@@ -126,6 +127,46 @@ public interface PagedFile extends AutoCloseable {
      * @throws IOException if the file cannot be truncated
      */
     void truncate(long size) throws IOException;
+
+    /**
+     * Returns a reader for small positional reads of this file: a cheap object that remembers the page it read
+     * last and reads it again without a pin or a lock (see {@link PagedReader}). One reader is for one thread at
+     * a time; make one per thread (or per Lucene clone). Dropping a reader without closing anything leaks nothing.
+     *
+     * <p>The default implementation reads through {@link #read(long, ByteBuffer)}.
+     *
+     * @return a new reader of this handle; it fails as this handle does once the handle is closed
+     */
+    default PagedReader reader() {
+        return new PagedReader.Simple(this);
+    }
+
+    /**
+     * Starts page-ins of the pages of {@code [position, position + length)} that are not cached, in the
+     * background, and returns at once (like {@code posix_fadvise(WILLNEED)} or Lucene's {@code IndexInput.prefetch}).
+     * It never waits for I/O and never reports an I/O error: a later read of a page whose page-in failed reads it
+     * again and reports the error then. Requests are dropped when the background queue is full. The part of the
+     * range past the end of the file is ignored.
+     *
+     * <p>The default implementation checks the range and does nothing else.
+     *
+     * @param position first byte; {@code >= 0}
+     * @param length   bytes; {@code >= 0}, and {@code position + length} must not overflow
+     * @throws IllegalArgumentException for a negative or overflowing range
+     * @throws java.nio.channels.ClosedChannelException if the handle is closed
+     */
+    default void prefetch(long position, long length) throws IOException {
+        if (position < 0) {
+            throw new IllegalArgumentException("position " + position + " is negative");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("length " + length + " is negative");
+        }
+        if (position > Long.MAX_VALUE - length) {
+            throw new IllegalArgumentException("position " + position + " + length " + length + " overflows");
+        }
+        size();
+    }
 
     /**
      * Closes this handle. When the last handle of a file closes, its dirty pages are written back and its

@@ -222,6 +222,48 @@ final class CachedFile implements PageOwner {
         readLocked(page, inPage, dst, dstIndex, n);
     }
 
+    TranslationTable table() {
+        return table;
+    }
+
+    void countHit() {
+        counters.hits.increment();
+    }
+
+    /**
+     * Pages {@code page} in if it is not cached and lies before the end of the file, through the locked page-in
+     * path of a read (the reader's miss and the prefetcher's request).
+     */
+    void pageIn(int page) throws IOException {
+        if (table.get(page) >= 0 || ((long) page << pageShift) >= size.get()) {
+            return;
+        }
+        long stamp = structure.readLock();
+        try {
+            ensureOpen();
+            int f = lockPage(page, true);
+            frames.unlock(f, REFERENCED, 0);
+        } finally {
+            structure.unlockRead(stamp);
+        }
+    }
+
+    /** Queues the background page-in of the pages of {@code [position, end)} from the first one not cached. */
+    void prefetch(long position, long end) {
+        long limit = Math.min(end, size.get());
+        if (position >= limit) {
+            return;
+        }
+        int first = (int) (position >>> pageShift);
+        int last = (int) ((limit - 1) >>> pageShift);
+        while (first <= last && table.get(first) >= 0) {
+            first++;
+        }
+        if (first <= last) {
+            cache.prefetcher().submit(this, first, last);
+        }
+    }
+
     /** The slow read: under the page lock, paging the page in if needed. */
     private void readLocked(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
         long stamp = structure.readLock();

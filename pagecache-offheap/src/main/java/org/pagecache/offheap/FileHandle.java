@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.pagecache.api.MappedView;
 import org.pagecache.api.PageGuard;
 import org.pagecache.api.PagedFile;
+import org.pagecache.api.PagedReader;
 import org.pagecache.api.WriteSource;
 
 /**
@@ -199,6 +200,22 @@ final class FileHandle implements PagedFile {
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public PagedReader reader() {
+        return new PageReader(this);
+    }
+
+    @Override
+    public void prefetch(long position, long length) throws IOException {
+        checkRange(position, length);
+        ensureOpen();
+        file.prefetch(position, position + length);
     }
 
     @Override

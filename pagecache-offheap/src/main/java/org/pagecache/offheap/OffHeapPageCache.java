@@ -118,6 +118,8 @@ public final class OffHeapPageCache implements PageCache {
     private final Reclaimer reclaimer;
     private final AgentRunner reclaimerRunner;
     private final TempPagePool temps;
+    /** Background page-ins of {@code PagedFile.prefetch}: two daemon threads, started by the first request. */
+    private final Prefetcher prefetcher = new Prefetcher(2, 1024, "pagecache-prefetch");
     private final Counters counters = new Counters();
     private final StoreFactory storeFactory;
     private final long frameWaitNanos;
@@ -215,6 +217,10 @@ public final class OffHeapPageCache implements PageCache {
 
     Reclaimer reclaimer() {
         return reclaimer;
+    }
+
+    Prefetcher prefetcher() {
+        return prefetcher;
     }
 
     TempPagePool temps() {
@@ -591,6 +597,7 @@ public final class OffHeapPageCache implements PageCache {
             closed = true;
             open = new ArrayList<>(files.values());
         }
+        prefetcher.close();
         IOException failure = null;
         for (CachedFile f : open) {
             try {

@@ -1,0 +1,310 @@
+package org.pagecache.lucene;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.lucene.store.AlreadyClosedException;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.RandomAccessInput;
+import org.apache.lucene.util.BitUtil;
+import org.pagecache.api.PagedFile;
+import org.pagecache.api.PagedReader;
+
+/**
+ * An {@link IndexInput} over a {@link PagedFile}. Sequential reads go through a small heap buffer refilled by
+ * one bulk copy from the cache; positional reads ({@link RandomAccessInput}) go straight to a
+ * {@link PagedReader}, which reads resident pages optimistically without a pin. Neither holds anything in the
+ * cache between calls, so the clones Lucene never closes leak nothing. Closing the input that
+ * {@link PageCacheDirectory#openInput} returned closes its cache handle; its clones and slices then fail with
+ * {@link AlreadyClosedException}.
+ */
+final class PageCacheIndexInput extends IndexInput implements RandomAccessInput {
+    static final int BUFFER_SIZE = 1024;
+    private static final long READ_AHEAD = 512 * 1024;
+
+    /** What the input and all its clones share. */
+    static final class Shared {
+        final PagedFile file;
+        final Runnable onClose;
+        final boolean sequential;
+        volatile boolean closed;
+
+        Shared(PagedFile file, Runnable onClose, boolean sequential) {
+            this.file = file;
+            this.onClose = onClose;
+            this.sequential = sequential;
+        }
+    }
+
+    private final Shared shared;
+    private final PagedReader reader;
+    private final long offset;
+    private final long length;
+    private final boolean clone;
+    private byte[] buffer;
+    /** Position (in this slice) of {@code buffer[0]}. */
+    private long bufferStart;
+    private int bufferLength;
+    private int bufferPosition;
+    private long nextReadAhead;
+
+    PageCacheIndexInput(String description, Shared shared, long offset, long length, boolean clone) {
+        super(description);
+        this.shared = shared;
+        this.reader = shared.file.reader();
+        this.offset = offset;
+        this.length = length;
+        this.clone = clone;
+    }
+
+    private AlreadyClosedException closed(Throwable cause) {
+        return new AlreadyClosedException("the input " + this + " is closed", cause);
+    }
+
+    private void ensureOpen() {
+        if (shared.closed) {
+            throw closed(null);
+        }
+    }
+
+    private void refill(int needed) throws IOException {
+        ensureOpen();
+        long position = bufferStart + bufferPosition;
+        long left = length - position;
+        if (left < needed) {
+            throw new EOFException("read past EOF: " + this + " (position " + position + ", length " + length + ")");
+        }
+        if (buffer == null) {
+            buffer = new byte[BUFFER_SIZE];
+        }
+        int n = (int) Math.min(BUFFER_SIZE, left);
+        try {
+            reader.read(offset + position, buffer, 0, n);
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+        bufferStart = position;
+        bufferLength = n;
+        bufferPosition = 0;
+        if (shared.sequential && position >= nextReadAhead) {
+            shared.file.prefetch(offset + position, Math.min(READ_AHEAD, left));
+            nextReadAhead = position + READ_AHEAD / 2;
+        }
+    }
+
+    @Override
+    public byte readByte() throws IOException {
+        if (bufferPosition >= bufferLength) {
+            refill(1);
+        }
+        return buffer[bufferPosition++];
+    }
+
+    @Override
+    public void readBytes(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return;
+        }
+        int available = bufferLength - bufferPosition;
+        if (len <= available) {
+            System.arraycopy(buffer, bufferPosition, b, off, len);
+            bufferPosition += len;
+            return;
+        }
+        if (available > 0) {
+            System.arraycopy(buffer, bufferPosition, b, off, available);
+            bufferPosition += available;
+            off += available;
+            len -= available;
+        }
+        long position = bufferStart + bufferPosition;
+        if (len >= BUFFER_SIZE) {
+            ensureOpen();
+            if (length - position < len) {
+                throw new EOFException("read past EOF: " + this + " (position " + position + " + " + len
+                        + " > length " + length + ")");
+            }
+            try {
+                reader.read(offset + position, b, off, len);
+            } catch (ClosedChannelException e) {
+                throw closed(e);
+            }
+            bufferStart = position + len;
+            bufferLength = 0;
+            bufferPosition = 0;
+            return;
+        }
+        refill(len);
+        System.arraycopy(buffer, 0, b, off, len);
+        bufferPosition = len;
+    }
+
+    @Override
+    public short readShort() throws IOException {
+        if (bufferLength - bufferPosition >= Short.BYTES) {
+            short v = (short) BitUtil.VH_LE_SHORT.get(buffer, bufferPosition);
+            bufferPosition += Short.BYTES;
+            return v;
+        }
+        return super.readShort();
+    }
+
+    @Override
+    public int readInt() throws IOException {
+        if (bufferLength - bufferPosition >= Integer.BYTES) {
+            int v = (int) BitUtil.VH_LE_INT.get(buffer, bufferPosition);
+            bufferPosition += Integer.BYTES;
+            return v;
+        }
+        return super.readInt();
+    }
+
+    @Override
+    public long readLong() throws IOException {
+        if (bufferLength - bufferPosition >= Long.BYTES) {
+            long v = (long) BitUtil.VH_LE_LONG.get(buffer, bufferPosition);
+            bufferPosition += Long.BYTES;
+            return v;
+        }
+        return super.readLong();
+    }
+
+    @Override
+    public long getFilePointer() {
+        return bufferStart + bufferPosition;
+    }
+
+    @Override
+    public void seek(long pos) throws IOException {
+        ensureOpen();
+        if (pos < 0 || pos > length) {
+            throw new EOFException("seek to " + pos + " is outside " + this + " (length " + length + ")");
+        }
+        if (pos >= bufferStart && pos < bufferStart + bufferLength) {
+            bufferPosition = (int) (pos - bufferStart);
+        } else {
+            bufferStart = pos;
+            bufferLength = 0;
+            bufferPosition = 0;
+        }
+    }
+
+    @Override
+    public long length() {
+        return length;
+    }
+
+    // ---------------------------------------------------------------- RandomAccessInput
+
+    private long checkRandom(long pos, int n) throws IOException {
+        if (pos < 0 || pos > length - n) {
+            throw new EOFException("read of " + n + " bytes at " + pos + " is outside " + this + " (length " + length + ")");
+        }
+        ensureOpen();
+        return offset + pos;
+    }
+
+    @Override
+    public byte readByte(long pos) throws IOException {
+        try {
+            return reader.readByte(checkRandom(pos, Byte.BYTES));
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public void readBytes(long pos, byte[] bytes, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, bytes.length);
+        try {
+            reader.read(checkRandom(pos, len), bytes, off, len);
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public short readShort(long pos) throws IOException {
+        try {
+            return reader.readShort(checkRandom(pos, Short.BYTES));
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public int readInt(long pos) throws IOException {
+        try {
+            return reader.readInt(checkRandom(pos, Integer.BYTES));
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public long readLong(long pos) throws IOException {
+        try {
+            return reader.readLong(checkRandom(pos, Long.BYTES));
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public void prefetch(long pos, long len) throws IOException {
+        ensureOpen();
+        Objects.checkFromIndexSize(pos, len, length);
+        try {
+            shared.file.prefetch(offset + pos, len);
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    @Override
+    public Optional<Boolean> isLoaded() {
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- clones, slices, close
+
+    @Override
+    public PageCacheIndexInput clone() {
+        ensureOpen();
+        PageCacheIndexInput c = new PageCacheIndexInput(toString(), shared, offset, length, true);
+        c.bufferStart = getFilePointer();
+        return c;
+    }
+
+    @Override
+    public IndexInput slice(String sliceDescription, long sliceOffset, long sliceLength) throws IOException {
+        ensureOpen();
+        if (sliceOffset < 0 || sliceLength < 0 || sliceOffset > length - sliceLength) {
+            throw new IllegalArgumentException("slice() " + sliceDescription + " out of bounds: offset=" + sliceOffset
+                    + ",length=" + sliceLength + ",fileLength=" + length + ": " + this);
+        }
+        return new PageCacheIndexInput(getFullSliceDescription(sliceDescription), shared, offset + sliceOffset,
+                sliceLength, true);
+    }
+
+    @Override
+    public RandomAccessInput randomAccessSlice(long sliceOffset, long sliceLength) throws IOException {
+        return (RandomAccessInput) slice("randomaccess", sliceOffset, sliceLength);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (clone || shared.closed) {
+            return;
+        }
+        shared.closed = true;
+        try {
+            shared.file.close();
+        } finally {
+            shared.onClose.run();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.pagecache.lucene;
+
+import com.carrotsearch.randomizedtesting.annotations.ThreadLeakFilters;
+import java.io.IOException;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.tests.index.BaseDocValuesFormatTestCase;
+import org.apache.lucene.tests.util.TestUtil;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+
+/** Lucene's DocValues format suite, default codec, every directory a PageCacheDirectory on an ordinary cache. */
+@ThreadLeakFilters(filters = CacheFixtures.CacheThreads.class)
+public class TestDocValuesFormat extends BaseDocValuesFormatTestCase {
+    @BeforeClass
+    public static void openCache() {
+        CacheFixtures.use(CacheFixtures.ordinary());
+    }
+
+    @AfterClass
+    public static void closeCache() throws IOException {
+        CacheFixtures.close();
+    }
+
+    @Override
+    protected Codec getCodec() {
+        return TestUtil.getDefaultCodec();
+    }
+}
