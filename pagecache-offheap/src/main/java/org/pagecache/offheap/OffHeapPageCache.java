@@ -1,5 +1,6 @@
 package org.pagecache.offheap;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
@@ -29,7 +30,7 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
-import org.pagecache.offheap.store.FileChannelStore;
+import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
 
@@ -218,8 +219,13 @@ public final class OffHeapPageCache implements PageCache {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         Set<OpenOption> opts = new HashSet<>();
+        boolean direct = false;
         for (OpenOption o : options) {
             Objects.requireNonNull(o, "options contains null");
+            if (o == ExtendedOpenOption.DIRECT) {
+                direct = true;
+                continue;
+            }
             if (!(o instanceof StandardOpenOption so) || so == StandardOpenOption.APPEND
                     || so == StandardOpenOption.DELETE_ON_CLOSE) {
                 throw new IllegalArgumentException("options: " + o + " is not supported by a cached file");
@@ -228,6 +234,15 @@ public final class OffHeapPageCache implements PageCache {
         }
         if (opts.isEmpty()) {
             opts.add(StandardOpenOption.WRITE);
+        }
+        if (direct) {
+            long blockSize = DirectStore.blockSize(file);
+            if (frames.pageSize() % blockSize != 0) {
+                throw new IOException(file + ": direct I/O needs a page size that is a multiple of the file system's"
+                        + " block size (" + blockSize + " bytes); this cache's pages are " + frames.pageSize()
+                        + " bytes");
+            }
+            opts.add(ExtendedOpenOption.DIRECT);
         }
         boolean writable = opts.contains(StandardOpenOption.WRITE);
         if (!writable && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW)
@@ -407,7 +422,7 @@ public final class OffHeapPageCache implements PageCache {
         private int pageSize = 4096;
         private long capacity = 64L << 20;
         private int tempPages = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        private StoreFactory storeFactory = FileChannelStore.FACTORY;
+        private StoreFactory storeFactory = StoreFactory.defaultFactory();
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;

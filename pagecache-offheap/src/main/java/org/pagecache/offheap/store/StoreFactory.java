@@ -19,4 +19,14 @@ public interface StoreFactory {
      * @return the opened store
      */
     BackingStore open(Path file, Set<OpenOption> options) throws IOException;
+
+    /**
+     * @return the factory of the real store: a {@link FileChannelStore}, or with
+     *         {@link com.sun.nio.file.ExtendedOpenOption#DIRECT} among the options a {@link DirectStore} on two of them
+     */
+    static StoreFactory defaultFactory() {
+        return (file, options) -> options.contains(com.sun.nio.file.ExtendedOpenOption.DIRECT)
+                ? DirectStore.open(file, options, FileChannelStore::open)
+                : FileChannelStore.open(file, options);
+    }
 }
