@@ -544,6 +544,7 @@ public final class OffHeapPageCache implements PageCache {
                 throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "
                         + frames + " frames");
             }
+            org.pagecache.offheap.jfr.EventClasses.initializeInBackground();
             return new OffHeapPageCache(this);
         }
     }
