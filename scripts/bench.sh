@@ -7,6 +7,9 @@
 #   short  (default) 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 5 to 6 minutes on 2 cores
 #   full   3 forks, 5 x 2 s warm-up, 5 x 2 s measurement: about 50 minutes on 2 cores
 #   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
+#   disk   the disk harness (org.pagecache.jmh.disk.DiskBench): cold direct-I/O reads and writes through the cache
+#          against bare FileChannel I/O and the device's bandwidth, OS cache dropped before each trial; a 2 GiB
+#          file and 5 s per trial, about 2 minutes (DISK_SECONDS and DISK_MIB change them)
 #
 # Environment:
 #   JAVA_HOME         a JDK 25 (else scripts/jdk25.sh looks in /usr/lib/jvm and on the PATH)
@@ -26,7 +29,8 @@ case "$profile" in
   short) suite_opts=(-f 1 -wi 2 -w 1s -i 3 -r 1s); stream_opts=(-f 1 -wi 1 -w 2s -i 3 -r 2s) ;;
   full)  suite_opts=(-f 3 -wi 5 -w 2s -i 5 -r 2s); stream_opts=(-f 3 -wi 2 -w 4s -i 5 -r 4s) ;;
   smoke) suite_opts=(-f 1 -wi 1 -w 1s -i 1 -r 1s); stream_opts=(-f 1 -wi 0 -i 1 -r 1s) ;;
-  *) echo "usage: $0 [short|full|smoke] [extra JMH options]" >&2; exit 2 ;;
+  disk)  ;;
+  *) echo "usage: $0 [short|full|smoke|disk] [extra JMH options]" >&2; exit 2 ;;
 esac
 
 . scripts/jdk25.sh
@@ -74,6 +78,11 @@ run_jmh() {
 }
 
 started=$SECONDS
+if [[ "$profile" == disk ]]; then
+  "$java" -cp "$jar" org.pagecache.jmh.disk.DiskBench "${DISK_SECONDS:-5}" "${DISK_MIB:-2048}" 2>&1 | tee "$out/disk.md"
+  echo "ran in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s; results in $out"
+  exit 0
+fi
 echo "running the suite (hit reads, writes, miss path, scaling) ..."
 run_jmh suite 'org\.pagecache\.jmh\.(HitReadBenchmark|WriteBenchmark|MissReadBenchmark|ScalingBenchmark)\.' \
   "${suite_opts[@]}" "${profilers[@]}" "$@"

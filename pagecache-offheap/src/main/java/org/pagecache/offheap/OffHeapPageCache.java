@@ -1,5 +1,6 @@
 package org.pagecache.offheap;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
@@ -31,6 +32,7 @@ import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
 import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
 
@@ -278,8 +280,13 @@ public final class OffHeapPageCache implements PageCache {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         Set<OpenOption> opts = new HashSet<>();
+        boolean direct = false;
         for (OpenOption o : options) {
             Objects.requireNonNull(o, "options contains null");
+            if (o == ExtendedOpenOption.DIRECT) {
+                direct = true;
+                continue;
+            }
             if (!(o instanceof StandardOpenOption so) || so == StandardOpenOption.APPEND
                     || so == StandardOpenOption.DELETE_ON_CLOSE) {
                 throw new IllegalArgumentException("options: " + o + " is not supported by a cached file");
@@ -288,6 +295,15 @@ public final class OffHeapPageCache implements PageCache {
         }
         if (opts.isEmpty()) {
             opts.add(StandardOpenOption.WRITE);
+        }
+        if (direct) {
+            long blockSize = DirectStore.blockSize(file);
+            if (frames.pageSize() % blockSize != 0) {
+                throw new IOException(file + ": direct I/O needs a page size that is a multiple of the file system's"
+                        + " block size (" + blockSize + " bytes); this cache's pages are " + frames.pageSize()
+                        + " bytes");
+            }
+            opts.add(ExtendedOpenOption.DIRECT);
         }
         boolean writable = opts.contains(StandardOpenOption.WRITE);
         if (!writable && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW)
@@ -762,6 +778,7 @@ public final class OffHeapPageCache implements PageCache {
                 throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "
                         + frames + " frames");
             }
+            org.pagecache.offheap.jfr.EventClasses.initializeInBackground();
             return new OffHeapPageCache(this);
         }
     }

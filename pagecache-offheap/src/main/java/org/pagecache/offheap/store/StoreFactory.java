@@ -22,10 +22,12 @@ public interface StoreFactory {
     BackingStore open(Path file, Set<OpenOption> options) throws IOException;
 
     /**
-     * @return the factory of the real store: positional {@code FileChannel} I/O that survives interrupts of the
-     *         threads using it ({@link FileChannelStore})
+     * @return the factory of the real store: a {@link FileChannelStore} (positional I/O that survives interrupts of the threads using it), or with
+     *         {@link com.sun.nio.file.ExtendedOpenOption#DIRECT} among the options a {@link DirectStore} on two of them
      */
     static StoreFactory defaultFactory() {
-        return FileChannelStore.FACTORY;
+        return (file, options) -> options.contains(com.sun.nio.file.ExtendedOpenOption.DIRECT)
+                ? DirectStore.open(file, options, FileChannelStore::open)
+                : FileChannelStore.open(file, options);
     }
 }
