@@ -55,7 +55,8 @@ final class TruncationStorm {
          * Copies {@code len} bytes of {@code src} (a mapping of {@code file}) at {@code srcOffset} into {@code dst};
          * returns true when it claims {@code dst} holds the source's bytes.
          */
-        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len);
+        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len)
+            throws IOException;
     }
 
     /**
@@ -371,6 +372,10 @@ final class TruncationStorm {
                     counts.escapedInLoop++;
                     violationsSeen.incrementAndGet();
                     firstViolation.compareAndSet("", "escaped the copy: " + escaped);
+                } catch (IOException failed) {
+                    // the routine could not copy at all (its pipe broke): as wrong as an escaped fault
+                    violationsSeen.incrementAndGet();
+                    firstViolation.compareAndSet("", "the copy failed: " + failed);
                 }
             }
         } finally {
