@@ -276,7 +276,7 @@ class StressRunnerTest {
         t.join(TimeUnit.SECONDS.toMillis(RUN_LIMIT_SECONDS));
         if (t.isAlive()) {
             fail("the stress run did not end within " + RUN_LIMIT_SECONDS + " s\n" + out.toString(StandardCharsets.UTF_8)
-                    + "\n" + StressRunner.threadDump());
+                    + "\n" + ThreadDump.all());
         }
         return new Result(status[0], out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
