@@ -2,8 +2,21 @@ package org.pagecache.api;
 
 import java.lang.foreign.MemorySegment;
 
-/** A {@link WriteSource} over a memory segment: what every {@code WriteSource.of} factory returns. */
-record SegmentSource(MemorySegment segment) implements WriteSource {
+/**
+ * A {@link WriteSource} over a memory segment: what every {@code WriteSource.of} factory returns.
+ *
+ * @param segment  the bytes
+ * @param mayFault whether reading them can fault: always for a mapped segment, else as the caller said
+ */
+record SegmentSource(MemorySegment segment, boolean mayFault) implements WriteSource {
+
+    SegmentSource(MemorySegment segment) {
+        this(segment, segment.isMapped());
+    }
+
+    SegmentSource {
+        mayFault |= segment.isMapped();
+    }
 
     @Override
     public long length() {
@@ -18,6 +31,7 @@ record SegmentSource(MemorySegment segment) implements WriteSource {
     @Override
     public String toString() {
         String kind = segment.isMapped() ? "mapped" : segment.isNative() ? "native" : "heap";
-        return "WriteSource[" + kind + ", " + segment.byteSize() + " bytes]";
+        return "WriteSource[" + kind + (mayFault && !segment.isMapped() ? ", may fault" : "") + ", "
+                + segment.byteSize() + " bytes]";
     }
 }

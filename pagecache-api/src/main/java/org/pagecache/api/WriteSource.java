@@ -16,9 +16,21 @@ import java.util.Objects;
  *   <tr><td>{@link java.nio.MappedByteBuffer}, mapped {@link MemorySegment} ({@link MemorySegment#isMapped()})</td>
  *       <td>yes: the file may shrink or its disk fail</td><td>into a temporary page first, with a fault barrier,
  *       then into the page under its lock</td></tr>
+ *   <tr><td>a native segment declared with {@link #of(MemorySegment, boolean) of(segment, true)}: memory mapped
+ *       from a file by other means (an {@code mmap} through the FFM {@link java.lang.foreign.Linker}, another
+ *       library's mapping wrapped as a segment)</td>
+ *       <td>yes, as the caller says</td><td>as a mapped segment</td></tr>
  *   <tr><td>{@link MappedView}</td><td>yes: a page-in through a cache</td><td>directly from pinned resident
  *       pages when that needs no waiting, else through a temporary page</td></tr>
  * </table>
+ *
+ * <p>A native segment is not {@link MemorySegment#isMapped()} unless it came from {@code FileChannel.map}, so
+ * the cache cannot tell memory mapped from a file through the {@code Linker} (which faults, with an
+ * {@link InternalError}, when the file shrinks) from memory allocated by an {@link java.lang.foreign.Arena}
+ * (which never does). {@link #of(MemorySegment)} treats such a segment as plain memory, copied directly under the
+ * page lock; a caller whose native memory is a file mapping must say so with
+ * {@link #of(MemorySegment, boolean) of(segment, true)}, or a truncation of that file lets an
+ * {@code InternalError} escape {@code write} (docs/write-path.md, "Native mappings", has the cost of both).
  *
  * <p>A source is a description, not a cursor: the factories capture the range at the time of the call
  * ({@code position..limit} of a buffer) and writing never changes the buffer. A source must stay valid
@@ -79,6 +91,29 @@ public interface WriteSource {
         return new SegmentSource(segment);
     }
 
+    /**
+     * A source whose reads may fault, or not, as the caller knows: {@code of(segment, true)} for native memory
+     * mapped from a file by other means than {@code FileChannel.map} (an {@code mmap} through the FFM
+     * {@link java.lang.foreign.Linker}, another library's mapping), which the cache then copies through a
+     * temporary page behind the fault barrier, as it does a mapped segment; {@code of(segment, false)} is
+     * {@link #of(MemorySegment)} for a segment that is not {@link MemorySegment#isMapped() mapped}.
+     *
+     * @param segment  any segment
+     * @param mayFault whether reading {@code segment} can fault (its memory is a file mapping)
+     * @return a source of the whole segment
+     * @throws NullPointerException     if {@code segment} is null
+     * @throws IllegalArgumentException if {@code mayFault} is false for a segment that is
+     *                                  {@link MemorySegment#isMapped() mapped}: a mapping can always fault
+     */
+    static WriteSource of(MemorySegment segment, boolean mayFault) {
+        Objects.requireNonNull(segment, "segment");
+        if (!mayFault && segment.isMapped()) {
+            throw new IllegalArgumentException("mayFault is false for a mapped segment (isMapped()): a file mapping"
+                    + " can always fault when its file shrinks");
+        }
+        return new SegmentSource(segment, mayFault);
+    }
+
     /** @return the number of bytes in this source */
     long length();
 
@@ -91,5 +126,18 @@ public interface WriteSource {
      */
     default MemorySegment asSegment() {
         return null;
+    }
+
+    /**
+     * Whether reading {@link #asSegment()} can fault, so that a write must copy it through a temporary page
+     * behind the fault barrier. The default is what the segment says ({@link MemorySegment#isMapped()}); a source
+     * over native memory that is a file mapping the JVM does not know of must return {@code true}
+     * (see {@link #of(MemorySegment, boolean)}). Not consulted for sources without a segment.
+     *
+     * @return {@code true} if a read of this source's segment may fault
+     */
+    default boolean mayFault() {
+        MemorySegment segment = asSegment();
+        return segment != null && segment.isMapped();
     }
 }

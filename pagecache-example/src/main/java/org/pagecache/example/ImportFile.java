@@ -58,11 +58,11 @@ public final class ImportFile implements AutoCloseable {
             drain();
         }
         int at = buffer.position();
-        buffer.putInt(at + RecordTable.SLOT_FLAGS, RecordTable.LIVE)
-                .putInt(at + RecordTable.SLOT_LENGTH, value.length)
-                .putLong(at + RecordTable.SLOT_KEY, key)
-                .put(at + RecordTable.SLOT_HEADER, value)
-                .put(at + RecordTable.SLOT_HEADER + value.length, new byte[recordSize - RecordTable.SLOT_HEADER - value.length])
+        buffer.putInt(at + RecordLayout.SLOT_FLAGS, RecordLayout.LIVE)
+                .putInt(at + RecordLayout.SLOT_LENGTH, value.length)
+                .putLong(at + RecordLayout.SLOT_KEY, key)
+                .put(at + RecordLayout.SLOT_HEADER, value)
+                .put(at + RecordLayout.SLOT_HEADER + value.length, new byte[recordSize - RecordLayout.SLOT_HEADER - value.length])
                 .position(at + recordSize);
         records++;
     }

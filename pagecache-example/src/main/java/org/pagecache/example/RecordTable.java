@@ -1,6 +1,5 @@
 package org.pagecache.example;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -8,7 +7,6 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -33,15 +31,8 @@ import org.pagecache.api.WriteSource;
  * <h2>File layout</h2>
  * Page 0 is the header. Pages {@code 1..B} are the home pages of the {@code B} buckets; a key lives in the chain
  * that starts at page {@code 1 + hash(key) mod B}. When a chain is full, a new overflow page (past every page in
- * use) is linked to its end. Numbers are little-endian; a slot is {@code 16 + valueSize} bytes rounded up to 8,
- * and never crosses a page, so one page guard always covers a whole record.
- * <pre>
- *   header page             bucket page (home or overflow)          slot
- *   0   8  magic            0   8  next overflow page (0: none)     0   4  flags (1: live, 0: free)
- *   8   4  page size        8   .. slots                            4   4  value length
- *   12  4  buckets                                                  8   8  key
- *   16  4  value size                                               16  .. value
- * </pre>
+ * use) is linked to its end. Every offset, and the drawing of the header, bucket pages and slots, is in
+ * {@link RecordLayout}.
  * The index is the file itself, so it survives a reopen as it is: {@link #open} reads the header and walks each
  * chain once, to check it and count the records.
  *
@@ -71,27 +62,6 @@ import org.pagecache.api.WriteSource;
  * newer than others; a production engine logs its changes (or writes pages out of place) before it commits.
  */
 public final class RecordTable implements AutoCloseable {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /** "PCRTBL01" read as a little-endian long. */
-    static final long MAGIC = 0x31304C4254524350L;
-    private static final long HEADER_MAGIC = 0;
-    private static final long HEADER_PAGE_SIZE = 8;
-    private static final long HEADER_BUCKETS = 12;
-    private static final long HEADER_VALUE_SIZE = 16;
-
-    private static final long PAGE_NEXT = 0;
-    static final int PAGE_HEADER = 8;
-    private static final long NO_PAGE = 0;
-
-    static final int SLOT_FLAGS = 0;
-    static final int SLOT_LENGTH = 4;
-    static final int SLOT_KEY = 8;
-    static final int SLOT_HEADER = 16;
-    /** Flags of a slot that holds a record; a free slot is all zeros. */
-    static final int LIVE = 1;
-
     /** Bytes of the mapped input handed to the cache per {@link PagedFile#write} call: whole pages of any size. */
     private static final long STAGE_SLICE = 1 << 20;
     /** Bytes of staged input read per {@link PagedFile#read} call while checking and inserting. */
@@ -102,6 +72,7 @@ public final class RecordTable implements AutoCloseable {
     private final Path path;
     private final int buckets;
     private final int valueSize;
+    private final RecordLayout layout;
     private final int slotSize;
     private final int slotsPerPage;
     /** The next overflow page to hand out; every page below it is in use or was once. */
@@ -114,8 +85,9 @@ public final class RecordTable implements AutoCloseable {
         this.path = path;
         this.buckets = buckets;
         this.valueSize = valueSize;
-        this.slotSize = slotSize(valueSize);
-        this.slotsPerPage = (cache.pageSize() - PAGE_HEADER) / slotSize;
+        this.layout = new RecordLayout(cache.pageSize(), valueSize);
+        this.slotSize = layout.slotSize;
+        this.slotsPerPage = layout.slotsPerPage;
         long pages = (file.size() + cache.pageSize() - 1) / cache.pageSize();
         this.nextPage = new AtomicLong(Math.max(pages, 1L + buckets));
     }
@@ -125,7 +97,7 @@ public final class RecordTable implements AutoCloseable {
      * @return the size of one record in a table's pages and in an import file
      */
     public static int slotSize(int valueSize) {
-        return (SLOT_HEADER + valueSize + 7) & ~7;
+        return RecordLayout.slotSize(valueSize);
     }
 
     /**
@@ -144,7 +116,7 @@ public final class RecordTable implements AutoCloseable {
         if (buckets < 1 || buckets > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("buckets " + buckets + " is not between 1 and " + Integer.MAX_VALUE / 2);
         }
-        if (valueSize < 1 || slotSize(valueSize) > cache.pageSize() - PAGE_HEADER) {
+        if (!RecordLayout.fits(cache.pageSize(), valueSize)) {
             throw new IllegalArgumentException("valueSize " + valueSize + " does not fit a record into a page of "
                     + cache.pageSize() + " bytes");
         }
@@ -152,10 +124,7 @@ public final class RecordTable implements AutoCloseable {
         try {
             try (PageGuard header = file.lockForWrite(0)) {
                 MemorySegment m = header.memory();
-                m.set(LONG, HEADER_MAGIC, MAGIC);
-                m.set(INT, HEADER_PAGE_SIZE, cache.pageSize());
-                m.set(INT, HEADER_BUCKETS, buckets);
-                m.set(INT, HEADER_VALUE_SIZE, valueSize);
+                RecordLayout.writeHeader(m, cache.pageSize(), buckets, valueSize);
             }
             // Closing a write guard on the last home page grows the file over every home page; the pages in between
             // read as zeros, which is an empty bucket.
@@ -186,8 +155,7 @@ public final class RecordTable implements AutoCloseable {
             }
             int[] header;
             try (PageGuard page = file.pinForRead(0)) {
-                header = readStable(page, m -> m.get(LONG, HEADER_MAGIC) != MAGIC ? null : new int[] {
-                    m.get(INT, HEADER_PAGE_SIZE), m.get(INT, HEADER_BUCKETS), m.get(INT, HEADER_VALUE_SIZE)});
+                header = readStable(page, RecordLayout::readHeader);
             }
             if (header == null) {
                 throw new IOException(path + " is not a record table: wrong magic number");
@@ -197,7 +165,7 @@ public final class RecordTable implements AutoCloseable {
                         + "page size, not " + cache.pageSize());
             }
             if (header[1] < 1 || file.size() < (header[1] + 1L) * cache.pageSize()
-                    || header[2] < 1 || slotSize(header[2]) > cache.pageSize() - PAGE_HEADER) {
+                    || !RecordLayout.fits(cache.pageSize(), header[2])) {
                 throw new IOException(path + " is damaged: header says " + header[1] + " buckets of values up to "
                         + header[2] + " bytes, file has " + file.size() + " bytes");
             }
@@ -221,7 +189,7 @@ public final class RecordTable implements AutoCloseable {
         byte[] value = new byte[valueSize];
         long home = homePage(key);
         long page = home;
-        for (long hops = 0; page != NO_PAGE; hops++) {
+        for (long hops = 0; page != RecordLayout.NO_PAGE; hops++) {
             checkChainLength(hops, home);
             try (PageGuard guard = file.pinForRead(page)) {
                 MemorySegment m = guard.memory();
@@ -234,10 +202,10 @@ public final class RecordTable implements AutoCloseable {
                     slot = findKey(m, key);
                     if (slot >= 0) {
                         long at = slotOffset(slot);
-                        length = m.get(INT, at + SLOT_LENGTH);
-                        MemorySegment.copy(m, JAVA_BYTE, at + SLOT_HEADER, value, 0, valueSize);
+                        length = RecordLayout.valueLength(m, at);
+                        layout.readValue(m, at, value);
                     }
-                    next = m.get(LONG, PAGE_NEXT);
+                    next = RecordLayout.next(m);
                 } while (!guard.validate(stamp));
                 if (slot >= 0) {                              // only now are length and value one instant's
                     if (length < 0 || length > valueSize) {
@@ -267,11 +235,11 @@ public final class RecordTable implements AutoCloseable {
         }
         try (PageGuard bucket = file.lockForWrite(homePage(key))) {     // the bucket lock
             Location at = locate(bucket, key);
-            if (at.keyPage() != NO_PAGE) {
+            if (at.keyPage() != RecordLayout.NO_PAGE) {
                 change(bucket, at.keyPage(), m -> store(m, at.keySlot(), key, value));
                 return false;
             }
-            if (at.freePage() != NO_PAGE) {
+            if (at.freePage() != RecordLayout.NO_PAGE) {
                 change(bucket, at.freePage(), m -> store(m, at.freeSlot(), key, value));
             } else {
                 // The chain is full: format a new page past the end of the file, then link it to the chain's tail
@@ -281,7 +249,7 @@ public final class RecordTable implements AutoCloseable {
                     overflow.memory().fill((byte) 0);         // it may hold a page that a crash left unlinked
                     store(overflow.memory(), 0, key, value);
                 }
-                change(bucket, at.tailPage(), m -> m.set(LONG, PAGE_NEXT, fresh));
+                change(bucket, at.tailPage(), m -> RecordLayout.setNext(m, fresh));
             }
             records.incrementAndGet();
             return true;
@@ -298,10 +266,10 @@ public final class RecordTable implements AutoCloseable {
     public boolean delete(long key) throws IOException {
         try (PageGuard bucket = file.lockForWrite(homePage(key))) {
             Location at = locate(bucket, key);
-            if (at.keyPage() == NO_PAGE) {
+            if (at.keyPage() == RecordLayout.NO_PAGE) {
                 return false;
             }
-            change(bucket, at.keyPage(), m -> m.asSlice(slotOffset(at.keySlot()), slotSize).fill((byte) 0));
+            change(bucket, at.keyPage(), m -> layout.clear(m, slotOffset(at.keySlot())));
             records.decrementAndGet();
             return true;
         }
@@ -369,9 +337,9 @@ public final class RecordTable implements AutoCloseable {
                 long count = size / slotSize;
                 forEachStaged(stage, count, (index, record) -> checkRecord(input, index, record));   // 2. all well-formed?
                 forEachStaged(stage, count, (index, record) -> {                                     // 3. insert
-                    byte[] value = new byte[record.getInt(SLOT_LENGTH)];
-                    record.get(SLOT_HEADER, value);
-                    put(record.getLong(SLOT_KEY), value);
+                    byte[] value = new byte[record.getInt(RecordLayout.SLOT_LENGTH)];
+                    record.get(RecordLayout.SLOT_HEADER, value);
+                    put(record.getLong(RecordLayout.SLOT_KEY), value);
                 });
                 return count;
             } finally {
@@ -434,7 +402,7 @@ public final class RecordTable implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ chains
 
-    /** Where a key is in its chain, or where it could go. Pages are {@link #NO_PAGE} when there is none. */
+    /** Where a key is in its chain, or where it could go. Pages are {@link RecordLayout#NO_PAGE} when there is none. */
     private record Location(long keyPage, int keySlot, long freePage, int freeSlot, long tailPage) {
     }
 
@@ -444,7 +412,7 @@ public final class RecordTable implements AutoCloseable {
 
     /** Walks the chain of the locked bucket, reading its overflow pages through read guards. */
     private Location locate(PageGuard bucket, long key) throws IOException {
-        long freePage = NO_PAGE;
+        long freePage = RecordLayout.NO_PAGE;
         int freeSlot = -1;
         long page = bucket.pageIndex();
         for (long hops = 0; ; hops++) {
@@ -460,14 +428,14 @@ public final class RecordTable implements AutoCloseable {
                 }
             }
             if (scan.keySlot() >= 0) {
-                return new Location(page, scan.keySlot(), NO_PAGE, -1, page);
+                return new Location(page, scan.keySlot(), RecordLayout.NO_PAGE, -1, page);
             }
-            if (freePage == NO_PAGE && scan.freeSlot() >= 0) {
+            if (freePage == RecordLayout.NO_PAGE && scan.freeSlot() >= 0) {
                 freePage = page;
                 freeSlot = scan.freeSlot();
             }
-            if (scan.next() == NO_PAGE) {
-                return new Location(NO_PAGE, -1, freePage, freeSlot, page);
+            if (scan.next() == RecordLayout.NO_PAGE) {
+                return new Location(RecordLayout.NO_PAGE, -1, freePage, freeSlot, page);
             }
             page = checkNext(page, scan.next());
         }
@@ -488,19 +456,19 @@ public final class RecordTable implements AutoCloseable {
         int freeSlot = -1;
         for (int slot = 0; slot < slotsPerPage; slot++) {
             long at = slotOffset(slot);
-            if (page.get(INT, at + SLOT_FLAGS) != LIVE) {
+            if (!RecordLayout.isLive(page, at)) {
                 freeSlot = freeSlot < 0 ? slot : freeSlot;
-            } else if (page.get(LONG, at + SLOT_KEY) == key) {
-                return new PageScan(slot, freeSlot, page.get(LONG, PAGE_NEXT));
+            } else if (RecordLayout.key(page, at) == key) {
+                return new PageScan(slot, freeSlot, RecordLayout.next(page));
             }
         }
-        return new PageScan(-1, freeSlot, page.get(LONG, PAGE_NEXT));
+        return new PageScan(-1, freeSlot, RecordLayout.next(page));
     }
 
     private int findKey(MemorySegment page, long key) {
         for (int slot = 0; slot < slotsPerPage; slot++) {
             long at = slotOffset(slot);
-            if (page.get(INT, at + SLOT_FLAGS) == LIVE && page.get(LONG, at + SLOT_KEY) == key) {
+            if (RecordLayout.isLive(page, at) && RecordLayout.key(page, at) == key) {
                 return slot;
             }
         }
@@ -508,12 +476,7 @@ public final class RecordTable implements AutoCloseable {
     }
 
     private void store(MemorySegment page, int slot, long key, byte[] value) {
-        long at = slotOffset(slot);
-        page.set(INT, at + SLOT_FLAGS, LIVE);
-        page.set(INT, at + SLOT_LENGTH, value.length);
-        page.set(LONG, at + SLOT_KEY, key);
-        MemorySegment.copy(value, 0, page, JAVA_BYTE, at + SLOT_HEADER, value.length);
-        page.asSlice(at + SLOT_HEADER + value.length, slotSize - SLOT_HEADER - value.length).fill((byte) 0);
+        layout.write(page, slotOffset(slot), key, value);
     }
 
     /** What {@link #countRecords()} reads from a page. */
@@ -525,16 +488,16 @@ public final class RecordTable implements AutoCloseable {
         long live = 0;
         for (long home = 1; home <= buckets; home++) {
             long page = home;
-            for (long hops = 0; page != NO_PAGE; hops++) {
+            for (long hops = 0; page != RecordLayout.NO_PAGE; hops++) {
                 checkChainLength(hops, home);
                 PageCount count;
                 try (PageGuard guard = file.pinForRead(page)) {
                     count = readStable(guard, m -> {
                         int n = 0;
                         for (int slot = 0; slot < slotsPerPage; slot++) {
-                            n += m.get(INT, slotOffset(slot) + SLOT_FLAGS) == LIVE ? 1 : 0;
+                            n += RecordLayout.isLive(m, slotOffset(slot)) ? 1 : 0;
                         }
-                        return new PageCount(n, m.get(LONG, PAGE_NEXT));
+                        return new PageCount(n, RecordLayout.next(m));
                     });
                 }
                 live += count.live();
@@ -583,9 +546,9 @@ public final class RecordTable implements AutoCloseable {
     }
 
     private void checkRecord(Path input, long index, ByteBuffer record) {
-        int flags = record.getInt(SLOT_FLAGS);
-        int length = record.getInt(SLOT_LENGTH);
-        if (flags != LIVE || length < 0 || length > valueSize) {
+        int flags = record.getInt(RecordLayout.SLOT_FLAGS);
+        int length = record.getInt(RecordLayout.SLOT_LENGTH);
+        if (flags != RecordLayout.LIVE || length < 0 || length > valueSize) {
             throw new IllegalArgumentException("input " + input + " record " + index + " (byte " + index * slotSize
                     + ") is malformed: flags " + flags + ", value length " + length + " (at most " + valueSize + ")");
         }
@@ -601,11 +564,11 @@ public final class RecordTable implements AutoCloseable {
     }
 
     private long slotOffset(int slot) {
-        return PAGE_HEADER + (long) slot * slotSize;
+        return layout.slotOffset(slot);
     }
 
     private long checkNext(long page, long next) throws IOException {
-        if (next != NO_PAGE && (next <= buckets || next >= nextPage.get())) {
+        if (next != RecordLayout.NO_PAGE && (next <= buckets || next >= nextPage.get())) {
             throw damaged("page " + page + " links to page " + next + ", outside the overflow pages "
                     + (buckets + 1) + ".." + (nextPage.get() - 1));
         }

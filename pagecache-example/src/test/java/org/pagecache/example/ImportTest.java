@@ -154,7 +154,7 @@ class ImportTest {
             try (FileChannel channel = FileChannel.open(input, StandardOpenOption.WRITE)) {
                 // Record 600 claims a value longer than the table's values.
                 channel.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, VALUE_SIZE + 1),
-                        600L * RECORD + RecordTable.SLOT_LENGTH);
+                        600L * RECORD + RecordLayout.SLOT_LENGTH);
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table.importRecords(input));
             assertTrue(e.getMessage().contains("record 600") && e.getMessage().contains("value length 49"), e.getMessage());

@@ -135,7 +135,7 @@ class RecordTableTest {
             table.commit();
             // Read the file behind the cache's back: the record's slot is there, byte for byte.
             ByteBuffer slot = ByteBuffer.allocate(RecordTable.slotSize(VALUE_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
-            slot.putInt(RecordTable.LIVE).putInt(v.length).putLong(0x0123456789ABCDEFL).put(v);
+            slot.putInt(RecordLayout.LIVE).putInt(v.length).putLong(0x0123456789ABCDEFL).put(v);
             byte[] disk = Files.readAllBytes(path);
             assertTrue(indexOf(disk, slot.array()) > PAGE, "the committed record is in a bucket page of the file");
         }

@@ -121,9 +121,12 @@ public class MappedCopyBenchmark {
         return MappedSourceCopy.copyWithNativeBarrier(src, nextOffset(), dst, 0, CHUNK);
     }
 
-    /** @return whether the copy is good (the kernel copies through a pipe) */
+    /**
+     * @return whether the copy is good (the kernel copies through a pipe)
+     * @throws IOException if the pipe fails
+     */
     @Benchmark
-    public boolean kernelCopy() {
+    public boolean kernelCopy() throws IOException {
         return MappedSourceCopy.copyThroughKernel(src, nextOffset(), dst, 0, CHUNK);
     }
 
@@ -145,9 +148,12 @@ public class MappedCopyBenchmark {
         return channel.size() >= offset + CHUNK;
     }
 
-    /** @return whether the copy is good, through the mechanism chosen at start-up */
+    /**
+     * @return whether the copy is good, through the mechanism chosen at start-up
+     * @throws IOException if the kernel copy is in use and its pipe fails
+     */
     @Benchmark
-    public boolean decided() {
+    public boolean decided() throws IOException {
         return MappedSourceCopy.copy(src, nextOffset(), dst, 0, CHUNK);
     }
 }

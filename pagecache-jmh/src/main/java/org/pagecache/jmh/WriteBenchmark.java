@@ -45,6 +45,11 @@ import org.pagecache.offheap.write.MappedSourceCopy;
  *   <tr><td>{@code writeMappedSegment}</td><td>a mapped source file ({@link MemorySegment})</td>
  *       <td>temporary page with its fault barrier, then the page; the set-up prints which mechanism
  *       ({@link MappedSourceCopy#mechanism()}) the JVM chose</td></tr>
+ *   <tr><td>{@code writeNativeDeclared}</td><td>the direct {@link ByteBuffer}'s native segment declared as
+ *       faulting ({@link WriteSource#of(MemorySegment, boolean) WriteSource.of(segment, true)}), as a file
+ *       mapping made through the FFM {@code Linker} must be</td>
+ *       <td>temporary page with its fault barrier, then the page: what treating every native segment as
+ *       faulting would cost {@code writeDirect}</td></tr>
  *   <tr><td>{@code writeMappedView}</td><td>a {@link MappedView} of a resident page of another file</td>
  *       <td>the atomic fast path: a direct copy from the pinned source page</td></tr>
  *   <tr><td>{@code channelWrite}</td><td>direct {@link ByteBuffer}</td><td>{@link FileChannel#write(ByteBuffer, long)}
@@ -82,6 +87,7 @@ public class WriteBenchmark {
     private WriteSource heapSource;
     private WriteSource directSource;
     private WriteSource mappedSource;
+    private WriteSource nativeDeclaredSource;
     private MappedView viewSource;
     private ByteBuffer channelBuffer;
 
@@ -118,6 +124,7 @@ public class WriteBenchmark {
         heapSource = WriteSource.of(bytes);
         directSource = WriteSource.of(direct);
         mappedSource = WriteSource.of(sourceMapped);
+        nativeDeclaredSource = WriteSource.of(MemorySegment.ofBuffer(direct), true);
         viewSource = sourceFile.map(0, PAGE);
         channelBuffer = ByteBuffer.allocateDirect(PAGE).put(bytes).flip();
 
@@ -139,7 +146,7 @@ public class WriteBenchmark {
                 case "writeHeap", "writeDirect" -> BenchSupport.check(d.directCopies() > 0 && d.tempPageCopies() == 0
                         && d.fastPathHits() == 0 && d.fastPathFallbacks() == 0,
                         method + " must copy directly under the page lock, every chunk", d);
-                case "writeMappedSegment" -> BenchSupport.check(d.tempPageCopies() > 0 && d.directCopies() == 0
+                case "writeMappedSegment", "writeNativeDeclared" -> BenchSupport.check(d.tempPageCopies() > 0 && d.directCopies() == 0
                         && d.fastPathHits() == 0 && d.fastPathFallbacks() == 0,
                         method + " must copy through a temporary page, every chunk", d);
                 case "writeMappedView" -> BenchSupport.check(d.fastPathHits() > 0 && d.fastPathFallbacks() == 0
@@ -177,6 +184,11 @@ public class WriteBenchmark {
     @Benchmark
     public long writeMappedSegment() throws IOException {
         return file.write(next(), mappedSource);
+    }
+
+    @Benchmark
+    public long writeNativeDeclared() throws IOException {
+        return file.write(next(), nativeDeclaredSource);
     }
 
     @Benchmark

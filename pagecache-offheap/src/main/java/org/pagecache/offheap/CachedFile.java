@@ -394,9 +394,9 @@ final class CachedFile implements PageOwner {
 
     // ---------------------------------------------------------------- write
 
-    long write(long position, MemorySegment src) throws IOException {
+    long write(long position, MemorySegment src, boolean mayFault) throws IOException {
         ensureOpen();
-        boolean canFault = src.isMapped();
+        boolean canFault = mayFault || src.isMapped();
         long len = src.byteSize();
         long done = 0;
         MemorySegment temp = canFault ? temps.acquire() : null;

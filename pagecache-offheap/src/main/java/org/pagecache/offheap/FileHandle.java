@@ -106,15 +106,15 @@ final class FileHandle implements PagedFile {
             throw new IllegalArgumentException("src: " + src.getClass().getName()
                     + " is not a source this cache can copy (implement WriteSource.asSegment())");
         }
-        return write(position, segment);
+        return write(position, segment, src.mayFault());
     }
 
-    private long write(long position, MemorySegment segment) throws IOException {
+    private long write(long position, MemorySegment segment, boolean mayFault) throws IOException {
         checkRange(position, segment.byteSize());
         ensureOpen();
         ensureWritable();
         try {
-            return file.write(position, segment);
+            return file.write(position, segment, mayFault);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
@@ -123,7 +123,8 @@ final class FileHandle implements PagedFile {
     @Override
     public long write(long position, ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        long written = write(position, MemorySegment.ofBuffer(src));
+        MemorySegment segment = MemorySegment.ofBuffer(src);
+        long written = write(position, segment, segment.isMapped());
         src.position(src.position() + (int) written);
         return written;
     }

@@ -1,6 +1,8 @@
 package org.pagecache.offheap;
 
+import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MonitorInfo;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,18 +65,37 @@ public final class Threads {
         }
     }
 
-    /** @return a dump of every thread with locks and stacks */
+    /**
+     * The one thread dump of the test trees (offheap, example, anything on the offheap test-jar).
+     *
+     * @return every live thread's state, the lock it waits for and who owns it, its full stack with the monitors
+     *     it holds at each frame, and the synchronizers it holds
+     */
     public static String dump() {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder("Thread dump:\n");
         for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
             sb.append('"').append(info.getThreadName()).append("\" ").append(info.getThreadState());
             if (info.getLockName() != null) {
                 sb.append(" on ").append(info.getLockName());
             }
-            sb.append('\n');
-            for (StackTraceElement e : info.getStackTrace()) {
-                sb.append("    at ").append(e).append('\n');
+            if (info.getLockOwnerName() != null) {
+                sb.append(" owned by \"").append(info.getLockOwnerName()).append('"');
             }
+            sb.append('\n');
+            StackTraceElement[] stack = info.getStackTrace();
+            MonitorInfo[] monitors = info.getLockedMonitors();
+            for (int i = 0; i < stack.length; i++) {
+                sb.append("    at ").append(stack[i]).append('\n');
+                for (MonitorInfo m : monitors) {
+                    if (m.getLockedStackDepth() == i) {
+                        sb.append("    - locked ").append(m).append('\n');
+                    }
+                }
+            }
+            for (LockInfo l : info.getLockedSynchronizers()) {
+                sb.append("    - holds ").append(l).append('\n');
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

@@ -6,6 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 import org.pagecache.api.PageCacheStats;
 
@@ -142,114 +147,114 @@ final class Report {
         out.flush();
     }
 
+    /** Writes the report: Jackson, pretty-printed (two-space indent), one object per document. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     String toJson() {
         StressOptions o = options;
-        JsonWriter j = new JsonWriter().beginObject();
-        j.field("schemaVersion", SCHEMA_VERSION);
-        j.field("result", result());
-        j.field("passed", passed());
-        j.field("exitCode", exitCode);
-        j.field("seed", StressOptions.formatSeed(o.seed));
-        j.field("replay", o.replayCommand());
+        ObjectNode j = JSON.createObjectNode();
+        j.put("schemaVersion", SCHEMA_VERSION);
+        j.put("result", result());
+        j.put("passed", passed());
+        j.put("exitCode", exitCode);
+        j.put("seed", StressOptions.formatSeed(o.seed));
+        j.put("replay", o.replayCommand());
         if (setupError != null) {
-            j.field("error", setupError);
+            j.put("error", setupError);
         }
-        j.name("config").beginObject()
-                .field("durationSeconds", o.duration.toMillis() / 1000.0)
-                .field("writers", o.writers)
-                .field("readers", o.readers)
-                .field("cacheSize", o.cacheSize)
-                .field("pageSize", o.pageSize)
-                .field("fileSize", o.fileSize)
-                .field("files", o.files);
-        j.name("sources").beginArray();
-        for (String name : o.sourceNames()) {
-            j.string(name);
-        }
-        j.endArray();
-        j.field("truncate", o.truncate)
-                .field("sourceFiles", o.sourceFiles)
-                .field("sourceSize", o.sourceSize)
-                .field("dir", dir == null ? null : dir.toString())
-                .field("keep", o.keep)
-                .endObject();
-        j.field("elapsedSeconds", seconds());
-        j.field("stoppedEarly", stoppedEarly);
-        j.field("filesKept", kept);
+        ObjectNode config = j.putObject("config");
+        number(config, "durationSeconds", o.duration.toMillis() / 1000.0);
+        config.put("writers", o.writers)
+                .put("readers", o.readers)
+                .put("cacheSize", o.cacheSize)
+                .put("pageSize", o.pageSize)
+                .put("fileSize", o.fileSize)
+                .put("files", o.files);
+        ArrayNode sources = config.putArray("sources");
+        o.sourceNames().forEach(sources::add);
+        config.put("truncate", o.truncate)
+                .put("sourceFiles", o.sourceFiles)
+                .put("sourceSize", o.sourceSize)
+                .put("dir", dir == null ? null : dir.toString())
+                .put("keep", o.keep);
+        number(j, "elapsedSeconds", seconds());
+        j.put("stoppedEarly", stoppedEarly);
+        j.put("filesKept", kept);
 
-        j.name("operations").beginObject();
+        ObjectNode operations = j.putObject("operations");
         for (OpKind kind : OpKind.values()) {
             long count = total.count[kind.ordinal()];
             Histogram h = total.latency[kind.ordinal()];
-            j.name(kind.label).beginObject()
-                    .field("count", count)
-                    .field("opsPerSecond", count / Math.max(1e-9, seconds()));
-            j.name("latencyNanos").beginObject();
-            j.field("mean", count == 0 ? 0.0 : h.getMean());
+            ObjectNode op = operations.putObject(kind.label);
+            op.put("count", count);
+            number(op, "opsPerSecond", count / Math.max(1e-9, seconds()));
+            ObjectNode latency = op.putObject("latencyNanos");
+            number(latency, "mean", count == 0 ? 0.0 : h.getMean());
             for (int i = 0; i < PERCENTILES.length; i++) {
-                j.field(PERCENTILE_NAMES[i], count == 0 ? 0 : h.getValueAtPercentile(PERCENTILES[i]));
+                latency.put(PERCENTILE_NAMES[i], count == 0 ? 0 : h.getValueAtPercentile(PERCENTILES[i]));
             }
-            j.field("max", count == 0 ? 0 : h.getMaxValue());
-            j.endObject().endObject();
+            latency.put("max", count == 0 ? 0 : h.getMaxValue());
         }
-        j.endObject();
-        j.field("cacheOperations", cacheOps());
+        j.put("cacheOperations", cacheOps());
 
-        j.name("sourceFaults").beginObject()
-                .field("shortWrites", shortWrites)
-                .field("faultExceptions", faultExceptions)
-                .field("truncations", truncations)
-                .endObject();
+        j.putObject("sourceFaults")
+                .put("shortWrites", shortWrites)
+                .put("faultExceptions", faultExceptions)
+                .put("truncations", truncations);
 
-        j.name("cache");
         if (cacheStats == null) {
-            j.string(null);
+            j.putNull("cache");
         } else {
             PageCacheStats s = cacheStats;
-            j.beginObject()
-                    .field("hits", s.hits())
-                    .field("faults", s.faults())
-                    .field("hitRatio", s.hitRatio())
-                    .field("evictions", s.evictions())
-                    .field("writebacks", s.writebacks())
-                    .field("writebackBatches", s.writebackBatches())
-                    .field("tempPageCopies", s.tempPageCopies())
-                    .field("directCopies", s.directCopies())
-                    .field("fastPathHits", s.fastPathHits())
-                    .field("fastPathFallbacks", s.fastPathFallbacks())
-                    .field("sourceFaults", s.sourceFaults())
-                    .field("lockWaits", s.lockWaits())
-                    .field("lockWaitNanos", s.lockWaitNanos())
-                    .field("frames", s.frames())
-                    .field("freeFrames", s.freeFrames())
-                    .field("dirtyFrames", s.dirtyFrames())
-                    .field("pinnedFrames", s.pinnedFrames())
-                    .endObject();
+            ObjectNode cache = j.putObject("cache");
+            cache.put("hits", s.hits()).put("faults", s.faults());
+            number(cache, "hitRatio", s.hitRatio());
+            cache.put("evictions", s.evictions())
+                    .put("writebacks", s.writebacks())
+                    .put("writebackBatches", s.writebackBatches())
+                    .put("tempPageCopies", s.tempPageCopies())
+                    .put("directCopies", s.directCopies())
+                    .put("fastPathHits", s.fastPathHits())
+                    .put("fastPathFallbacks", s.fastPathFallbacks())
+                    .put("sourceFaults", s.sourceFaults())
+                    .put("lockWaits", s.lockWaits())
+                    .put("lockWaitNanos", s.lockWaitNanos())
+                    .put("frames", s.frames())
+                    .put("freeFrames", s.freeFrames())
+                    .put("dirtyFrames", s.dirtyFrames())
+                    .put("pinnedFrames", s.pinnedFrames());
         }
 
-        j.name("verification").beginObject()
-                .field("passed", passed())
-                .field("bytesVerified", verifiedBytes())
-                .field("liveBytesVerified", liveVerifiedBytes)
-                .field("finalCacheBytesVerified", finalCacheBytes)
-                .field("finalDiskBytesVerified", finalDiskBytes)
-                .field("bytesSkipped", skippedBytes)
-                .field("mismatches", failures.mismatches())
-                .field("mismatchedBytes", failures.mismatchedBytes())
-                .field("errors", failures.errors())
-                .field("hung", failures.hung());
-        j.name("failures").beginArray();
-        for (String d : failures.details()) {
-            j.string(d);
-        }
-        j.endArray().endObject();
+        ObjectNode verification = j.putObject("verification")
+                .put("passed", passed())
+                .put("bytesVerified", verifiedBytes())
+                .put("liveBytesVerified", liveVerifiedBytes)
+                .put("finalCacheBytesVerified", finalCacheBytes)
+                .put("finalDiskBytesVerified", finalDiskBytes)
+                .put("bytesSkipped", skippedBytes)
+                .put("mismatches", failures.mismatches())
+                .put("mismatchedBytes", failures.mismatchedBytes())
+                .put("errors", failures.errors())
+                .put("hung", failures.hung());
+        ArrayNode details = verification.putArray("failures");
+        failures.details().forEach(details::add);
 
-        j.name("warnings").beginArray();
-        for (String warning : warnings) {
-            j.string(warning);
+        ArrayNode warningList = j.putArray("warnings");
+        warnings.forEach(warningList::add);
+        try {
+            return JSON.writeValueAsString(j) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the report tree could not be written as JSON", e);
         }
-        j.endArray();
-        return j.endObject().toString() + "\n";
+    }
+
+    /** A double, or {@code null} where JSON has no number for it (NaN, infinities). */
+    private static void number(ObjectNode node, String name, double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            node.putNull(name);
+        } else {
+            node.put(name, value);
+        }
     }
 
     /** @return a byte count in binary units, e.g. {@code 16 MiB}, {@code 1.5 GiB}, {@code 512 B} */

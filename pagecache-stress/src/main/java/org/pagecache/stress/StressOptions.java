@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
+import picocli.CommandLine;
+
 /**
- * The options of a stress run, parsed from the command line. Every option has a default, so a run with no
+ * The options of a stress run, parsed from the command line (with picocli). Every option has a default, so a run with no
  * arguments is the standard 30-second run. {@link #parse} rejects unknown options, missing or malformed values
  * and impossible combinations with a {@link UsageException} whose message names the option.
  */
@@ -112,7 +114,9 @@ final class StressOptions {
     }
 
     /**
-     * Parses command-line arguments: {@code --name value} or {@code --name=value}; later options win.
+     * Parses command-line arguments with picocli: {@code --name value} or {@code --name=value}; later options
+     * win. Each value is converted by the option's setter in {@link Command}, so that every message names the
+     * option the way {@link #usage()} spells it.
      *
      * @param args the arguments
      * @return the options, validated
@@ -120,64 +124,169 @@ final class StressOptions {
      */
     static StressOptions parse(String... args) throws UsageException {
         StressOptions o = new StressOptions();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg == null || !arg.startsWith("--") || arg.length() == 2) {
-                throw new UsageException("unexpected argument '" + arg + "': options start with -- (see --help)");
-            }
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (eq >= 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            switch (name) {
-                case "--help", "--keep" -> {
-                    if (value != null) {
-                        throw new UsageException("option " + name + " takes no value");
-                    }
-                    if (name.equals("--help")) {
-                        o.help = true;
-                    } else {
-                        o.keep = true;
-                    }
-                    continue;
-                }
-                case "--duration", "--writers", "--readers", "--cache-size", "--page-size", "--file-size", "--files",
-                     "--sources", "--truncate", "--source-files", "--source-size", "--seed", "--dir", "--json" -> {
-                    // takes a value
-                }
-                default -> throw new UsageException("unknown option " + name + " (see --help)");
-            }
-            if (value == null) {
-                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw new UsageException("option " + name + " needs a value");
-                }
-                value = args[++i];
-            }
-            switch (name) {
-                case "--duration" -> o.duration = parseDuration(name, value);
-                case "--writers" -> o.writers = parseInt(name, value, 1, MAX_THREADS);
-                case "--readers" -> o.readers = parseInt(name, value, 0, MAX_THREADS);
-                case "--cache-size" -> o.cacheSize = parseSize(name, value);
-                case "--page-size" -> o.pageSize = (int) Math.min(Integer.MAX_VALUE, parseSize(name, value));
-                case "--file-size" -> o.fileSize = parseSize(name, value);
-                case "--files" -> o.files = parseInt(name, value, 1, MAX_FILES);
-                case "--sources" -> o.sources = parseSources(name, value);
-                case "--truncate" -> o.truncate = parseOnOff(name, value);
-                case "--source-files" -> o.sourceFiles = parseInt(name, value, 1, MAX_SOURCE_FILES);
-                case "--source-size" -> o.sourceSize = parseSize(name, value);
-                case "--seed" -> o.seed = parseSeed(name, value);
-                case "--dir" -> o.dir = parsePath(name, value);
-                case "--json" -> o.json = parsePath(name, value);
-                default -> throw new AssertionError(name);
-            }
+        CommandLine line = new CommandLine(new Command(o))
+                .setOverwrittenOptionsAllowed(true)
+                .setUnmatchedOptionsArePositionalParams(false)
+                .setPosixClusteredShortOptionsAllowed(false);
+        try {
+            line.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw usageError(e);
         }
         if (!o.help) {
             o.validate();
         }
         return o;
+    }
+
+    /** A picocli failure as the message of the option it concerns. */
+    private static UsageException usageError(CommandLine.ParameterException e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof UsageException usage) {
+                return usage;
+            }
+        }
+        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+                && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
+            return new UsageException("option " + option.longestName() + " needs a value");
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String arg = unmatched.getUnmatched().get(0);
+            if (arg.startsWith("--") && arg.length() > 2) {
+                String name = arg.indexOf('=') >= 0 ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (name.equals("--keep") || name.equals("--help")) {
+                    return new UsageException("option " + name + " takes no value");
+                }
+                return new UsageException("unknown option " + name + " (see --help)");
+            }
+            return new UsageException("unexpected argument '" + arg + "': options start with -- (see --help)");
+        }
+        // picocli's words for a value given to a flag: "option '--keep' should be specified without 'yes' parameter"
+        String message = String.valueOf(e.getMessage());
+        for (String flag : new String[] {"--keep", "--help"}) {
+            if (message.startsWith("option '" + flag + "' should be specified without")) {
+                return new UsageException("option " + flag + " takes no value");
+            }
+        }
+        return new UsageException(message + " (see --help)");
+    }
+
+    /**
+     * The options as picocli sees them. Every value option is a setter taking the raw string, converted by this
+     * class's own parsers so that messages and units stay those of {@link #usage()}; picocli's generated help is
+     * not used ({@code --help} prints {@link #usage()}).
+     */
+    @CommandLine.Command(name = "stress", mixinStandardHelpOptions = false)
+    static final class Command {
+        private final StressOptions o;
+
+        Command(StressOptions o) {
+            this.o = o;
+        }
+
+        @CommandLine.Option(names = "--help", arity = "0")
+        void help(boolean on) {
+            o.help = true;
+        }
+
+        @CommandLine.Option(names = "--keep", arity = "0")
+        void keep(boolean on) {
+            o.keep = true;
+        }
+
+        @CommandLine.Option(names = "--duration", arity = "1")
+        void duration(String value) {
+            o.duration = convert(() -> parseDuration("--duration", value));
+        }
+
+        @CommandLine.Option(names = "--writers", arity = "1")
+        void writers(String value) {
+            o.writers = convert(() -> parseInt("--writers", value, 1, MAX_THREADS));
+        }
+
+        @CommandLine.Option(names = "--readers", arity = "1")
+        void readers(String value) {
+            o.readers = convert(() -> parseInt("--readers", value, 0, MAX_THREADS));
+        }
+
+        @CommandLine.Option(names = "--cache-size", arity = "1")
+        void cacheSize(String value) {
+            o.cacheSize = convert(() -> parseSize("--cache-size", value));
+        }
+
+        @CommandLine.Option(names = "--page-size", arity = "1")
+        void pageSize(String value) {
+            o.pageSize = (int) Math.min(Integer.MAX_VALUE, convert(() -> parseSize("--page-size", value)));
+        }
+
+        @CommandLine.Option(names = "--file-size", arity = "1")
+        void fileSize(String value) {
+            o.fileSize = convert(() -> parseSize("--file-size", value));
+        }
+
+        @CommandLine.Option(names = "--files", arity = "1")
+        void files(String value) {
+            o.files = convert(() -> parseInt("--files", value, 1, MAX_FILES));
+        }
+
+        @CommandLine.Option(names = "--sources", arity = "1")
+        void sources(String value) {
+            o.sources = convert(() -> parseSources("--sources", value));
+        }
+
+        @CommandLine.Option(names = "--truncate", arity = "1")
+        void truncate(String value) {
+            o.truncate = convert(() -> parseOnOff("--truncate", value));
+        }
+
+        @CommandLine.Option(names = "--source-files", arity = "1")
+        void sourceFiles(String value) {
+            o.sourceFiles = convert(() -> parseInt("--source-files", value, 1, MAX_SOURCE_FILES));
+        }
+
+        @CommandLine.Option(names = "--source-size", arity = "1")
+        void sourceSize(String value) {
+            o.sourceSize = convert(() -> parseSize("--source-size", value));
+        }
+
+        @CommandLine.Option(names = "--seed", arity = "1")
+        void seed(String value) {
+            o.seed = convert(() -> parseSeed("--seed", value));
+        }
+
+        @CommandLine.Option(names = "--dir", arity = "1")
+        void dir(String value) {
+            o.dir = convert(() -> parsePath("--dir", value));
+        }
+
+        @CommandLine.Option(names = "--json", arity = "1")
+        void json(String value) {
+            o.json = convert(() -> parsePath("--json", value));
+        }
+    }
+
+    /** A conversion by one of the parsers below. */
+    @FunctionalInterface
+    private interface Conversion<T> {
+        T convert() throws UsageException;
+    }
+
+    /** Runs a conversion; picocli passes the {@link UsageException} on as the cause of its own. */
+    private static <T> T convert(Conversion<T> conversion) {
+        try {
+            return conversion.convert();
+        } catch (UsageException e) {
+            throw new ConversionFailure(e);
+        }
+    }
+
+    /** Carries a {@link UsageException} out of a picocli setter. */
+    private static final class ConversionFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConversionFailure(UsageException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private void validate() throws UsageException {

@@ -5,10 +5,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.LockInfo;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MonitorInfo;
-import java.lang.management.ThreadInfo;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -293,47 +289,90 @@ public final class StressRunner {
                     direct.asReadOnlyBuffer());
         }
 
+        /**
+         * The run, phase by phase: start the workers, stop them at the deadline, verify every page through the
+         * cache, close it (every dirty page must reach the files), verify every page from the files on disk. A
+         * phase that fails in a way that leaves the cache unusable (a hang, files that cannot be opened) ends the
+         * run; the failure is in {@code report.failures}.
+         */
         private void runWorkload(Report report) {
             report.failures = w.failures;
-            List<Thread> threads = new ArrayList<>();
-            List<Worker> workers = new ArrayList<>();
             SplittableRandom seeds = new SplittableRandom(o.seed);
+            List<Worker> workers = createWorkers(seeds);
+            long truncatorSeed = seeds.nextLong();
+            TruncatorTask truncator = o.truncate && o.mappedSources() ? new TruncatorTask(w, truncatorSeed) : null;
+            if (o.truncate && !o.mappedSources()) {
+                warnings.add("--truncate on has no effect: no mapped source kind is enabled");
+            }
+            // Handles of the main thread, kept open through the run so that the final pass sees the cache as
+            // the workers left it.
+            PagedFile[] handles = openHandles();
+            if (handles == null) {
+                return;
+            }
+            if (!runAndStop(report, workers, truncator)) {
+                return; // a hang: the cache may be deadlocked, leave it alone
+            }
+            ThreadStats finalStats = new ThreadStats();
+            Checker checker = new Checker(w.failures, finalStats);
+            if (!verifyThroughCache(handles, checker)) {
+                return;
+            }
+            report.finalCacheBytes = finalStats.verifiedBytes;
+            try {
+                report.cacheStats = cache.stats();
+            } catch (RuntimeException e) {
+                w.failures.error("stats() failed", e);
+            }
+            if (!closeAll(handles)) {
+                return;
+            }
+            long diskBefore = finalStats.verifiedBytes;
+            verifyOnDisk(checker);
+            report.finalDiskBytes = finalStats.verifiedBytes - diskBefore;
+            checkSourceFaultCount(report);
+        }
+
+        private List<Worker> createWorkers(SplittableRandom seeds) {
+            List<Worker> workers = new ArrayList<>();
             for (int i = 0; i < o.writers; i++) {
                 workers.add(new WriterTask(w, i, seeds.nextLong()));
             }
             for (int i = 0; i < o.readers; i++) {
                 workers.add(new ReaderTask(w, i, seeds.nextLong()));
             }
-            long truncatorSeed = seeds.nextLong();
-            TruncatorTask truncator = o.truncate && o.mappedSources() ? new TruncatorTask(w, truncatorSeed) : null;
-            if (o.truncate && !o.mappedSources()) {
-                warnings.add("--truncate on has no effect: no mapped source kind is enabled");
-            }
+            return workers;
+        }
 
-            // Handles of the main thread, kept open through the run so that the final pass sees the cache as
-            // the workers left it.
+        /** @return a read-write handle of every file, or null (recorded as a failure, the cache closed) */
+        private PagedFile[] openHandles() {
             PagedFile[] handles = new PagedFile[o.files];
-            PageCacheStats before;
             try {
                 for (int f = 0; f < o.files; f++) {
                     handles[f] = cache.open(w.files[f], StandardOpenOption.READ, StandardOpenOption.WRITE);
                 }
-                before = cache.stats();
+                return handles;
             } catch (IOException | RuntimeException e) {
                 w.failures.error("could not open the cached files", e);
                 closeCacheQuietly();
-                return;
+                return null;
             }
+        }
 
+        /**
+         * Runs the workers and the truncator until the deadline (printing progress), stops them, and adds the
+         * counts of those that stopped to the report.
+         *
+         * @return false if a thread did not stop in time (recorded as a hang with a thread dump)
+         */
+        private boolean runAndStop(Report report, List<Worker> workers, TruncatorTask truncator) {
+            PageCacheStats before = cache.stats();
+            List<Thread> threads = new ArrayList<>();
             for (Worker worker : workers) {
-                Thread t = new Thread(worker, "stress-" + worker.name);
-                t.setDaemon(true);
-                threads.add(t);
+                threads.add(daemon(worker, "stress-" + worker.name));
             }
             if (truncator != null) {
-                Thread t = new Thread(truncator, "stress-truncator");
-                t.setDaemon(true);
-                threads.add(t);
+                threads.add(daemon(truncator, "stress-truncator"));
             }
             long start = System.nanoTime();
             long deadline = start + o.duration.toNanos();
@@ -365,16 +404,23 @@ public final class StressRunner {
             report.truncations = w.truncations.sum();
             if (!alive.isEmpty()) {
                 w.failures.hang("threads " + alive + " did not stop within " + stopTimeout
-                        + " s after the run ended", threadDump());
-                return; // the cache may be deadlocked: leave it alone
+                        + " s after the run ended", ThreadDump.all());
+                return false;
             }
+            return true;
+        }
 
-            // Final pass through the cache, with the workers' pages as they left them.
-            ThreadStats finalStats = new ThreadStats();
-            Checker checker = new Checker(w.failures, finalStats);
+        private static Thread daemon(Runnable task, String name) {
+            Thread t = new Thread(task, name);
+            t.setDaemon(true);
+            return t;
+        }
+
+        /** Final pass through the cache, with the workers' pages as they left them. */
+        private boolean verifyThroughCache(PagedFile[] handles, Checker checker) {
             out.println("final verification through the cache ...");
             out.flush();
-            if (!bounded("the final pass through the cache", () -> {
+            return bounded("the final pass through the cache", () -> {
                 byte[] buf = new byte[w.pageSize];
                 for (int f = 0; f < o.files; f++) {
                     FileModel model = w.models[f];
@@ -395,18 +441,12 @@ public final class StressRunner {
                                 w.pageSize, model.runs(page), buf, 0);
                     }
                 }
-            })) {
-                return;
-            }
-            report.finalCacheBytes = finalStats.verifiedBytes;
-            try {
-                report.cacheStats = cache.stats();
-            } catch (RuntimeException e) {
-                w.failures.error("stats() failed", e);
-            }
+            });
+        }
 
-            // Close everything: every dirty page must reach the files.
-            if (!bounded("closing the cache", () -> {
+        /** Closes every handle and the cache: every dirty page must reach the files. */
+        private boolean closeAll(PagedFile[] handles) {
+            return bounded("closing the cache", () -> {
                 for (PagedFile h : handles) {
                     try {
                         h.close();
@@ -419,47 +459,51 @@ public final class StressRunner {
                 } catch (IOException | RuntimeException e) {
                     w.failures.error("closing the cache failed", e);
                 }
-            })) {
-                return;
-            }
+            });
+        }
 
-            // Final pass straight from the files.
+        /** Final pass straight from the files. */
+        private void verifyOnDisk(Checker checker) {
             out.println("final verification from the files on disk ...");
             out.flush();
-            long diskBefore = finalStats.verifiedBytes;
             byte[] buf = new byte[(int) Math.min(IO_CHUNK, o.fileSize)];
             for (int f = 0; f < o.files; f++) {
-                FileModel model = w.models[f];
                 try (FileChannel ch = FileChannel.open(w.files[f], StandardOpenOption.READ)) {
-                    if (ch.size() != o.fileSize) {
-                        w.failures.error(w.fileNames[f] + " has size " + ch.size() + " on disk, expected "
-                                + o.fileSize, null);
-                    }
-                    for (long pos = 0; pos < o.fileSize; ) {
-                        int n = (int) Math.min(buf.length, o.fileSize - pos);
-                        ByteBuffer dst = ByteBuffer.wrap(buf, 0, n);
-                        while (dst.hasRemaining()) {
-                            if (ch.read(dst, pos + dst.position()) < 0) {
-                                break;
-                            }
-                        }
-                        int got = dst.position();
-                        for (int off = 0; off + w.pageSize <= got; off += w.pageSize) {
-                            int page = (int) ((pos + off) / w.pageSize);
-                            checker.checkPage("final pass from disk", model, w.fileNames[f], page, 0, w.pageSize,
-                                    model.runs(page), buf, off);
-                        }
-                        if (got < n) {
-                            break; // the size error is reported above
-                        }
-                        pos += n;
-                    }
+                    verifyFileOnDisk(checker, f, ch, buf);
                 } catch (IOException e) {
                     w.failures.error("reading " + w.fileNames[f] + " from disk failed", e);
                 }
             }
-            report.finalDiskBytes = finalStats.verifiedBytes - diskBefore;
+        }
 
+        private void verifyFileOnDisk(Checker checker, int f, FileChannel ch, byte[] buf) throws IOException {
+            FileModel model = w.models[f];
+            if (ch.size() != o.fileSize) {
+                w.failures.error(w.fileNames[f] + " has size " + ch.size() + " on disk, expected "
+                        + o.fileSize, null);
+            }
+            for (long pos = 0; pos < o.fileSize; ) {
+                int n = (int) Math.min(buf.length, o.fileSize - pos);
+                ByteBuffer dst = ByteBuffer.wrap(buf, 0, n);
+                while (dst.hasRemaining()) {
+                    if (ch.read(dst, pos + dst.position()) < 0) {
+                        break;
+                    }
+                }
+                int got = dst.position();
+                for (int off = 0; off + w.pageSize <= got; off += w.pageSize) {
+                    int page = (int) ((pos + off) / w.pageSize);
+                    checker.checkPage("final pass from disk", model, w.fileNames[f], page, 0, w.pageSize,
+                            model.runs(page), buf, off);
+                }
+                if (got < n) {
+                    return; // the size error is reported above
+                }
+                pos += n;
+            }
+        }
+
+        private void checkSourceFaultCount(Report report) {
             if (report.cacheStats != null && report.cacheStats.sourceFaults()
                     < report.shortWrites + report.faultExceptions) {
                 warnings.add("stats().sourceFaults() is " + report.cacheStats.sourceFaults() + " but writers saw "
@@ -544,7 +588,7 @@ public final class StressRunner {
             long limit = phaseLimitSeconds();
             joinUntil(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(limit));
             if (t.isAlive()) {
-                w.failures.hang(what + " did not finish within " + limit + " s", threadDump());
+                w.failures.hang(what + " did not finish within " + limit + " s", ThreadDump.all());
                 return false;
             }
             if (error.get() != null) {
@@ -619,35 +663,5 @@ public final class StressRunner {
                 return;
             }
         }
-    }
-
-    /** @return a dump of every thread with its full stack, held monitors and synchronizers */
-    static String threadDump() {
-        StringBuilder sb = new StringBuilder();
-        for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-            sb.append('"').append(info.getThreadName()).append("\" ").append(info.getThreadState());
-            if (info.getLockName() != null) {
-                sb.append(" on ").append(info.getLockName());
-            }
-            if (info.getLockOwnerName() != null) {
-                sb.append(" owned by \"").append(info.getLockOwnerName()).append('"');
-            }
-            sb.append('\n');
-            StackTraceElement[] stack = info.getStackTrace();
-            MonitorInfo[] monitors = info.getLockedMonitors();
-            for (int i = 0; i < stack.length; i++) {
-                sb.append("    at ").append(stack[i]).append('\n');
-                for (MonitorInfo m : monitors) {
-                    if (m.getLockedStackDepth() == i) {
-                        sb.append("    - locked ").append(m).append('\n');
-                    }
-                }
-            }
-            for (LockInfo l : info.getLockedSynchronizers()) {
-                sb.append("    - holds ").append(l).append('\n');
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
     }
 }

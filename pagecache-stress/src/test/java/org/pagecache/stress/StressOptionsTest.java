@@ -63,6 +63,17 @@ class StressOptionsTest {
     }
 
     @Test
+    void laterOptionsWinAndHelpSkipsValidation() throws Exception {
+        StressOptions o = StressOptions.parse("--writers", "3", "--writers=5", "--readers", "-0");
+        assertEquals(5, o.writers);
+        assertEquals(0, o.readers);
+        StressOptions help = StressOptions.parse("--page-size", "3000", "--help");
+        assertTrue(help.help, "--help is honoured even where validation would refuse the rest");
+        assertThrows(UsageException.class, () -> StressOptions.parse("--help", "--writers", "x"),
+                "a malformed value is still refused with --help");
+    }
+
+    @Test
     void replayArgumentsReproduceTheWorkload() throws Exception {
         StressOptions o = StressOptions.parse("--duration", "7s", "--writers", "3", "--cache-size", "3m",
                 "--file-size", "5m", "--sources", "mapped-segment,heap", "--truncate", "off", "--seed", "-12345",

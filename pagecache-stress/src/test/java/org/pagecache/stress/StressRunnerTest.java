@@ -55,7 +55,7 @@ class StressRunnerTest {
         assertTrue(r.out.contains("verification     PASSED"), r.text());
         assertTrue(r.out.contains("write.mapped-buffer"), r.text());
 
-        Map<String, Object> report = object(MiniJson.parse(Files.readString(json)));
+        Map<String, Object> report = object(ReportJson.parse(Files.readString(json)));
         assertEquals(1L, report.get("schemaVersion"));
         assertEquals("PASSED", report.get("result"));
         assertEquals(Boolean.TRUE, report.get("passed"));
@@ -153,7 +153,7 @@ class StressRunnerTest {
                 "--json", json.toString()));
         assertTrue(flipped.get() > 0, "the store never flipped a byte");
         assertFailed(r, json, dir, "0x4d");
-        Map<String, Object> v = object(object(MiniJson.parse(Files.readString(json))).get("verification"));
+        Map<String, Object> v = object(object(ReportJson.parse(Files.readString(json))).get("verification"));
         assertTrue((Long) v.get("mismatches") > 0, r.text());
     }
 
@@ -182,7 +182,7 @@ class StressRunnerTest {
                 "--json", json.toString()));
         assertTrue(dropped.get() > 0, "the store never dropped a write");
         assertFailed(r, json, dir, "0x63");
-        Map<String, Object> v = object(object(MiniJson.parse(Files.readString(json))).get("verification"));
+        Map<String, Object> v = object(object(ReportJson.parse(Files.readString(json))).get("verification"));
         assertTrue((Long) v.get("mismatches") > 0, r.text());
     }
 
@@ -216,7 +216,7 @@ class StressRunnerTest {
                     "no thread dump: " + r.text());
             assertTrue(r.out.contains("release.await") || r.out.contains("CountDownLatch.await"),
                     "the dump does not show where the threads are stuck: " + r.text());
-            Map<String, Object> report = object(MiniJson.parse(Files.readString(json)));
+            Map<String, Object> report = object(ReportJson.parse(Files.readString(json)));
             assertEquals("FAILED", report.get("result"));
             assertEquals(Boolean.TRUE, object(report.get("verification")).get("hung"));
         } finally {
@@ -237,7 +237,7 @@ class StressRunnerTest {
         try (Stream<Path> kept = Files.list(dir)) {
             assertFalse(kept.toList().isEmpty(), "a failed run keeps its files");
         }
-        Map<String, Object> report = object(MiniJson.parse(Files.readString(json)));
+        Map<String, Object> report = object(ReportJson.parse(Files.readString(json)));
         assertEquals("FAILED", report.get("result"));
         assertEquals(Boolean.FALSE, report.get("passed"));
         assertEquals(1L, report.get("exitCode"));
@@ -276,7 +276,7 @@ class StressRunnerTest {
         t.join(TimeUnit.SECONDS.toMillis(RUN_LIMIT_SECONDS));
         if (t.isAlive()) {
             fail("the stress run did not end within " + RUN_LIMIT_SECONDS + " s\n" + out.toString(StandardCharsets.UTF_8)
-                    + "\n" + StressRunner.threadDump());
+                    + "\n" + ThreadDump.all());
         }
         return new Result(status[0], out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

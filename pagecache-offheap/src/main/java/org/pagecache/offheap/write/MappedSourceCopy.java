@@ -1,23 +1,13 @@
 package org.pagecache.offheap.write;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.Pipe;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Objects;
 
-import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
-
 /**
- * Copies bytes out of memory the operating system has mapped from a file ({@code MappedByteBuffer}, a
+ * The entry points of the fault barrier, the barrier itself, and the once-per-JVM choice of mechanism: copies
+ * bytes out of memory the operating system has mapped from a file ({@code MappedByteBuffer}, a
  * {@code MemorySegment} from {@code FileChannel.map}, or any native segment the cache does not own) into a
  * private temporary page, so that a fault on the source is always detected before the temporary page is trusted.
  *
@@ -47,6 +37,7 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  *           into the destination. The JVM never touches the mapped memory, so no asynchronous error can exist.</td>
  *       <td>two system calls, about 1 µs</td></tr>
  * </table>
+ * The kernel copy is {@link KernelPipeCopy}; the self-test is {@link MappedCopySelfTest}.
  * The native barrier relies on HotSpot behaviour that is not specified, so it is used only after a self-test,
  * run once per JVM on the first copy (about 20-30 ms of the caller's CPU), has seen nothing wrong with it: a
  * scratch file is mapped and truncated; copies from the lost page must be reported as faults with nothing left
@@ -82,14 +73,8 @@ public final class MappedSourceCopy {
 
     /** Default time the self-test waits for its probe to reach compiled code before deciding without it. */
     static final long DEFAULT_SELF_TEST_MILLIS = 30;
-    /** Bytes per write into the pipe: at most PIPE_BUF (4096 on Linux), so an empty pipe always takes it whole. */
-    static final int PIPE_CHUNK = 4096;
     /** How many times a faulted copy tries to flush out further pending errors before giving up on it. */
-    private static final int MAX_DRAIN_ATTEMPTS = 8;
-    /** How many times the kernel copy restarts after an interrupt closed its pipe. */
-    private static final int MAX_INTERRUPTED_ATTEMPTS = 16;
-    /** How many empty reads of bytes already in the pipe are tolerated before the pipe is declared broken. */
-    private static final int MAX_EMPTY_READS = 1024;
+    static final int MAX_DRAIN_ATTEMPTS = 8;
 
     /** Never locked by anyone: {@code Thread.holdsLock} on it is a native call that does nothing else. */
     private static final Object BARRIER_OBJECT = new Object();
@@ -114,12 +99,15 @@ public final class MappedSourceCopy {
      * @throws IndexOutOfBoundsException if a range does not fit its segment
      * @throws UnsupportedOperationException if the kernel copy is in use and {@code dst} is a heap segment over an
      *     array other than {@code byte[]} (temporary pages are native memory)
+     * @throws IOException if the kernel copy is in use and its pipe cannot be opened or read back, or an interrupt
+     *     kept closing it (a failure of the copy, not of the source: the source is not known to have faulted)
      */
-    public static boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+    public static boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
+        throws IOException {
         checkArguments(src, srcOffset, dst, dstOffset, len);
         return decision().barrier
             ? barrierCopy(src, srcOffset, dst, dstOffset, len)
-            : kernelCopy(src, srcOffset, dst, dstOffset, len);
+            : KernelPipeCopy.copy(src, srcOffset, dst, dstOffset, len);
     }
 
     /** Which mechanism {@link #copy} uses: {@value #NATIVE_BARRIER} or {@value #KERNEL_COPY}. */
@@ -142,11 +130,15 @@ public final class MappedSourceCopy {
         return barrierCopy(src, srcOffset, dst, dstOffset, len);
     }
 
-    /** {@link #copy} through the kernel, whatever the self-test decided. Public for benchmarks and diagnostics. */
+    /**
+     * {@link #copy} through the kernel, whatever the self-test decided. Public for benchmarks and diagnostics.
+     *
+     * @throws IOException as {@link #copy}
+     */
     public static boolean copyThroughKernel(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException {
         checkArguments(src, srcOffset, dst, dstOffset, len);
-        return kernelCopy(src, srcOffset, dst, dstOffset, len);
+        return KernelPipeCopy.copy(src, srcOffset, dst, dstOffset, len);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -183,7 +175,7 @@ public final class MappedSourceCopy {
     // Native barrier
     // ------------------------------------------------------------------------------------------------------------
 
-    private static boolean barrierCopy(
+    static boolean barrierCopy(
         MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
         if (len == 0) {
             return src.scope().isAlive();
@@ -223,133 +215,6 @@ public final class MappedSourceCopy {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Kernel copy through a pipe
-    // ------------------------------------------------------------------------------------------------------------
-
-    private static boolean kernelCopy(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
-        if (!src.scope().isAlive()) {
-            return false;
-        }
-        // NIO channels close themselves when the calling thread is interrupted; clear the interrupt for the copy
-        // and restore it afterwards, so that an interrupt is never mistaken for a source fault.
-        boolean interrupted = Thread.interrupted();
-        try {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    return kernelCopyOnce(src, srcOffset, dst, dstOffset, len);
-                } catch (ClosedByInterruptException interruptedCopy) {
-                    interrupted |= Thread.interrupted();
-                    if (attempt + 1 >= MAX_INTERRUPTED_ATTEMPTS) {
-                        throw new UncheckedIOException("kernel copy interrupted " + (attempt + 1) + " times",
-                            interruptedCopy);
-                    }
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static boolean kernelCopyOnce(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
-        throws ClosedByInterruptException {
-        KernelPipe pipe = KernelPipe.acquire();
-        boolean clean = false;
-        try {
-            for (long done = 0; done < len; ) {
-                int chunk = (int) Math.min(PIPE_CHUNK, len - done);
-                ByteBuffer from = src.asSlice(srcOffset + done, chunk).asByteBuffer();
-                int written;
-                try {
-                    written = pipe.sink.write(from);
-                } catch (ClosedByInterruptException interruptedCopy) {
-                    throw interruptedCopy;
-                } catch (IOException fault) {
-                    // EFAULT ("Bad address"): the kernel hit a page it could not read
-                    return false;
-                }
-                if (written != chunk) {
-                    // an empty pipe takes up to PIPE_BUF bytes whole: a short count means the source faulted
-                    return false;
-                }
-                ByteBuffer to = dst.asSlice(dstOffset + done, chunk).asByteBuffer();
-                int emptyReads = 0;
-                while (to.hasRemaining()) {
-                    int read = pipe.source.read(to);
-                    if (read <= 0 && ++emptyReads > MAX_EMPTY_READS) {
-                        throw new UncheckedIOException(new IOException(
-                            "pipe returned " + to.position() + " of " + chunk + " bytes written into it"));
-                    }
-                }
-                done += chunk;
-            }
-            clean = true;
-            return true;
-        } catch (ClosedByInterruptException interruptedCopy) {
-            throw interruptedCopy;
-        } catch (IOException readBack) {
-            throw new UncheckedIOException("reading back from the kernel-copy pipe failed", readBack);
-        } catch (IllegalStateException closed) {
-            return false;
-        } finally {
-            if (clean) {
-                pipe.release();
-            } else {
-                pipe.close(); // may hold part of a faulted write: never reuse it
-            }
-        }
-    }
-
-    /** A non-blocking pipe used to let the kernel copy bytes; pooled, reused only when left empty. */
-    private static final class KernelPipe {
-        private static final MpmcAtomicArrayQueue<KernelPipe> POOL =
-            new MpmcAtomicArrayQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
-
-        final Pipe.SinkChannel sink;
-        final Pipe.SourceChannel source;
-
-        private KernelPipe(Pipe pipe) throws IOException {
-            this.sink = pipe.sink();
-            this.source = pipe.source();
-            sink.configureBlocking(false);
-            source.configureBlocking(false);
-        }
-
-        static KernelPipe acquire() {
-            KernelPipe pipe = POOL.poll();
-            if (pipe != null) {
-                return pipe;
-            }
-            try {
-                return new KernelPipe(Pipe.open());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open a pipe for the kernel copy", e);
-            }
-        }
-
-        void release() {
-            if (!POOL.offer(this)) {
-                close();
-            }
-        }
-
-        void close() {
-            try {
-                sink.close();
-            } catch (IOException ignored) {
-                // nothing was promised about this pipe
-            }
-            try {
-                source.close();
-            } catch (IOException ignored) {
-                // as above
-            }
-        }
-    }
 
     // ------------------------------------------------------------------------------------------------------------
     // Choosing the mechanism
@@ -384,7 +249,7 @@ public final class MappedSourceCopy {
             }
             case "auto", "" -> {
                 long budget = Long.getLong(SELF_TEST_MILLIS_PROPERTY, DEFAULT_SELF_TEST_MILLIS);
-                SelfTestResult result = selfTest(ProbeKind.BARRIER, Math.max(0, budget) * 1_000_000L);
+                MappedCopySelfTest.Result result = MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, Math.max(0, budget) * 1_000_000L);
                 Decision d = decideFrom(result, isHotSpotWithC2());
                 System.getLogger(MappedSourceCopy.class.getName()).log(
                     d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
@@ -402,7 +267,7 @@ public final class MappedSourceCopy {
      * compiled within the budget), the barrier on HotSpot with C2 as its top tier, where the truncation-storm tests
      * establish the behaviour, and the kernel copy on any other VM.
      */
-    static Decision decideFrom(SelfTestResult result, boolean hotSpotWithC2) {
+    static Decision decideFrom(MappedCopySelfTest.Result result, boolean hotSpotWithC2) {
         if (!result.failure().isEmpty()) {
             return new Decision(false, KERNEL_COPY, "self-test failed: " + result.failure() + " (" + result + ")");
         }
@@ -422,258 +287,5 @@ public final class MappedSourceCopy {
         boolean hotSpot = vm.contains("HotSpot") || vm.contains("OpenJDK");
         boolean jvmci = Boolean.getBoolean("jdk.internal.vm.ci.enabled");
         return hotSpot && !jvmci;
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Self-test
-    // ------------------------------------------------------------------------------------------------------------
-
-    /** Span of the scratch file kept and of the part lost by truncation; covers OS pages up to 64 KiB. */
-    static final int PROBE_SPAN = 64 * 1024;
-    /** Bytes per probe copy: above the size where MemorySegment.copy stops using an inline loop (64). */
-    static final int PROBE_LEN = 256;
-    /** Probe copies per faulting one while waiting for the probe to be compiled: a power of two. */
-    static final int HEALTHY_PROBES_PER_ROUND = 4096;
-    private static final byte PROBE_FILL = (byte) 0x5A;
-    /** The native method the interpreter and C1 code copy with: a fault thrown from it was synchronous. */
-    private static final String SYNCHRONOUS_COPY_METHOD = "copyMemory0";
-
-    /** The probe's copy routine: the real one, or broken ones with which a test shows the self-test failing. */
-    enum ProbeKind {
-        /** Copy and barrier inside one {@code try}, as {@link #copy} does. */
-        BARRIER,
-        /** Copy inside a {@code try} with nothing after it: compiled code may let the fault escape. */
-        NO_BARRIER,
-        /** The copy outside any {@code try}: every fault escapes. */
-        NO_TRY
-    }
-
-    /** Probe outcomes. */
-    private static final int HEALTHY = 0;
-    private static final int SYNC_IN_COPY = 1;
-    private static final int ASYNC_IN_COPY = 2;
-    private static final int ASYNC_AT_BARRIER = 3;
-
-    /** Indexes into the probe loop's counts. */
-    private static final int COUNT_SYNC = 0;
-    private static final int COUNT_ASYNC_IN_COPY = 1;
-    private static final int COUNT_ASYNC_AT_BARRIER = 2;
-    private static final int COUNT_FAULTING = 3;
-    private static final int COUNT_HEALTHY = 4;
-
-    /**
-     * What the self-test saw. {@code failure} is empty when nothing went wrong.
-     *
-     * @param syncFaults faults thrown synchronously by the copy (interpreted or C1 code)
-     * @param asyncFaultsInCopy faults raised in compiled code, left pending, and thrown inside the {@code try}
-     *     before the barrier (at the return of a compiled callee of the copy)
-     * @param barrierDeliveries faults raised in compiled code, left pending, and thrown by the barrier
-     * @param faultingProbes faulting probe copies made
-     * @param healthyProbes healthy probe copies made
-     * @param setupNanos how long the scratch mapping and the first checks took
-     * @param nanos how long the self-test took in all
-     * @param failure what went wrong, or empty
-     */
-    record SelfTestResult(long syncFaults, long asyncFaultsInCopy, long barrierDeliveries, long faultingProbes,
-                          long healthyProbes, long setupNanos, long nanos, String failure) {
-
-        /** Faults compiled code left pending that were thrown inside the {@code try} around the copy. */
-        long compiledFaultsCaughtInside() {
-            return asyncFaultsInCopy + barrierDeliveries;
-        }
-
-        @Override
-        public String toString() {
-            return "faults thrown by the copy " + syncFaults + ", left pending by compiled code and thrown inside the"
-                + " try " + compiledFaultsCaughtInside() + " (by the barrier " + barrierDeliveries + "), faulting"
-                + " probes " + faultingProbes + ", healthy probes " + healthyProbes + ", "
-                + (setupNanos / 1_000_000) + " ms setting up, " + (nanos / 1_000_000) + " ms in all"
-                + (failure.isEmpty() ? "" : ", FAILED: " + failure);
-        }
-    }
-
-    /**
-     * Maps a scratch file, truncates it, and checks that copies from the lost part are reported as faults and
-     * healthy copies are exact: first through {@link #barrierCopy}, then through a probe of the given kind called
-     * until it runs JIT-compiled and the barrier delivers a fault the compiled copy left pending. Stops at the
-     * first such delivery, at the first failure, or after {@code budgetNanos}.
-     */
-    static SelfTestResult selfTest(ProbeKind kind, long budgetNanos) {
-        long start = System.nanoTime();
-        long[] counts = new long[5];
-        String failure = "";
-        long probeStart = 0;
-        Path file = null;
-        try {
-            file = createScratchFile();
-            try (Arena arena = Arena.ofConfined();
-                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                // no byte loops and no var handles here: interpreted, they would cost milliseconds
-                ByteBuffer fill = arena.allocate(2 * PROBE_SPAN).fill(PROBE_FILL).asByteBuffer();
-                while (fill.hasRemaining()) {
-                    channel.write(fill, fill.position());
-                }
-                MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, 2L * PROBE_SPAN, arena);
-                MemorySegment dst = arena.allocate(PROBE_LEN, 64);
-                MemorySegment expected = arena.allocate(PROBE_LEN).fill(PROBE_FILL);
-                MemorySegment.copy(mapped, 0, dst, 0, PROBE_LEN); // page the healthy part in while it is healthy
-                channel.truncate(PROBE_SPAN);
-
-                // 1. the real routine, as it runs now (interpreted or C1 on first use)
-                if (!barrierCopy(mapped, 0, dst, 0, PROBE_LEN) || !exact(dst, expected)) {
-                    failure = "a healthy copy was not exact";
-                } else if (barrierCopy(mapped, PROBE_SPAN, dst, 0, PROBE_LEN)) {
-                    failure = "a copy from the truncated part was reported as good";
-                } else if (barrierCopy(mapped, PROBE_SPAN - PROBE_LEN / 2, dst, 0, PROBE_LEN)) {
-                    failure = "a copy straddling the new end of file was reported as good";
-                } else if (!nothingPending()) {
-                    failure = "a fault was left pending after the copy reported it";
-                }
-
-                // 2. the probe, until it runs compiled and the barrier delivers a fault left pending by the copy
-                probeStart = System.nanoTime();
-                if (failure.isEmpty()) {
-                    failure = probeUntilCompiled(mapped, dst, expected, kind, probeStart + budgetNanos, counts);
-                }
-            } finally {
-                settle();
-            }
-        } catch (IOException | RuntimeException e) {
-            failure = "could not run: " + e;
-        } catch (InternalError escaped) {
-            failure = "a fault escaped the self-test's checks: " + escaped;
-        } finally {
-            if (file != null) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException ignored) {
-                    // a stray scratch file in the temporary directory is harmless
-                }
-            }
-        }
-        long end = System.nanoTime();
-        long setup = (probeStart == 0 ? end : probeStart) - start;
-        return new SelfTestResult(counts[COUNT_SYNC], counts[COUNT_ASYNC_IN_COPY], counts[COUNT_ASYNC_AT_BARRIER],
-            counts[COUNT_FAULTING], counts[COUNT_HEALTHY], setup, end - start, failure);
-    }
-
-    /**
-     * Calls the probe from one call site, healthy copies with a faulting one every
-     * {@value #HEALTHY_PROBES_PER_ROUND} calls, until the barrier delivers a fault in compiled code (done),
-     * something goes wrong (returned), or the deadline passes. One call site in one loop, so that the faulting
-     * copies run in the same compiled code as the healthy ones that got it compiled.
-     *
-     * @return what went wrong, or empty
-     */
-    private static String probeUntilCompiled(MemorySegment mapped, MemorySegment dst, MemorySegment expected,
-                                             ProbeKind kind, long deadline, long[] counts) {
-        for (long i = 1; ; i++) {
-            boolean faulting = (i & (HEALTHY_PROBES_PER_ROUND - 1)) == 0;
-            int outcome;
-            try {
-                outcome = probe(mapped, faulting ? PROBE_SPAN : 0, dst, kind);
-                deliverPendingFaults();
-            } catch (InternalError escaped) {
-                return faulting ? "a fault escaped the try around the copy"
-                    : "a fault escaped after a healthy probe copy";
-            }
-            if (!faulting) {
-                if (outcome != HEALTHY) {
-                    return "a healthy probe copy faulted";
-                }
-                counts[COUNT_HEALTHY]++;
-                if ((i & (HEALTHY_PROBES_PER_ROUND - 1)) == HEALTHY_PROBES_PER_ROUND - 1 && !exact(dst, expected)) {
-                    return "a healthy probe copy was not exact";
-                }
-                continue;
-            }
-            counts[COUNT_FAULTING]++;
-            switch (outcome) {
-                case SYNC_IN_COPY -> counts[COUNT_SYNC]++;
-                case ASYNC_IN_COPY -> counts[COUNT_ASYNC_IN_COPY]++;
-                case ASYNC_AT_BARRIER -> {
-                    counts[COUNT_ASYNC_AT_BARRIER]++;
-                    return "";
-                }
-                default -> {
-                    return "a copy from the truncated part completed without any fault being raised";
-                }
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return "";
-            }
-        }
-    }
-
-    /**
-     * One probe copy, the shape of {@link #barrierCopy} but telling where a fault was thrown: by the copy itself
-     * (interpreted or C1 code copies in a native method and throws synchronously), inside the copy but after it
-     * was left pending (compiled code, at the return of a compiled callee), at the barrier (compiled code), or not
-     * at all.
-     */
-    private static int probe(MemorySegment src, long srcOffset, MemorySegment dst, ProbeKind kind) {
-        if (kind == ProbeKind.NO_TRY) {
-            MemorySegment.copy(src, srcOffset, dst, 0, PROBE_LEN);
-            return HEALTHY;
-        }
-        boolean copied = false;
-        try {
-            MemorySegment.copy(src, srcOffset, dst, 0, PROBE_LEN);
-            copied = true;
-            if (kind == ProbeKind.BARRIER) {
-                deliverPendingFaults();
-            }
-            return HEALTHY;
-        } catch (InternalError fault) {
-            if (copied) {
-                return ASYNC_AT_BARRIER;
-            }
-            StackTraceElement[] trace = fault.getStackTrace();
-            boolean sync = trace.length == 0 || SYNCHRONOUS_COPY_METHOD.equals(trace[0].getMethodName());
-            return sync ? SYNC_IN_COPY : ASYNC_IN_COPY;
-        }
-    }
-
-    /**
-     * A scratch file in the temporary directory. Not {@code Files.createTempFile}: its first use seeds a
-     * {@code SecureRandom}, which alone costs tens of milliseconds.
-     */
-    private static Path createScratchFile() throws IOException {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        String stem = "pagecache-mapped-copy-selftest-" + ProcessHandle.current().pid() + "-"
-            + Thread.currentThread().threadId() + "-";
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return Files.createFile(dir.resolve(stem + System.nanoTime() + ".bin"));
-            } catch (java.nio.file.FileAlreadyExistsException taken) {
-                if (attempt >= MAX_DRAIN_ATTEMPTS) {
-                    throw taken;
-                }
-            }
-        }
-    }
-
-    private static boolean exact(MemorySegment dst, MemorySegment expected) {
-        // both segments are private memory: mismatch is safe here (never over a mapped source)
-        return MemorySegment.mismatch(dst, 0, expected.byteSize(), expected, 0, expected.byteSize()) < 0;
-    }
-
-    private static boolean nothingPending() {
-        try {
-            deliverPendingFaults();
-            deliverPendingFaults();
-            return true;
-        } catch (InternalError pending) {
-            return false;
-        }
-    }
-
-    /** Gives any error the self-test may have left pending a chance to be thrown here rather than later. */
-    private static void settle() {
-        for (int i = 0; i < MAX_DRAIN_ATTEMPTS; i++) {
-            if (nothingPending()) {
-                return;
-            }
-        }
     }
 }

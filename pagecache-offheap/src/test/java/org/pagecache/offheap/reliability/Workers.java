@@ -1,13 +1,13 @@
 package org.pagecache.offheap.reliability;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+
+import org.pagecache.offheap.Threads;
 
 /**
  * Runs test workers on real threads with a hard deadline. A worker that does not finish in time fails the test
@@ -67,7 +67,7 @@ final class Workers {
                 throw new AssertionError("interrupted while waiting for " + t.getName(), e);
             }
             if (t.isAlive()) {
-                String dump = threadDump();
+                String dump = Threads.dump();
                 for (Thread other : threads) {
                     other.interrupt();
                 }
@@ -87,28 +87,5 @@ final class Workers {
             }
             throw error;
         }
-    }
-
-    /** @return every live thread's stack and the locks it holds or waits for */
-    static String threadDump() {
-        StringBuilder sb = new StringBuilder("Thread dump:\n");
-        for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-            sb.append('"').append(info.getThreadName()).append("\" ").append(info.getThreadState());
-            if (info.getLockName() != null) {
-                sb.append(" on ").append(info.getLockName());
-            }
-            if (info.getLockOwnerName() != null) {
-                sb.append(" owned by \"").append(info.getLockOwnerName()).append('"');
-            }
-            sb.append('\n');
-            for (StackTraceElement e : info.getStackTrace()) {
-                sb.append("    at ").append(e).append('\n');
-            }
-            for (var lock : info.getLockedSynchronizers()) {
-                sb.append("    holds ").append(lock).append('\n');
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
     }
 }

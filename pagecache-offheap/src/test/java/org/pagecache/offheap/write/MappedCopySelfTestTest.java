@@ -24,8 +24,8 @@ class MappedCopySelfTestTest {
 
     @Test
     void selfTestSeesFaultsFromCompiledCodeThrownInsideTheTry() {
-        MappedSourceCopy.SelfTestResult result =
-            MappedSourceCopy.selfTest(MappedSourceCopy.ProbeKind.BARRIER, GENEROUS_BUDGET);
+        MappedCopySelfTest.Result result =
+            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, GENEROUS_BUDGET);
         System.out.println("self-test with the barrier: " + result);
         assertEquals("", result.failure(), result.toString());
         assertTrue(result.compiledFaultsCaughtInside() > 0,
@@ -35,8 +35,8 @@ class MappedCopySelfTestTest {
 
     @Test
     void selfTestFailsWhenAFaultEscapesTheCopyRoutine() {
-        MappedSourceCopy.SelfTestResult result =
-            MappedSourceCopy.selfTest(MappedSourceCopy.ProbeKind.NO_TRY, GENEROUS_BUDGET);
+        MappedCopySelfTest.Result result =
+            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_TRY, GENEROUS_BUDGET);
         System.out.println("self-test with a routine that lets faults out: " + result);
         assertEquals("a fault escaped the try around the copy", result.failure(), result.toString());
         MappedSourceCopy.Decision decision = MappedSourceCopy.decideFrom(result, true);
@@ -48,8 +48,8 @@ class MappedCopySelfTestTest {
     void selfTestWithoutTheBarrierNeverSeesTheBarrierDeliver() {
         // compiled code may throw the fault at the return of a compiled callee of the copy (inside the try) or
         // let it escape (a failure); what it can never do without a barrier is deliver at the barrier
-        MappedSourceCopy.SelfTestResult result =
-            MappedSourceCopy.selfTest(MappedSourceCopy.ProbeKind.NO_BARRIER, TimeUnit.SECONDS.toNanos(2));
+        MappedCopySelfTest.Result result =
+            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_BARRIER, TimeUnit.SECONDS.toNanos(2));
         System.out.println("self-test without the barrier: " + result);
         assertEquals(0, result.barrierDeliveries(), result.toString());
         assertTrue(result.failure().isEmpty() || result.failure().equals("a fault escaped the try around the copy"),
@@ -59,10 +59,10 @@ class MappedCopySelfTestTest {
     @Test
     void selfTestThatCannotRunChoosesTheKernelCopy(@TempDir Path dir) {
         String tmp = System.getProperty("java.io.tmpdir");
-        MappedSourceCopy.SelfTestResult result;
+        MappedCopySelfTest.Result result;
         try {
             System.setProperty("java.io.tmpdir", dir.resolve("missing").toString());
-            result = MappedSourceCopy.selfTest(MappedSourceCopy.ProbeKind.BARRIER, GENEROUS_BUDGET);
+            result = MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, GENEROUS_BUDGET);
         } finally {
             System.setProperty("java.io.tmpdir", tmp);
         }
@@ -73,10 +73,10 @@ class MappedCopySelfTestTest {
 
     @Test
     void decisionRule() {
-        var failed = new MappedSourceCopy.SelfTestResult(3, 1, 1, 5, 3000, 1, 2, "a fault escaped");
-        var confirmed = new MappedSourceCopy.SelfTestResult(3, 0, 1, 4, 3000, 1, 2, "");
-        var confirmedInCopy = new MappedSourceCopy.SelfTestResult(3, 2, 0, 5, 3000, 1, 2, "");
-        var inconclusive = new MappedSourceCopy.SelfTestResult(3, 0, 0, 3, 3000, 1, 2, "");
+        var failed = new MappedCopySelfTest.Result(3, 1, 1, 5, 3000, 1, 2, "a fault escaped");
+        var confirmed = new MappedCopySelfTest.Result(3, 0, 1, 4, 3000, 1, 2, "");
+        var confirmedInCopy = new MappedCopySelfTest.Result(3, 2, 0, 5, 3000, 1, 2, "");
+        var inconclusive = new MappedCopySelfTest.Result(3, 0, 0, 3, 3000, 1, 2, "");
         assertFalse(MappedSourceCopy.decideFrom(failed, true).barrier(), "failure beats HotSpot");
         assertTrue(MappedSourceCopy.decideFrom(confirmed, false).barrier(), "seen working is enough anywhere");
         assertTrue(MappedSourceCopy.decideFrom(confirmedInCopy, false).barrier(), "caught inside is enough too");

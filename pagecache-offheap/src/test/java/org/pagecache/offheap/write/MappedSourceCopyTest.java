@@ -41,7 +41,8 @@ class MappedSourceCopyTest {
     /** A copy mechanism under test. */
     @FunctionalInterface
     interface Copier {
-        boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len);
+        boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
+            throws IOException;
     }
 
     static Stream<Arguments> mechanisms() {

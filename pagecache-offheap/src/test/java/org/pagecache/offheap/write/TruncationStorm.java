@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,6 +16,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+
+import org.pagecache.offheap.Threads;
 
 /**
  * A truncation storm: one thread truncates mapped source files (at page boundaries) and re-extends them with their
@@ -55,7 +55,8 @@ final class TruncationStorm {
          * Copies {@code len} bytes of {@code src} (a mapping of {@code file}) at {@code srcOffset} into {@code dst};
          * returns true when it claims {@code dst} holds the source's bytes.
          */
-        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len);
+        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len)
+            throws IOException;
     }
 
     /**
@@ -300,7 +301,7 @@ final class TruncationStorm {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
             if (t.isAlive()) {
-                dump = threadDump();
+                dump = Threads.dump();
                 break;
             }
         }
@@ -371,6 +372,10 @@ final class TruncationStorm {
                     counts.escapedInLoop++;
                     violationsSeen.incrementAndGet();
                     firstViolation.compareAndSet("", "escaped the copy: " + escaped);
+                } catch (IOException failed) {
+                    // the routine could not copy at all (its pipe broke): as wrong as an escaped fault
+                    violationsSeen.incrementAndGet();
+                    firstViolation.compareAndSet("", "the copy failed: " + failed);
                 }
             }
         } finally {
@@ -425,17 +430,6 @@ final class TruncationStorm {
         while (System.nanoTime() - start < nanos) {
             Thread.onSpinWait();
         }
-    }
-
-    static String threadDump() {
-        StringBuilder sb = new StringBuilder();
-        for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-            sb.append('"').append(info.getThreadName()).append("\" ").append(info.getThreadState()).append('\n');
-            for (StackTraceElement e : info.getStackTrace()) {
-                sb.append("    at ").append(e).append('\n');
-            }
-        }
-        return sb.toString();
     }
 
     /** Where the storm's files go: a fresh directory on the tmpfs at {@code /dev/shm}, or null if there is none. */
