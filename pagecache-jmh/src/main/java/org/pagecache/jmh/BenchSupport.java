@@ -167,7 +167,10 @@ final class BenchSupport {
                 after.freeFrames(),
                 after.dirtyFrames(),
                 after.pinnedFrames(),
-                after.reclaimerFailures() - before.reclaimerFailures());
+                after.reclaimerFailures() - before.reclaimerFailures(),
+                after.reopenHits() - before.reopenHits(),
+                after.reopenDrops() - before.reopenDrops(),
+                after.retainedFiles());
     }
 
     /**
