@@ -242,7 +242,7 @@ final class CachedFile implements PageOwner {
         try {
             ensureOpen();
             int f = lockPage(page, true);
-            frames.unlock(f, REFERENCED, 0);
+            frames.unlock(f, 0, 0); // a page-in is not a use: the read that follows marks it
         } finally {
             structure.unlockRead(stamp);
         }

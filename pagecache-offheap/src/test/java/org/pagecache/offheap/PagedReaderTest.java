@@ -94,8 +94,13 @@ class PagedReaderTest {
     void prefetchPagesInInTheBackgroundAndStopsWithTheCache() throws Exception {
         Path path = dir.resolve("p");
         try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64 * PAGE).build()) {
-            try (PagedFile file = cache.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                file.write(0, pattern(32));
+            // written around the cache: pages written through it would stay cached after the handle closes
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ByteBuffer data = pattern(32);
+                while (data.hasRemaining()) {
+                    ch.write(data);
+                }
             }
             try (PagedFile file = cache.open(path, StandardOpenOption.READ)) {
                 long before = cache.stats().faults();

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *   U  UPTODATE    the frame holds the page's current content
  *   D  DIRTY       the frame holds writes not yet written back
  *   W  WRITEBACK   a write-back of the frame is in flight (the lock is not held during its I/O)
- *   E  ERROR       the last write-back of the frame failed (the frame stays dirty)
+ *   E  ERROR       the last write-back of the frame failed (the frame stays dirty; kept while it is written
+ *                  again, cleared when a write-back succeeds)
  *   R  REFERENCED  hit since the replacement policy last looked at the frame (a page-in does not set it)
  *   S  UNSYNCED    written back but not yet forced to stable storage (re-dirtied if the force fails)
  *   pins           users that need the frame to keep its page (no eviction, no rebinding) while pinned

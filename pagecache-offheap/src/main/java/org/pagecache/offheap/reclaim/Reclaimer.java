@@ -215,9 +215,9 @@ public final class Reclaimer implements Agent {
             }
             if ((s & DIRTY) != 0) {
                 dirty++;
-                if ((s & ERROR) != 0) {
-                    failed++;
-                }
+            }
+            if ((s & ERROR) != 0 && (s & (DIRTY | WRITEBACK)) != 0) {
+                failed++; // dirty after a failed write-back, or being written again after one
             }
         }
         String advice;
@@ -232,7 +232,7 @@ public final class Reclaimer implements Agent {
         }
         IOException e = new IOException("no free frame within " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
                 + " ms: of " + frames.frames() + " frames, " + pinned + " are pinned, " + locked + " locked, "
-                + inWriteback + " under write-back, " + dirty + " dirty (" + failed + " of them after a failed"
+                + inWriteback + " under write-back, " + dirty + " dirty (" + failed + " of these after a failed"
                 + " write-back); " + advice);
         IOException cause = lastWritebackError;
         if (failed > 0 && cause != null) {
@@ -526,7 +526,7 @@ public final class Reclaimer implements Agent {
                                 frames.unlockUnchanged(f, 0, 0);
                                 throw t;
                             }
-                            frames.unlockUnchanged(f, WRITEBACK, DIRTY | ERROR);
+                            frames.unlockUnchanged(f, WRITEBACK, DIRTY); // ERROR stays until a write-back succeeds
                             claimed[m++] = f;
                         }
                         int start = 0;
@@ -621,7 +621,7 @@ public final class Reclaimer implements Agent {
                 written += n;
             }
             for (int i = start; i < end; i++) {
-                frames.update(claimed[i], UNSYNCED, WRITEBACK);
+                frames.update(claimed[i], UNSYNCED, WRITEBACK | ERROR);
             }
             writebacks.add(end - start);
             writebackBatches.increment();
