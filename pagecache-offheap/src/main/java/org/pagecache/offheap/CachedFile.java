@@ -702,7 +702,7 @@ final class CachedFile implements PageOwner {
             throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
                     + " (" + size.get() + " bytes)");
         }
-        reserveGuard();
+        reserveGuard(false);
         boolean ok = false;
         try {
             // The pin without the structural lock is valid only if no close or truncation took that lock
@@ -743,14 +743,14 @@ final class CachedFile implements PageOwner {
             }
         } finally {
             if (!ok) {
-                releaseGuard();
+                releaseGuard(false);
             }
         }
     }
 
     Guard lockForWrite(int page) throws IOException {
         ensureOpen();
-        reserveGuard();
+        reserveGuard(true);
         boolean ok = false;
         try {
             long stamp = structure.readLock();
@@ -765,19 +765,19 @@ final class CachedFile implements PageOwner {
             }
         } finally {
             if (!ok) {
-                releaseGuard();
+                releaseGuard(true);
             }
         }
     }
 
-    private void reserveGuard() throws IOException {
-        cache.reserveGuard();
+    private void reserveGuard(boolean write) throws IOException {
+        cache.reserveGuard(write);
         openGuards.incrementAndGet();
     }
 
-    private void releaseGuard() {
+    private void releaseGuard(boolean write) {
         openGuards.decrementAndGet();
-        cache.releaseGuard();
+        cache.releaseGuard(write);
     }
 
     /**
@@ -801,7 +801,7 @@ final class CachedFile implements PageOwner {
         } catch (IllegalStateException e) {
             // the cache was closed under the guard: its memory is gone, nothing to release
         } finally {
-            releaseGuard();
+            releaseGuard(guard.write());
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.pagecache.api.PageCache;
@@ -141,6 +142,10 @@ public final class OffHeapPageCache implements PageCache {
     private final int maxGuards;
     private final ObjectName mxBeanName;
     private volatile boolean closed;
+    /** Set by {@link #close()} while it waits for guards: new guards fail meanwhile. */
+    private volatile boolean closing;
+    private final Object closeLock = new Object();
+    private final AtomicInteger writeGuards = new AtomicInteger();
 
     private OffHeapPageCache(Builder b) {
         this.naiveWritesForTests = b.naiveWritesForTests;
@@ -240,15 +245,27 @@ public final class OffHeapPageCache implements PageCache {
     /**
      * Counts a page guard in; fails when the guards would leave the cache too few frames to page anything in.
      */
-    void reserveGuard() throws IOException {
+    void reserveGuard(boolean write) throws IOException {
         if (guards.incrementAndGet() > maxGuards) {
             guards.decrementAndGet();
             throw new IOException("too many page guards open: at most " + maxGuards + " of the " + frames.frames()
                     + " frames may be pinned or locked by guards at once; close guards sooner or raise the capacity");
         }
+        if (write) {
+            writeGuards.incrementAndGet();
+        }
+        // counted first, then the flag read; close() sets the flag, then reads the counts: one of the two sees
+        // the other (both are volatile), so no guard opens unseen by a close that goes ahead
+        if (closing) {
+            releaseGuard(write);
+            throw new ClosedChannelException();
+        }
     }
 
-    void releaseGuard() {
+    void releaseGuard(boolean write) {
+        if (write) {
+            writeGuards.decrementAndGet();
+        }
         guards.decrementAndGet();
     }
 
@@ -603,13 +620,57 @@ public final class OffHeapPageCache implements PageCache {
                 retainedNow);
     }
 
+    /**
+     * Closes the cache. New page guards fail from the start with {@link ClosedChannelException}; guards already
+     * open are waited for, up to the frame wait timeout. A write guard still open then makes the close fail with
+     * an {@link IOException} that changes nothing (the cache stays open, and a later close tries again): what
+     * the guard writes would be lost, since its {@code close()} cannot report a failure. Read guards still open
+     * do not stop it; their pages are never rebound while the cache lives, and their memory is gone after.
+     */
     @Override
     public void close() throws IOException {
-        List<CachedFile> open;
-        synchronized (fileLock) {
+        synchronized (closeLock) {
             if (closed) {
                 return;
             }
+            closing = true;
+            boolean goOn = false;
+            try {
+                awaitGuards();
+                goOn = true;
+            } finally {
+                if (!goOn) {
+                    closing = false;
+                }
+            }
+            closeNow();
+        }
+    }
+
+    /** Waits (bounded by the frame wait timeout) for the open guards; fails if a write guard stays open. */
+    private void awaitGuards() throws IOException {
+        long deadline = System.nanoTime() + frameWaitNanos;
+        long pause = 50_000;
+        while (guards.get() > 0 && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 5_000_000);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while closing the cache waited for "
+                        + guards.get() + " open page guard(s); the cache stays open");
+            }
+        }
+        int writing = writeGuards.get();
+        if (writing > 0) {
+            throw new IOException(writing + " write guard(s) still open after "
+                    + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos) + " ms; the cache stays open: close the guards,"
+                    + " then close the cache again");
+        }
+    }
+
+    private void closeNow() throws IOException {
+        List<CachedFile> open;
+        synchronized (fileLock) {
             closed = true;
             open = new ArrayList<>(files.values());
         }

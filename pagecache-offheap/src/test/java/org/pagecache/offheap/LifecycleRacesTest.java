@@ -158,6 +158,68 @@ class LifecycleRacesTest {
                 }));
     }
 
+    /**
+     * The cache's close waits for an open write guard and keeps what the guard writes: before, it wrote the
+     * dirty pages back, gave up on the guard's page and dropped it, so bytes written through the guard after
+     * that never reached the file, and the guard's close said nothing.
+     */
+    @Test
+    void cacheCloseWaitsForAnOpenWriteGuardAndKeepsItsBytes() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            Path a = dir.resolve("guarded-" + round);
+            OffHeapPageCache cache = cache(32, Duration.ofSeconds(10));
+            PagedFile f = cache.open(a, CREATE, WRITE);
+            CountDownLatch held = new CountDownLatch(1);
+            AtomicBoolean newGuardRefused = new AtomicBoolean();
+            Threads.runAll(Duration.ofSeconds(30), List.of(
+                    () -> {
+                        try (PageGuard g = f.lockForWrite(0)) {
+                            held.countDown();
+                            Thread.sleep(150); // close is waiting now
+                            try (PageGuard other = f.lockForWrite(1)) {
+                                other.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                            } catch (ClosedChannelException expected) {
+                                newGuardRefused.set(true); // no new guard while the cache is closing
+                            }
+                            g.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 42);
+                        }
+                    },
+                    () -> {
+                        assertTrue(held.await(10, TimeUnit.SECONDS));
+                        cache.close();
+                    }));
+            assertTrue(newGuardRefused.get(), "a guard opened while the cache was closing");
+            byte[] disk = Files.readAllBytes(a);
+            assertEquals(PAGE, disk.length, "the guard grew the file to the end of its page");
+            assertEquals(42, disk[0], "what the write guard wrote while the cache was closing reached the file");
+        }
+    }
+
+    /** A write guard still open when the wait ends: the cache's close fails and changes nothing. */
+    @Test
+    void cacheCloseRefusesWhileAWriteGuardStaysOpen() throws Exception {
+        Path a = dir.resolve("a");
+        OffHeapPageCache cache = cache(32, Duration.ofMillis(200));
+        PagedFile f = cache.open(a, CREATE, READ, WRITE);
+        f.write(0, WriteSource.of(new byte[] {5}));
+        PageGuard g = f.lockForWrite(1);
+        IOException refused = assertThrows(IOException.class, cache::close);
+        assertTrue(refused.getMessage().contains("1 write guard(s) still open"), refused.getMessage());
+        ByteBuffer one = ByteBuffer.allocate(1);
+        assertEquals(1, f.read(0, one), "the cache stayed open");
+        assertEquals(5, one.get(0));
+        try (PageGuard again = f.pinForRead(0)) {
+            assertEquals(5, again.memory().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), "guards open again");
+        }
+        g.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 9);
+        g.close();
+        cache.close();
+        byte[] disk = Files.readAllBytes(a);
+        assertEquals(2L * PAGE, disk.length);
+        assertEquals(5, disk[0]);
+        assertEquals(9, disk[PAGE]);
+    }
+
     /** Finding 5: sync from a thread that holds a write guard on a clean, unsynced page returns. */
     @Test
     void syncFromTheHolderOfAWriteGuardOnACleanUnsyncedPageReturns() throws Exception {
