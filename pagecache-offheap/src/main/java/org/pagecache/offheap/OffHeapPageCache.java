@@ -94,7 +94,8 @@ import org.pagecache.offheap.write.TempPagePool;
  * the slots run out.
  *
  * <h2>Closing</h2>
- * {@link #close()} flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
+ * {@link #close()} waits (bounded) for open page guards, refusing to go on while a write guard is open, then
+ * flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
  * with it fails with {@link ClosedChannelException}; the arena is a shared FFM arena, so it can never touch
  * freed memory. Closing a file (with the file table lock and its structural lock held) never waits unbounded:
  * one deadline, the frame wait timeout, covers its waits for page locks, pins and write-backs; a page still held
