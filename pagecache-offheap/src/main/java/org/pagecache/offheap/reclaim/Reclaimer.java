@@ -313,7 +313,9 @@ public final class Reclaimer implements Agent {
             }
         }
         if (dirtyCount > 0) {
-            writeBackFrames(dirty, dirtyCount);
+            // a failure here belongs to the files written back (recorded on each, reported by its next flush or
+            // sync), not to the caller, whose own call merely needs a frame: it is not rethrown
+            writeBackFrames(dirty, dirtyCount, false);
             for (int i = 0; i < dirtyCount; i++) {
                 if (tryEvict(dirty[i])) {
                     for (int j = i + 1; j < dirtyCount; j++) {
@@ -421,7 +423,7 @@ public final class Reclaimer implements Agent {
     }
 
     private int writeBackAndEvict(int count) {
-        writeBackFrames(batch, count);
+        writeBackFrames(batch, count, true);
         int evicted = 0;
         for (int i = 0; i < count; i++) {
             if (free.size() < highWatermark && tryEvict(batch[i])) {
@@ -432,8 +434,15 @@ public final class Reclaimer implements Agent {
         return evicted + count;
     }
 
-    /** Writes back dirty frames of any files: grouped by file, in page order. */
-    private void writeBackFrames(int[] list, int count) {
+    /**
+     * Writes back dirty frames of any files: grouped by file, in page order. One file's failure (even an
+     * {@code Error}) does not stop the others' write-back; its frames are dirty again and it is recorded on the
+     * file by {@link #writeRun}.
+     *
+     * @param rethrow whether to rethrow the first {@code Throwable} once every file was tried (the reclaimer's
+     *                sweep, which counts it); direct reclaim drops it
+     */
+    private void writeBackFrames(int[] list, int count, boolean rethrow) {
         long[] keys = new long[count];
         int k = 0;
         for (int i = 0; i < count; i++) {
@@ -444,6 +453,7 @@ public final class Reclaimer implements Agent {
             }
         }
         Arrays.sort(keys, 0, k);
+        Throwable first = null;
         int[] group = new int[k];
         int start = 0;
         while (start < k) {
@@ -456,9 +466,18 @@ public final class Reclaimer implements Agent {
             }
             PageOwner owner = owners.apply(slot);
             if (owner != null) {
-                writeBack(owner, group, g, false);
+                try {
+                    writeBack(owner, group, g, false);
+                } catch (Throwable t) {
+                    if (first == null) {
+                        first = t;
+                    }
+                }
             }
             start = end;
+        }
+        if (rethrow && first != null) {
+            throw first instanceof Error e ? e : first instanceof RuntimeException r ? r : new IllegalStateException(first);
         }
     }
 

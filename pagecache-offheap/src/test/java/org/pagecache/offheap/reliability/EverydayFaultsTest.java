@@ -340,6 +340,67 @@ class EverydayFaultsTest {
         }
     }
 
+    /**
+     * A store that fails every write-back of the reclaimer's own thread (so only direct reclaim can free a
+     * frame) and throws an {@code Error} once at the first other write after {@link #armed} is set.
+     */
+    private static final class ForeignErrorStore extends Delegating {
+        static final AtomicBoolean armed = new AtomicBoolean();
+
+        ForeignErrorStore(BackingStore real) {
+            super(real);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, long position) throws IOException {
+            if (Thread.currentThread().getName().startsWith("pagecache-reclaimer")) {
+                throw new IOException("the reclaimer's write-back fails in this test");
+            }
+            if (armed.compareAndSet(true, false)) {
+                throw new StackOverflowError("injected into another file's write-back");
+            }
+            return super.write(srcs, position);
+        }
+    }
+
+    /**
+     * A read of file Y needs a frame; every frame holds a dirty page of file X, so the reader's direct reclaim
+     * writes X back, and X's store throws an {@code Error}. That failure is X's (recorded on it; its pages stay
+     * dirty and are written by the next attempt), never the reader's: before, the {@code StackOverflowError}
+     * came out of the read of Y.
+     */
+    @Test
+    void anErrorInAnotherFilesWriteBackDuringDirectReclaimIsNotTheReadersFailure() throws Exception {
+        Path x = dir.resolve("x.bin");
+        Path y = dir.resolve("y.bin");
+        byte[] yData = random(5, 2 * PAGE);
+        Files.write(y, yData);
+        StoreFactory factory = (p, o) -> p.getFileName().toString().equals("x.bin")
+                ? new ForeignErrorStore(StoreFactory.defaultFactory().open(p, o))
+                : StoreFactory.defaultFactory().open(p, o);
+        ForeignErrorStore.armed.set(false);
+        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
+                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(10)).build()) {
+            PagedFile fx = cache.open(x, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            PagedFile fy = cache.open(y, StandardOpenOption.READ);
+            byte[] xData = random(6, 16 * PAGE);
+            assertEquals(xData.length, fx.write(0, WriteSource.of(xData)));
+            assertEquals(16, cache.stats().dirtyFrames(), "every frame holds a dirty page of x");
+            ForeignErrorStore.armed.set(true);
+            ByteBuffer back = ByteBuffer.allocate(yData.length);
+            assertEquals(yData.length, fy.read(0, back), "the read of y gets its frames");
+            assertArrayEquals(yData, back.array());
+            assertFalse(ForeignErrorStore.armed.get(), "direct reclaim met the Error");
+            fx.flush();
+            assertEquals(0, cache.stats().dirtyFrames());
+            fy.close();
+            fx.close();
+            assertArrayEquals(xData, Files.readAllBytes(x), "nothing of x was lost");
+        } finally {
+            ForeignErrorStore.armed.set(false);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ finding 8
 
     /**
