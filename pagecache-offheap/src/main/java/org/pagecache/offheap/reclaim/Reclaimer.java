@@ -477,7 +477,10 @@ public final class Reclaimer implements Agent {
             start = end;
         }
         if (rethrow && first != null) {
-            throw first instanceof Error e ? e : first instanceof RuntimeException r ? r : new IllegalStateException(first);
+            if (first instanceof Error e) {
+                throw e;
+            }
+            throw first instanceof RuntimeException r ? r : new IllegalStateException(first);
         }
     }
 
