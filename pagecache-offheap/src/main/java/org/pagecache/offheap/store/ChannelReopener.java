@@ -37,13 +37,25 @@ final class ChannelReopener implements AutoCloseable {
     private final Set<OpenOption> options;
     private final Object fileKey;
     private final FileChannel anchor;
+    private final Opener opener;
+
+    /** Opens a path as a channel: {@code FileChannel::open}, or a test's stand-in. */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException;
+    }
 
     /**
      * @param path    the file as opened
      * @param options the options it was opened with; creating and truncating ones are dropped for re-opening
      */
     ChannelReopener(Path path, Set<? extends OpenOption> options) throws IOException {
+        this(path, options, FileChannel::open);
+    }
+
+    ChannelReopener(Path path, Set<? extends OpenOption> options, Opener opener) throws IOException {
         this.path = path;
+        this.opener = opener;
         Set<OpenOption> again = new HashSet<>(options);
         again.remove(StandardOpenOption.CREATE);
         again.remove(StandardOpenOption.CREATE_NEW);
@@ -66,7 +78,12 @@ final class ChannelReopener implements AutoCloseable {
             try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC_FDS)) {
                 for (Path fd : fds) {
                     if (fileKey.equals(key(fd))) {
-                        FileChannel opened = FileChannel.open(fd, options);
+                        FileChannel opened;
+                        try {
+                            opened = opener.open(fd, options);
+                        } catch (IOException e) {
+                            continue; // closed since it was listed (another channel of the file): try the next
+                        }
                         if (fileKey.equals(key(fd))) {
                             return opened; // the descriptor was not reused for another file meanwhile
                         }

@@ -40,6 +40,33 @@ class FileChannelStoreTest {
         assertTrue(!channel.isOpen(), "the interrupt closed the channel");
     }
 
+    /**
+     * A descriptor of the file listed in {@code /proc/self/fd} can be closed (by another channel of the same
+     * file) before the reopener opens it: the reopener goes on to the next one (at least its anchor) instead of
+     * failing with {@code NoSuchFileException}, as a long harness run once saw.
+     */
+    @Test
+    void reopenGoesOnWhenAListedDescriptorClosesBeforeItIsOpened() throws Exception {
+        Path file = dir.resolve("r.bin");
+        Files.write(file, new byte[] {7, 8, 9});
+        java.util.concurrent.atomic.AtomicInteger vanished = new java.util.concurrent.atomic.AtomicInteger();
+        ChannelReopener.Opener closesFirst = (p, o) -> {
+            if (p.startsWith("/proc/self/fd") && vanished.getAndIncrement() == 0) {
+                throw new java.nio.file.NoSuchFileException(p.toString()); // closed since it was listed
+            }
+            return FileChannel.open(p, o);
+        };
+        try (FileChannel own = FileChannel.open(file, StandardOpenOption.READ);
+             ChannelReopener reopener = new ChannelReopener(file, Set.of(StandardOpenOption.READ), closesFirst);
+             FileChannel again = reopener.reopen()) {
+            assertTrue(vanished.get() >= 2, "one descriptor vanished, another was opened: " + vanished.get());
+            ByteBuffer dst = ByteBuffer.allocate(3);
+            assertEquals(3, again.read(dst, 0));
+            assertArrayEquals(new byte[] {7, 8, 9}, dst.array());
+            assertTrue(own.isOpen());
+        }
+    }
+
     @Test
     void storeKeepsWorkingAfterAnInterruptClosedItsChannel() throws Exception {
         Path file = dir.resolve("a.bin");
