@@ -1,5 +1,6 @@
 package org.pagecache.offheap;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,7 @@ import org.pagecache.api.WriteSource;
  * of the range, including the chunk that faulted, is unchanged. No {@link InternalError} may escape, no page
  * lock may stay held, and the cache must keep working. Runs {@code pagecache.storm.seconds} seconds (default 4).
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class MappedSourceStormTest {
     private static final int PAGE = 4096;
     private static final int SOURCE_PAGES = 16;

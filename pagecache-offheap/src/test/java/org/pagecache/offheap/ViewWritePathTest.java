@@ -1,5 +1,6 @@
 package org.pagecache.offheap;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +36,7 @@ import org.pagecache.api.WriteSource;
  * deadlock, memmove semantics, bounded progress) and W5 (the atomic fast path), and the naive strategy that
  * deadlocks where the real one does not.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class ViewWritePathTest {
     private static final int PAGE = 4096;
     private static final Duration BOUND = Duration.ofSeconds(60);

@@ -1,5 +1,6 @@
 package org.pagecache.stress;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,6 +11,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The model the runner checks against must be exact: compared here with a plain byte-array mirror. */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class ModelTest {
 
     private static final int PAGE = 4096;

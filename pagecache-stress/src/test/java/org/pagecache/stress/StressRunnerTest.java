@@ -1,5 +1,6 @@
 package org.pagecache.stress;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -32,6 +33,7 @@ import org.pagecache.offheap.store.StoreFactory;
  * Runs the stress runner for a few seconds on small files: a clean run must pass with a well-formed JSON report;
  * a run over a store that corrupts page-ins or drops write-backs must fail.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class StressRunnerTest {
 
     /** Every run here must end within this, or the test fails with a thread dump. */

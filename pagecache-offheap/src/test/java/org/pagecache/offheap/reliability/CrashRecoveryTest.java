@@ -1,5 +1,6 @@
 package org.pagecache.offheap.reliability;
 
+import org.junit.jupiter.api.Tag;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>{@code -Dpagecache.crash.kills=N} (20 by default) and {@code -Dpagecache.crash.seed=N}.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class CrashRecoveryTest {
 
     private static final int FILES = 2;

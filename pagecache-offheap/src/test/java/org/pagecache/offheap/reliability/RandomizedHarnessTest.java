@@ -1,5 +1,6 @@
 package org.pagecache.offheap.reliability;
 
+import org.junit.jupiter.api.Tag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (3 by default) or, with {@code -Dpagecache.harness.ops=N}, N commands per thread; {@code -Dpagecache.harness.seed=N}
  * replays one seed in every case. Any discrepancy fails with the seed and the command plan.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class RandomizedHarnessTest {
 
     private static final int PAGE = 4096;

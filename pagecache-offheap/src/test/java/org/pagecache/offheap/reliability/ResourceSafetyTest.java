@@ -1,5 +1,6 @@
 package org.pagecache.offheap.reliability;
 
+import org.junit.jupiter.api.Tag;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A leak shows as growth between the middle and the end of the run as well as against the baseline, so a constant
  * offset (a JDK cache filled once) is told apart from a leak per cycle.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class ResourceSafetyTest {
 
     private static final int PAGE = 4096;

@@ -1,5 +1,6 @@
 package org.pagecache.offheap.write;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * <p>{@link #stormCatchesACopyWithoutBarrier} shows the storm can fail: the same copy without the barrier
  * lets faults escape and garbage through.
  */
+@Tag("slow") // left out of the fast tier (scripts/test-fast.sh)
 class TruncationStormTest {
 
     private static final long DEFAULT_STORM_SECONDS = 3;
