@@ -1,19 +1,14 @@
 package org.pagecache.offheap;
 
 import static org.pagecache.offheap.frame.FrameTable.DIRTY;
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
 import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
-import static org.pagecache.offheap.frame.FrameTable.SLOT_MASK;
 import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
 import static org.pagecache.offheap.frame.FrameTable.UPTODATE;
-import static org.pagecache.offheap.frame.FrameTable.VERSION_MASK;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
@@ -22,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 import org.agrona.collections.IntArrayList;
 import org.pagecache.api.SourceFaultException;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
 import org.pagecache.offheap.jfr.PageInEvent;
@@ -203,18 +199,16 @@ final class CachedFile implements PageOwner {
                 break;
             }
             long s = frames.state(f);
-            if ((s & LOCKED) != 0) {
+            if (FrameState.isLocked(s)) {
                 frames.awaitUnlocked(f);
                 continue;
             }
-            if (FrameTable.slot(s) != slot || frames.pageIndex(f) != page) {
+            if (!frames.isBoundTo(f, s, slot, page)) {
                 continue; // a stale entry: the page is being evicted
             }
             copyOut(f, inPage, dst, dstIndex, n);
-            VarHandle.loadLoadFence();
-            long after = frames.state(f);
-            if ((after & (VERSION_MASK | SLOT_MASK | LOCKED)) == (s & (VERSION_MASK | SLOT_MASK))) {
-                frames.markReferenced(f, after);
+            if (frames.validate(f, FrameState.stamp(s))) {
+                frames.markReferenced(f);
                 counters.hits.increment();
                 return;
             }
@@ -321,16 +315,11 @@ final class CachedFile implements PageOwner {
         for (;;) {
             int f = table.get(page);
             if (f >= 0) {
-                frames.lock(f);
-                long s = frames.state(f);
-                if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
-                    if ((s & REFERENCED) == 0) {
-                        frames.update(f, REFERENCED, 0); // a hit is a use, whoever locks the page
-                    }
+                if (frames.lockIfBound(f, slot, page)) {
+                    frames.reference(f); // a hit is a use, whoever locks the page
                     counters.hits.increment();
                     return f;
                 }
-                frames.unlockUnchanged(f, 0, 0);
                 Thread.onSpinWait();
                 continue;
             }
@@ -349,7 +338,7 @@ final class CachedFile implements PageOwner {
                     abandon(nf, page);
                     throw e;
                 }
-                frames.update(nf, UPTODATE, 0);
+                frames.markUptodate(nf);
                 counters.faults.increment();
             }
             return nf;
@@ -504,7 +493,7 @@ final class CachedFile implements PageOwner {
             long stamp = structure.readLock();
             try {
                 int f = lockPage(page, n != pageSize);
-                boolean fresh = (frames.state(f) & UPTODATE) == 0;
+                boolean fresh = !frames.isUptodate(f);
                 boolean ok = false;
                 try {
                     source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
@@ -545,10 +534,9 @@ final class CachedFile implements PageOwner {
                     break;
                 }
                 frames.lockInterruptibly(f);
-                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
+                if (frames.keepLockIfBound(f, slot, page)) {
                     break;
                 }
-                frames.unlockUnchanged(f, 0, 0);
             }
             try {
                 MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
@@ -586,7 +574,7 @@ final class CachedFile implements PageOwner {
         try {
             ensureOpen();
             int f = lockPage(page, n != pageSize);
-            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            boolean fresh = !frames.isUptodate(f);
             try {
                 MemorySegment.copy(from, fromOffset, frames.memory(), frames.offset(f) + inPage, n);
             } catch (RuntimeException | Error e) {
@@ -633,7 +621,7 @@ final class CachedFile implements PageOwner {
         try {
             ensureOpen();
             int f = lockPage(page, n != pageSize);
-            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            boolean fresh = !frames.isUptodate(f);
             int f0 = -1;
             int f1 = -1;
             boolean ok = false;
@@ -716,7 +704,7 @@ final class CachedFile implements PageOwner {
                 }
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
-                        frames.markReferenced(f, frames.state(f));
+                        frames.markReferenced(f);
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
@@ -901,8 +889,7 @@ final class CachedFile implements PageOwner {
             throw new IOException("truncate of " + path + ": page " + page + " stayed locked (by a page guard?) for "
                     + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
         }
-        if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
-            frames.unlockUnchanged(f, 0, 0);
+        if (!frames.keepLockIfBound(f, slot, page)) {
             return false;
         }
         if (!frames.awaitClear(f, idle, waitNanos)) {
@@ -919,8 +906,7 @@ final class CachedFile implements PageOwner {
     private IntArrayList framesWith(long bits) {
         IntArrayList list = new IntArrayList();
         table.forEach(0, (p, f) -> {
-            long s = frames.state(f);
-            if (FrameTable.slot(s) == slot && (s & bits) != 0 && frames.pageIndex(f) == p) {
+            if (frames.isBoundWith(f, slot, p, bits)) {
                 list.addInt(f);
             }
             return 0;
@@ -1010,11 +996,7 @@ final class CachedFile implements PageOwner {
             for (int i = 0; i < during.size(); i++) {
                 int f = during.getInt(i);
                 frames.lock(f);
-                if (FrameTable.slot(frames.state(f)) == slot && (frames.state(f) & UNSYNCED) != 0) {
-                    frames.unlockUnchanged(f, DIRTY, UNSYNCED);
-                } else {
-                    frames.unlockUnchanged(f, 0, 0);
-                }
+                frames.redirtyUnsyncedAndUnlock(f, slot);
             }
             for (int i = 0; i < unsynced.size(); i++) {
                 int f = unsynced.getInt(i);
@@ -1025,7 +1007,7 @@ final class CachedFile implements PageOwner {
                     lost = true; // held (by this thread's own write guard, perhaps): cannot re-dirty it safely
                     continue;
                 }
-                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == pages[i]) {
+                if (frames.isBoundTo(f, slot, pages[i])) {
                     frames.unlockUnchanged(f, DIRTY, 0);
                 } else {
                     frames.unlockUnchanged(f, 0, 0);
@@ -1223,14 +1205,13 @@ final class CachedFile implements PageOwner {
                 int page = found.getInt(i);
                 int f = found.getInt(i + 1);
                 if (!frames.tryLock(f, Math.max(0, deadline - System.nanoTime()))) {
-                    if (FrameTable.slot(frames.state(f)) == slot) {
+                    if (frames.isBoundTo(f, slot)) {
                         stuck++;
                         stuckWhy = "page " + page + " stayed locked (by a write guard?)";
                     }
                     continue;
                 }
-                if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
-                    frames.unlockUnchanged(f, 0, 0);
+                if (!frames.keepLockIfBound(f, slot, page)) {
                     continue;
                 }
                 if (!frames.awaitClear(f, WRITEBACK | PIN_MASK, Math.max(0, deadline - System.nanoTime()))) {

@@ -29,6 +29,7 @@ import org.agrona.concurrent.SleepingIdleStrategy;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
@@ -563,7 +564,7 @@ public final class OffHeapPageCache implements PageCache {
     int lockedFrames() {
         int locked = 0;
         for (int f = 0; f < frames.frames(); f++) {
-            if ((frames.state(f) & FrameTable.LOCKED) != 0) {
+            if (FrameState.isLocked(frames.state(f))) {
                 locked++;
             }
         }
@@ -587,10 +588,10 @@ public final class OffHeapPageCache implements PageCache {
             try {
                 for (int f = 0; f < frames.frames(); f++) {
                     long s = frames.state(f);
-                    if ((s & FrameTable.DIRTY) != 0) {
+                    if (FrameState.isDirty(s)) {
                         dirty++;
                     }
-                    if ((s & FrameTable.PIN_MASK) != 0) {
+                    if (FrameState.isPinned(s)) {
                         pinned++;
                     }
                 }

@@ -1,12 +1,5 @@
 package org.pagecache.offheap.reclaim;
 
-import static org.pagecache.offheap.frame.FrameTable.DIRTY;
-import static org.pagecache.offheap.frame.FrameTable.ERROR;
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
-import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
-import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
@@ -19,6 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.jfr.EvictionBatchEvent;
 import org.pagecache.offheap.jfr.WritebackBatchEvent;
@@ -204,19 +198,19 @@ public final class Reclaimer implements Agent {
         int failed = 0;
         for (int f = 0; f < frames.frames(); f++) {
             long s = frames.state(f);
-            if ((s & PIN_MASK) != 0) {
+            if (FrameState.isPinned(s)) {
                 pinned++;
             }
-            if ((s & LOCKED) != 0) {
+            if (FrameState.isLocked(s)) {
                 locked++;
             }
-            if ((s & WRITEBACK) != 0) {
+            if (FrameState.isUnderWriteBack(s)) {
                 inWriteback++;
             }
-            if ((s & DIRTY) != 0) {
+            if (FrameState.isDirty(s)) {
                 dirty++;
             }
-            if ((s & ERROR) != 0 && (s & (DIRTY | WRITEBACK)) != 0) {
+            if (FrameState.hasFailedWriteBack(s)) {
                 failed++; // dirty after a failed write-back, or being written again after one
             }
         }
@@ -275,11 +269,11 @@ public final class Reclaimer implements Agent {
             return SKIP;
         }
         long s = frames.state(f);
-        if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+        if (FrameTable.slot(s) == 0 || FrameState.isBusy(s)) {
             return SKIP;
         }
         out[0] = f;
-        return (s & DIRTY) != 0 ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
+        return FrameState.isDirty(s) ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
     }
 
     /** Direct reclaim: one frame for a faulting thread, or -1. */
@@ -336,24 +330,16 @@ public final class Reclaimer implements Agent {
      * @return whether the frame is now free and owned by the caller
      */
     public boolean tryEvict(int frame) {
+        if (!frames.tryLockForEviction(frame)) {
+            return false;
+        }
         long s = frames.state(frame);
-        if (FrameTable.slot(s) == 0 || (s & (DIRTY | LOCKED | WRITEBACK | PIN_MASK)) != 0) {
-            return false;
-        }
-        if (!frames.tryLockIdle(frame)) {
-            return false;
-        }
-        s = frames.state(frame);
         int slot = FrameTable.slot(s);
-        if (slot == 0 || (s & DIRTY) != 0) {
-            frames.unlockUnchanged(frame, 0, 0);
-            return false;
-        }
         PageOwner owner = owners.apply(slot);
         int page = frames.pageIndex(frame);
         owner.unmap(page, frame);
         policy.evicted(frame, slot, page);
-        if ((s & UNSYNCED) != 0) {
+        if (FrameState.isUnsynced(s)) {
             owner.evictedUnsynced();
         }
         frames.unbindAndUnlock(frame);
@@ -446,8 +432,7 @@ public final class Reclaimer implements Agent {
         long[] keys = new long[count];
         int k = 0;
         for (int i = 0; i < count; i++) {
-            long s = frames.state(list[i]);
-            int slot = FrameTable.slot(s);
+            int slot = frames.slotOf(list[i]);
             if (slot != 0) {
                 keys[k++] = ((long) slot << 47) | ((long) frames.pageIndex(list[i]) << 16) | i;
             }
@@ -528,13 +513,11 @@ public final class Reclaimer implements Agent {
                             } else if (!frames.tryLock(f)) {
                                 continue;
                             }
-                            long s = frames.state(f);
-                            if (FrameTable.slot(s) != owner.slot() || (s & (DIRTY | WRITEBACK)) == 0) {
-                                frames.unlockUnchanged(f, 0, 0);
+                            int check = frames.writeBackCheck(f, owner.slot());
+                            if (check == FrameTable.WRITEBACK_NOTHING) {
                                 continue;
                             }
-                            if ((s & WRITEBACK) != 0) {
-                                frames.unlockUnchanged(f, 0, 0);
+                            if (check == FrameTable.WRITEBACK_IN_FLIGHT) {
                                 if (wait) {
                                     inFlight[others++] = f; // someone else's write-back: wait for it after ours
                                 }
@@ -548,7 +531,7 @@ public final class Reclaimer implements Agent {
                                 frames.unlockUnchanged(f, 0, 0);
                                 throw t;
                             }
-                            frames.unlockUnchanged(f, WRITEBACK, DIRTY); // ERROR stays until a write-back succeeds
+                            frames.claimWriteBack(f); // ERROR stays until a write-back succeeds
                             claimed[m++] = f;
                         }
                         int start = 0;
@@ -564,13 +547,13 @@ public final class Reclaimer implements Agent {
                     } catch (Throwable t) {
                         // an Error (or a bug) between claim and write: nothing claimed may stay in write-back
                         for (int j = settled; j < m; j++) {
-                            frames.update(claimed[j], DIRTY | ERROR, WRITEBACK);
+                            frames.failWriteBack(claimed[j]);
                         }
                         throw t;
                     }
                 }
                 for (int k = 0; k < others; k++) {
-                    if (!frames.awaitClear(inFlight[k], WRITEBACK, frameWaitNanos)) {
+                    if (!frames.awaitClear(inFlight[k], FrameTable.WRITEBACK, frameWaitNanos)) {
                         stuck = true;
                     }
                 }
@@ -643,7 +626,7 @@ public final class Reclaimer implements Agent {
                 written += n;
             }
             for (int i = start; i < end; i++) {
-                frames.update(claimed[i], UNSYNCED, WRITEBACK | ERROR);
+                frames.completeWriteBack(claimed[i]);
             }
             writebacks.add(end - start);
             writebackBatches.increment();
@@ -651,7 +634,7 @@ public final class Reclaimer implements Agent {
             return true;
         } catch (IOException | RuntimeException e) {
             for (int i = start; i < end; i++) {
-                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
+                frames.failWriteBack(claimed[i]);
             }
             if (event != null) {
                 commit(event, owner, pages[start], end - start, total, false);
@@ -662,7 +645,7 @@ public final class Reclaimer implements Agent {
             return false;
         } catch (Error e) {
             for (int i = start; i < end; i++) {
-                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
+                frames.failWriteBack(claimed[i]);
             }
             try {
                 IOException io = new IOException("write-back failed: " + e, e);
