@@ -311,7 +311,7 @@ final class CachedFile implements PageOwner {
      * caller must fill it whole and mark it, or {@link #abandon} it. Called with the structural lock held shared
      * and no page lock held (it may wait for a free frame).
      */
-    private int lockPage(int page, boolean needContent) throws IOException {
+    int lockPage(int page, boolean needContent) throws IOException {
         for (;;) {
             int f = table.get(page);
             if (f >= 0) {
@@ -383,6 +383,25 @@ final class CachedFile implements PageOwner {
 
     // ---------------------------------------------------------------- write
 
+    /**
+     * Another way to write from a view, set through a package-private builder switch: the test tree's naive
+     * strategy, kept to show that it deadlocks where {@link #write(long, View)} does not.
+     */
+    interface ViewWriteStrategy {
+        /** Writes {@code view} at {@code position} of {@code file}, as {@link CachedFile#write(long, View)}. */
+        long write(CachedFile file, long position, View view) throws IOException;
+    }
+
+    /** Takes the structural lock shared (a page-in or a write chunk's destination phase). */
+    long lockStructureShared() {
+        return structure.readLock();
+    }
+
+    /** Releases a shared structural lock taken by {@link #lockStructureShared()}. */
+    void unlockStructureShared(long stamp) {
+        structure.unlockRead(stamp);
+    }
+
     long write(long position, MemorySegment src, boolean mayFault) throws IOException {
         ensureOpen();
         boolean canFault = mayFault || src.isMapped();
@@ -420,8 +439,9 @@ final class CachedFile implements PageOwner {
 
     long write(long position, View view) throws IOException {
         ensureOpen();
-        if (cache.naiveWritesForTests()) {
-            return writeNaively(position, view);
+        ViewWriteStrategy other = cache.viewWriteStrategy();
+        if (other != null) {
+            return other.write(this, position, view);
         }
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
@@ -475,78 +495,6 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    /**
-     * The strategy the seed's deadlock comes from, kept only so tests can show that it deadlocks where
-     * {@link #write(long, View)} does not: lock the destination page, then read the source through the cache
-     * while holding that lock, taking each source page's lock as a page fault would. Reachable only through a
-     * package-private builder switch; its waits give up on interrupt so a test can unwind the deadlock.
-     */
-    private long writeNaively(long position, View view) throws IOException {
-        CachedFile source = view.file();
-        long len = view.length();
-        long done = 0;
-        while (done < len) {
-            long pos = position + done;
-            int inPage = (int) (pos & pageMask);
-            int n = (int) Math.min(len - done, pageSize - inPage);
-            int page = (int) (pos >>> pageShift);
-            long stamp = structure.readLock();
-            try {
-                int f = lockPage(page, n != pageSize);
-                boolean fresh = !frames.isUptodate(f);
-                boolean ok = false;
-                try {
-                    source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
-                    ok = true;
-                } finally {
-                    if (ok) {
-                        commit(f, pos + n);
-                    } else {
-                        releaseUnchanged(f, page, fresh);
-                    }
-                }
-            } finally {
-                structure.unlockRead(stamp);
-            }
-            done += n;
-        }
-        return done;
-    }
-
-    /** The naive strategy's source read: every source page locked (interruptibly) while it is copied. */
-    private void copyUnderPageLocks(long srcPos, long dstOffset, int n) throws IOException {
-        int done = 0;
-        while (done < n) {
-            long pos = srcPos + done;
-            int inPage = (int) (pos & pageMask);
-            int k = Math.min(n - done, pageSize - inPage);
-            int page = (int) (pos >>> pageShift);
-            int f;
-            for (;;) {
-                f = table.get(page);
-                if (f < 0) {
-                    long stamp = structure.readLock();
-                    try {
-                        f = lockPage(page, true);
-                    } finally {
-                        structure.unlockRead(stamp);
-                    }
-                    break;
-                }
-                frames.lockInterruptibly(f);
-                if (frames.keepLockIfBound(f, slot, page)) {
-                    break;
-                }
-            }
-            try {
-                MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
-            } finally {
-                frames.unlock(f, 0, 0);
-            }
-            done += k;
-        }
-    }
-
     private long sourceFault(long done, long position, String kind, String what, Throwable cause)
             throws SourceFaultException {
         counters.sourceFaults.increment();
@@ -587,12 +535,13 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    private void commit(int f, long end) {
+    /** Ends a write chunk that filled its page up to {@code end}: grows the file, unlocks the page dirty. */
+    void commit(int f, long end) {
         growTo(end);
         frames.unlock(f, UPTODATE | DIRTY, 0);
     }
 
-    private void releaseUnchanged(int f, int page, boolean fresh) {
+    void releaseUnchanged(int f, int page, boolean fresh) {
         if (fresh) {
             abandon(f, page);
         } else {

@@ -139,7 +139,8 @@ public final class OffHeapPageCache implements PageCache {
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
-    private final boolean naiveWritesForTests;
+    /** Another write from views (tests only), or null. */
+    private final CachedFile.ViewWriteStrategy viewWriteStrategy;
     private final AtomicInteger guards = new AtomicInteger();
     private final int maxGuards;
     private final ObjectName mxBeanName;
@@ -150,7 +151,7 @@ public final class OffHeapPageCache implements PageCache {
     private final AtomicInteger writeGuards = new AtomicInteger();
 
     private OffHeapPageCache(Builder b) {
-        this.naiveWritesForTests = b.naiveWritesForTests;
+        this.viewWriteStrategy = b.viewWriteStrategy;
         this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
         this.storeFactory = b.storeFactory;
@@ -271,9 +272,9 @@ public final class OffHeapPageCache implements PageCache {
         guards.decrementAndGet();
     }
 
-    /** @return whether writes from views use the naive, deadlocking strategy (tests only) */
-    boolean naiveWritesForTests() {
-        return naiveWritesForTests;
+    /** @return the strategy writes from views use instead of the real one (tests only), or null */
+    CachedFile.ViewWriteStrategy viewWriteStrategy() {
+        return viewWriteStrategy;
     }
 
     long maxFileSize() {
@@ -560,17 +561,6 @@ public final class OffHeapPageCache implements PageCache {
         }
     }
 
-    /** @return frames whose page lock is held right now (for tests that check every lock was released) */
-    int lockedFrames() {
-        int locked = 0;
-        for (int f = 0; f < frames.frames(); f++) {
-            if (FrameState.isLocked(frames.state(f))) {
-                locked++;
-            }
-        }
-        return locked;
-    }
-
     @Override
     public int pageSize() {
         return frames.pageSize();
@@ -722,7 +712,7 @@ public final class OffHeapPageCache implements PageCache {
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;
-        private boolean naiveWritesForTests;
+        private CachedFile.ViewWriteStrategy viewWriteStrategy;
         private String mxBeanName;
 
         private Builder() {
@@ -741,11 +731,11 @@ public final class OffHeapPageCache implements PageCache {
         }
 
         /**
-         * Makes writes from views lock the destination and then read the source: the strategy that deadlocks.
-         * Package-private: only tests in this package can reach it, to show what the real strategy prevents.
+         * Makes writes from views use {@code strategy} instead of the real one. Package-private: only tests in
+         * this package reach it, to run the strategy that deadlocks and show what the real one prevents.
          */
-        Builder naiveWritesForTests() {
-            this.naiveWritesForTests = true;
+        Builder viewWriteStrategy(CachedFile.ViewWriteStrategy strategy) {
+            this.viewWriteStrategy = strategy;
             return this;
         }
 
