@@ -526,7 +526,7 @@ final class CachedFile implements PageOwner {
             try {
                 MemorySegment.copy(from, fromOffset, frames.memory(), frames.offset(f) + inPage, n);
             } catch (RuntimeException | Error e) {
-                releaseUnchanged(f, page, fresh);
+                abandonOrUnlock(f, page, fresh);
                 throw e;
             }
             commit(f, ((long) page << pageShift) + inPage + n);
@@ -541,7 +541,11 @@ final class CachedFile implements PageOwner {
         frames.unlock(f, UPTODATE | DIRTY, 0);
     }
 
-    void releaseUnchanged(int f, int page, boolean fresh) {
+    /**
+     * Lets go of a locked page a write chunk did not change: a fresh frame (never filled, not uptodate) is
+     * abandoned, any other frame unlocked with its version kept.
+     */
+    void abandonOrUnlock(int f, int page, boolean fresh) {
         if (fresh) {
             abandon(f, page);
         } else {
@@ -608,7 +612,7 @@ final class CachedFile implements PageOwner {
                 if (ok) {
                     commit(f, ((long) page << pageShift) + inPage + n);
                 } else {
-                    releaseUnchanged(f, page, fresh);
+                    abandonOrUnlock(f, page, fresh);
                 }
             }
             return true;

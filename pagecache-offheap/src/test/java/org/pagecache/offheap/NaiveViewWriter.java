@@ -44,7 +44,7 @@ final class NaiveViewWriter implements CachedFile.ViewWriteStrategy {
                     if (ok) {
                         file.commit(f, pos + n);
                     } else {
-                        file.releaseUnchanged(f, page, fresh);
+                        file.abandonOrUnlock(f, page, fresh);
                     }
                 }
             } finally {
