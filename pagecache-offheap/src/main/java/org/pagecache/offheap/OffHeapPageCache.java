@@ -74,13 +74,37 @@ import org.pagecache.offheap.write.TempPagePool;
  * {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
  *
  * <h2>Lock order</h2>
- * Written once here and obeyed everywhere:
+ * Written once here and obeyed everywhere. Outermost first, with the methods that take each lock:
+ * <pre>
+ *  cache close lock        OffHeapPageCache#close
+ *    cache file lock       OffHeapPageCache#open, #closeHandle, #closeNow (around each file's close), #stats
+ *      structural lock     CachedFile: exclusive in #truncate, #closeLastHandle, #reattach, #upgrade, #close;
+ *                          shared in #pageIn, #readLocked, #copyIn, #tryFastPath, #pinForRead (after its
+ *                          optimistic try), #lockForWrite
+ *        page lock         FrameTable#lock and friends, through CachedFile#lockPage (reads, writes, guards),
+ *                          #holdForTruncate, #close; only tried: Reclaimer#tryEvict
+ *                          (FrameTable#tryLockForEviction) and Reclaimer#writeBack (without waiting from the
+ *                          sweep, waiting a bounded time from flush and sync)
+ *          pins            FrameTable#tryPin in CachedFile#pinSource (under the destination page lock) and
+ *                          #pinForRead; FrameTable#pinLocked under the page's own lock
+ *          policy          QueuePolicy's monitor: #admit (under the new frame's lock), #evicted (under the
+ *                          evicted frame's lock), #forget, #next (which only reads state words)
+ *            innermost     WaitTable's bucket monitors, TranslationTable's leaf monitor: take nothing else
+ *
+ *  sync lock               CachedFile#sync, a monitor outside that order: its caller may hold a write guard
+ *                          (a page lock), so under it page locks are only waited for with a bound
+ *                          (Reclaimer#writeBack from #writeDirtyPages, CachedFile#syncLocked after a failed
+ *                          force), and no structural lock is taken
+ * </pre>
+ * And the rules that the order alone does not say:
  * <ol>
- *   <li>the cache's file table lock (open, close of a file) before a file's structural lock;</li>
- *   <li>a file's structural lock (shared: page-in and the destination phase of a write chunk; exclusive:
- *       truncate, close) before any page lock;</li>
- *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O; pins are only ever
- *       <em>tried</em> (never waited for) while a page lock is held;</li>
+ *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O, except by truncation,
+ *       which holds the structural lock exclusively while it collects the locks of the pages it drops, and
+ *       waits for each with a bound; pins are only ever <em>tried</em> (never waited for) while a page lock is
+ *       held;</li>
+ *   <li>page guards: a thread that holds several guards of one file takes them in ascending page order, as
+ *       {@link org.pagecache.api.PageGuard} asks of its users (two threads locking two pages in opposite
+ *       orders deadlock like any two locks);</li>
  *   <li>the reclaimer only tries page locks; a page's write-back runs with its lock released;</li>
  *   <li>no page lock and no structural lock is held while reading a source that can fault (W1), or while
  *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
