@@ -385,6 +385,12 @@ class EverydayFaultsTest {
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xData = random(6, 16 * PAGE);
             assertEquals(xData.length, fx.write(0, WriteSource.of(xData)));
+            // the reclaimer's failing write-backs claim pages (DIRTY traded for WRITEBACK) for a moment before
+            // they put them back: look until no claim is in flight
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (cache.stats().dirtyFrames() != 16 && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
             assertEquals(16, cache.stats().dirtyFrames(), "every frame holds a dirty page of x");
             ForeignErrorStore.armed.set(true);
             ByteBuffer back = ByteBuffer.allocate(yData.length);
