@@ -9,7 +9,7 @@ import org.pagecache.offheap.frame.FrameTable;
 /**
  * What the tests share: a two-frame {@link FrameTable} whose frame {@link #FRAME} is bound to page {@link #PAGE}
  * of file slot {@link #SLOT}, and the engine's sequences of frame operations (the optimistic read of
- * {@code CachedFile#readPage}, the claim and completion of {@code Reclaimer#writeBack}, the eviction of
+ * {@code CachedFile#readPage}, the claim and completion of {@code WriteBack#writeBack}, the eviction of
  * {@code Reclaimer#tryEvict}). Every step is a call of the engine's own {@link FrameTable} method (no state word
  * is masked or compared here), so a change to the protocol in {@code frame/} is what these tests run; a broken
  * twin replaces exactly one of those calls.
@@ -96,7 +96,7 @@ final class Frames {
     }
 
     /**
-     * The claim of {@code Reclaimer#writeBack} (without waiting): try the lock; if the frame is a dirty page of
+     * The claim of {@code WriteBack#writeBack} (without waiting): try the lock; if the frame is a dirty page of
      * this file with no write-back in flight ({@code writeBackCheck}), copy it out under the lock (the snapshot
      * the write-back writes) and claim it ({@code claimWriteBack}).
      *
@@ -114,7 +114,7 @@ final class Frames {
         return snapshot;
     }
 
-    /** The completion of a successful write-back in {@code Reclaimer#writeRun}. */
+    /** The completion of a successful write-back in {@code WriteBack#writeRun}. */
     static void completeWriteBack(FrameTable frames) {
         frames.completeWriteBack(FRAME);
     }

@@ -14,7 +14,7 @@ import org.pagecache.offheap.frame.FrameTable;
 
 /**
  * The dirty bit cleared by a write-back against a write that lands during the write-back. The frame starts dirty
- * with both longs 0. The write-back actor does what {@code Reclaimer#writeBack} does: {@code tryLock},
+ * with both longs 0. The write-back actor does what {@code WriteBack#writeBack} does: {@code tryLock},
  * {@code writeBackCheck}, the snapshot of the page under the lock (what the I/O writes), {@code claimWriteBack}
  * (DIRTY traded for WRITEBACK, unlocked unchanged), then, as after the I/O, {@code completeWriteBack}. The writer
  * does {@code lock}, writes both longs as 1, {@code unlock(UPTODATE|DIRTY|REFERENCED, 0)}.

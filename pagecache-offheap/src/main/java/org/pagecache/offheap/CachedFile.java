@@ -2,7 +2,6 @@ package org.pagecache.offheap;
 
 import static org.pagecache.offheap.frame.FrameTable.DIRTY;
 import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
 import static org.pagecache.offheap.frame.FrameTable.UPTODATE;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
@@ -29,8 +28,8 @@ import org.pagecache.offheap.write.MappedSourceCopy;
 import org.pagecache.offheap.write.TempPagePool;
 
 /**
- * One file in the cache, shared by every handle that opened it: reads, the write path, truncation, flush,
- * sync and close. The lock order and the concurrency design are in {@link OffHeapPageCache}'s essay.
+ * One file in the cache, shared by every handle that opened it: reads, the write path, truncation, flush and
+ * sync (through its {@link FileDurability}) and close. The lock order and the concurrency design are in {@link OffHeapPageCache}'s essay.
  *
  * <p>The structural lock ({@link StampedLock}) is taken shared by a page-in and by the destination phase of
  * each write chunk (never while reading a source), and exclusively by truncation and close. Hit reads take no
@@ -63,15 +62,11 @@ final class CachedFile implements PageOwner {
     private final long waitNanos;
     private final TranslationTable table = new TranslationTable();
     private final StampedLock structure = new StampedLock();
-    private final Object syncLock = new Object();
     private final AtomicLong size;
-    private final AtomicLong evictedUnsynced = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger openGuards = new java.util.concurrent.atomic.AtomicInteger();
-    private long evictedUnsyncedAtLastSync;
     private volatile boolean closed;
-    private volatile boolean metadataDirty;
-    private volatile IOException writebackError;
-    private volatile IOException dataLoss;
+    /** Flush, sync and the failures they must report. */
+    private final FileDurability durability;
     /** Truncations that shrank the file; written under the exclusive structural lock. */
     private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
@@ -94,6 +89,7 @@ final class CachedFile implements PageOwner {
         this.pageMask = pageSize - 1;
         this.waitNanos = cache.frameWaitNanos();
         this.size = new AtomicLong(store.size());
+        this.durability = new FileDurability(this, frames, reclaimer.writer(), waitNanos);
     }
 
     Path path() {
@@ -150,12 +146,12 @@ final class CachedFile implements PageOwner {
 
     @Override
     public void writebackFailed(IOException error) {
-        writebackError = error;
+        durability.writebackFailed(error);
     }
 
     @Override
     public void evictedUnsynced() {
-        evictedUnsynced.incrementAndGet();
+        durability.evictedUnsynced();
     }
 
     void ensureOpen() throws ClosedChannelException {
@@ -750,7 +746,7 @@ final class CachedFile implements PageOwner {
         long current = size.get();
         while (current < end) {
             if (size.compareAndSet(current, end)) {
-                metadataDirty = true;
+                durability.metadataChanged();
                 return;
             }
             current = size.get();
@@ -804,7 +800,7 @@ final class CachedFile implements PageOwner {
                 }
                 truncations++;
                 size.set(newSize);
-                metadataDirty = true;
+                durability.metadataChanged();
                 for (int i = 0; i < held.size(); i += 2) {
                     int page = held.getInt(i);
                     int f = held.getInt(i + 1);
@@ -855,124 +851,14 @@ final class CachedFile implements PageOwner {
         return true;
     }
 
-    /** Frames of this file whose state has any of {@code bits}, in page order. */
-    private IntArrayList framesWith(long bits) {
-        IntArrayList list = new IntArrayList();
-        table.forEach(0, (p, f) -> {
-            if (frames.isBoundWith(f, slot, p, bits)) {
-                list.addInt(f);
-            }
-            return 0;
-        });
-        return list;
-    }
-
     void flush() throws IOException {
         ensureOpen();
-        writeDirtyPages();
-        checkLoss();
-    }
-
-    /** Throws if data of this file may have been lost after a failed force: reported for good. */
-    private void checkLoss() throws IOException {
-        IOException loss = dataLoss;
-        if (loss != null) {
-            throw new IOException("data of " + path + " written back before a failed force may have been lost",
-                    loss);
-        }
-    }
-
-    /**
-     * Writes back every dirty page of this file, waiting for write-backs already in flight (so that a sync
-     * forces them too).
-     *
-     * @throws IOException if a write-back failed now, or an earlier one failed and its pages are still dirty
-     */
-    private void writeDirtyPages() throws IOException {
-        IntArrayList list = framesWith(DIRTY | WRITEBACK);
-        int[] array = list.toIntArray();
-        if (!reclaimer.writeBack(this, array, array.length, true)) {
-            IOException e = writebackError;
-            throw new IOException("write-back of " + path + " failed; its pages stay dirty", e);
-        }
-        IOException earlier = writebackError;
-        if (earlier != null) {
-            // an earlier write-back failed: it counts as reported only once its pages are written
-            if (framesWith(FrameTable.ERROR).isEmpty()) {
-                writebackError = null;
-            } else {
-                throw new IOException("write-back of " + path + " failed; its pages stay dirty", earlier);
-            }
-        }
+        durability.flush();
     }
 
     void sync() throws IOException {
         ensureOpen();
-        synchronized (syncLock) {
-            syncLocked();
-        }
-    }
-
-    /**
-     * Flush, then force. Pages written back since the last successful force are marked {@code UNSYNCED}; if the
-     * force fails they are marked dirty again, because the kernel may have dropped them (PostgreSQL's
-     * "fsyncgate"). If such a page was evicted meanwhile its data may be gone: every later flush and sync of the
-     * file then fails, never pretending the data is safe.
-     */
-    private void syncLocked() throws IOException {
-        writeDirtyPages();
-        checkLoss();
-        IntArrayList unsynced = framesWith(UNSYNCED);
-        int[] pages = new int[unsynced.size()];
-        for (int i = 0; i < unsynced.size(); i++) {
-            // No page lock: the caller may hold one (a write guard). UNSYNCED is set when a write-back has
-            // completed, so whichever page of this file holds it now is covered by the force below.
-            int f = unsynced.getInt(i);
-            pages[i] = frames.pageIndex(f);
-            if (!frames.clearIfBound(f, slot, UNSYNCED)) {
-                pages[i] = -1;
-            }
-        }
-        long evictedBefore = evictedUnsynced.get();
-        boolean metadata = metadataDirty;
-        metadataDirty = false;
-        try {
-            store.force(metadata);
-        } catch (IOException e) {
-            metadataDirty = metadataDirty || metadata;
-            // an unsynced page evicted at any time since the last good force, even during this one, may be lost
-            boolean lost = evictedUnsynced.get() != evictedUnsyncedAtLastSync;
-            // pages written back while this force was in flight may have been dropped by the failing device too
-            // (the kernel marks them clean and reports the error once): they were marked UNSYNCED after the list
-            // above was taken, so write them again as well
-            IntArrayList during = framesWith(UNSYNCED);
-            for (int i = 0; i < during.size(); i++) {
-                int f = during.getInt(i);
-                frames.lock(f);
-                frames.redirtyUnsyncedAndUnlock(f, slot);
-            }
-            for (int i = 0; i < unsynced.size(); i++) {
-                int f = unsynced.getInt(i);
-                if (pages[i] < 0) {
-                    continue;
-                }
-                if (!frames.tryLock(f, waitNanos)) {
-                    lost = true; // held (by this thread's own write guard, perhaps): cannot re-dirty it safely
-                    continue;
-                }
-                if (frames.isBoundTo(f, slot, pages[i])) {
-                    frames.unlockUnchanged(f, DIRTY, 0);
-                } else {
-                    frames.unlockUnchanged(f, 0, 0);
-                    lost = true;
-                }
-            }
-            if (lost) {
-                dataLoss = e;
-            }
-            throw e;
-        }
-        evictedUnsyncedAtLastSync = evictedBefore;
+        durability.sync();
     }
 
     // ---------------------------------------------------------------- lifecycle: last handle, retain, re-open
@@ -999,9 +885,9 @@ final class CachedFile implements PageOwner {
                 // their holders may be waiting for this lock to open another guard: refuse rather than wait
                 throw new IOException(guards + " page guard(s) of " + path + " are still open; close them first");
             }
-            writeDirtyPages();
+            durability.writeDirtyPages();
             FileIdentity now = null;
-            if (dataLoss == null && writebackError == null) {
+            if (!durability.failed()) {
                 try {
                     now = FileIdentity.of(path);
                     if (now != null && (!now.key().equals(key) || now.size() != size.get()
@@ -1130,7 +1016,7 @@ final class CachedFile implements PageOwner {
             }
             IOException failure = null;
             try {
-                writeDirtyPages();
+                durability.writeDirtyPages();
             } catch (IOException e) {
                 if (!force) {
                     throw e;
@@ -1138,7 +1024,7 @@ final class CachedFile implements PageOwner {
                 failure = e;
             }
             // a loss declared earlier cannot be mended by keeping the file open: close, and report it again
-            IOException loss = dataLoss;
+            IOException loss = durability.dataLoss();
             if (loss != null && failure == null) {
                 failure = new IOException("data of " + path + " written back before a failed force may have been lost",
                         loss);

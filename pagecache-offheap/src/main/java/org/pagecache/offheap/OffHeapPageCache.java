@@ -83,7 +83,7 @@ import org.pagecache.offheap.write.TempPagePool;
  *                          optimistic try), #lockForWrite
  *        page lock         FrameTable#lock and friends, through CachedFile#lockPage (reads, writes, guards),
  *                          #holdForTruncate, #close; only tried: Reclaimer#tryEvict
- *                          (FrameTable#tryLockForEviction) and Reclaimer#writeBack (without waiting from the
+ *                          (FrameTable#tryLockForEviction) and WriteBack#writeBack (without waiting from the
  *                          sweep, waiting a bounded time from flush and sync)
  *          pins            FrameTable#tryPin in CachedFile#pinSource (under the destination page lock) and
  *                          #pinForRead; FrameTable#pinLocked under the page's own lock
@@ -91,10 +91,10 @@ import org.pagecache.offheap.write.TempPagePool;
  *                          evicted frame's lock), #forget, #next (which only reads state words)
  *            innermost     WaitTable's bucket monitors, TranslationTable's leaf monitor: take nothing else
  *
- *  sync lock               CachedFile#sync, a monitor outside that order: its caller may hold a write guard
- *                          (a page lock), so under it page locks are only waited for with a bound
- *                          (Reclaimer#writeBack from #writeDirtyPages, CachedFile#syncLocked after a failed
- *                          force), and no structural lock is taken
+ *  sync lock               FileDurability#sync, a monitor outside that order: its caller may hold a write
+ *                          guard (a page lock), so under it page locks are only waited for with a bound
+ *                          (WriteBack#writeBack from FileDurability#writeDirtyPages, FileDurability#syncLocked
+ *                          after a failed force), and no structural lock is taken
  * </pre>
  * And the rules that the order alone does not say:
  * <ol>

@@ -169,7 +169,7 @@ class ReclaimerTest {
         int f1 = cache(1, 11, true);
         int f2 = cache(2, 12, true);
         int f5 = cache(5, 15, true);
-        assertTrue(reclaimer.writeBack(owner, new int[] {f0, f1, f2, f5}, 4, false));
+        assertTrue(reclaimer.writer().writeBack(owner, new int[] {f0, f1, f2, f5}, 4, false));
         assertEquals(2, owner.store.writes.size(), "pages 0-2 in one write, page 5 in another");
         Write run = owner.store.writes.get(0);
         assertEquals(0, run.position());
@@ -197,7 +197,7 @@ class ReclaimerTest {
         int f0 = cache(0, 1, true);
         int f1 = cache(1, 2, true);
         int f2 = cache(2, 3, true);
-        assertTrue(reclaimer.writeBack(owner, new int[] {f0, f1, f2}, 3, false));
+        assertTrue(reclaimer.writer().writeBack(owner, new int[] {f0, f1, f2}, 3, false));
         Write w = owner.store.writes.get(0);
         assertEquals(2, w.buffers().size(), "page 2 lies wholly past the end");
         assertArrayEquals(page(1, PAGE), w.buffers().get(0));
@@ -211,7 +211,7 @@ class ReclaimerTest {
         int f1 = cache(1, 2, true);
         IOException boom = new IOException("device gone");
         owner.store.failWith = boom;
-        assertFalse(reclaimer.writeBack(owner, new int[] {f0, f1}, 2, false));
+        assertFalse(reclaimer.writer().writeBack(owner, new int[] {f0, f1}, 2, false));
         assertEquals(1, owner.failures.size());
         assertSame(boom, owner.failures.get(0));
         for (int f : new int[] {f0, f1}) {
@@ -220,7 +220,7 @@ class ReclaimerTest {
                     FrameState.describe(s));
         }
         owner.store.failWith = null;
-        assertTrue(reclaimer.writeBack(owner, new int[] {f0, f1}, 2, false), "written again once the store works");
+        assertTrue(reclaimer.writer().writeBack(owner, new int[] {f0, f1}, 2, false), "written again once the store works");
         for (int f : new int[] {f0, f1}) {
             long s = frames.state(f);
             assertFalse(FrameState.isDirty(s) || FrameState.hasAny(s, FrameTable.ERROR), FrameState.describe(s));
@@ -238,7 +238,7 @@ class ReclaimerTest {
         frames.unlock(foreign, FrameTable.UPTODATE | FrameTable.DIRTY, 0);
         frames.lock(locked);
         try {
-            assertTrue(reclaimer.writeBack(owner, new int[] {clean, locked, foreign}, 3, false));
+            assertTrue(reclaimer.writer().writeBack(owner, new int[] {clean, locked, foreign}, 3, false));
         } finally {
             frames.unlockUnchanged(locked, 0, 0);
         }
@@ -254,7 +254,7 @@ class ReclaimerTest {
         int f = cache(3, 7, true);
         frames.lock(f);
         CompletableFuture<Boolean> flush = CompletableFuture.supplyAsync(
-                () -> reclaimer.writeBack(owner, new int[] {f}, 1, true));
+                () -> reclaimer.writer().writeBack(owner, new int[] {f}, 1, true));
         Thread.sleep(30);
         frames.unlock(f, FrameTable.DIRTY, 0);
         assertTrue(flush.get(30, TimeUnit.SECONDS));
@@ -274,7 +274,7 @@ class ReclaimerTest {
             frames.frame(f).fill((byte) 2);
             frames.unlock(f, FrameTable.UPTODATE | FrameTable.DIRTY, 0);
         };
-        assertTrue(reclaimer.writeBack(owner, new int[] {f}, 1, false));
+        assertTrue(reclaimer.writer().writeBack(owner, new int[] {f}, 1, false));
         assertArrayEquals(page(1, PAGE), owner.store.writes.get(0).buffers().get(0), "the snapshot of the claim");
         long s = frames.state(f);
         assertTrue(FrameState.isDirty(s) && !FrameState.isUnderWriteBack(s), FrameState.describe(s));
