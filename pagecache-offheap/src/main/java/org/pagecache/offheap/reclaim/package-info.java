@@ -4,8 +4,9 @@
  *
  * <ul>
  *   <li>{@link org.pagecache.offheap.reclaim.Reclaimer}: keeps free frames between two watermarks (an Agrona agent
- *       on its own thread, and direct reclaim by a faulting thread), and writes dirty pages back in batches of
- *       file-adjacent runs; it only ever tries page locks.</li>
+ *       on its own thread, and direct reclaim by a faulting thread); it only ever tries page locks.</li>
+ *   <li>{@link org.pagecache.offheap.reclaim.WriteBack}: writes dirty pages back, one vectored write per run of
+ *       file-adjacent pages, for the sweep and for a file's flush and sync.</li>
  *   <li>{@link org.pagecache.offheap.reclaim.QueuePolicy}: the replacement policy (S3-FIFO over the referenced
  *       bit, docs/eviction.md).</li>
  *   <li>{@link org.pagecache.offheap.reclaim.SnapshotPool}: buffers that hold the bytes of a write-back, copied
