@@ -26,6 +26,10 @@ import java.lang.foreign.MemorySegment;
  * Hold a write guard briefly, and never read a source that can fault (a mapped file, a {@link MappedView}) while
  * holding one: that is the deadlock the rest of the cache is built to avoid.
  *
+ * <p><b>Several guards.</b> A thread may hold more than one guard (a B-tree parent and child, a bucket and its
+ * overflow page); it must take them in ascending page order within a file. Two threads that lock two pages in
+ * opposite orders deadlock, as with any two locks; the cache cannot break that cycle for them.
+ *
  * <p><b>Limits.</b> Pins are a shared resource: while too many pages are pinned the cache cannot page anything
  * in, so {@code pinForRead} and {@code lockForWrite} fail with an {@link java.io.IOException} naming the limit
  * once the guards open on the cache would leave it too few frames. The memory of a closed guard must not be

@@ -15,7 +15,9 @@ import org.pagecache.offheap.frame.FrameTable;
 
 /**
  * A deliberately broken eviction, to show that {@link PinVsEviction} can fail: it takes the frame with
- * {@code tryLock} instead of {@code tryLockIdle}, so it ignores pins, and frees and rebinds a pinned frame. The
+ * {@code tryLock} instead of {@code tryLockForEviction} (whose look before and {@code tryLockIdle} refuse pinned
+ * frames), so it ignores pins, and then runs the real rest of the eviction ({@code keepLockIfEvictable},
+ * {@code unbindAndUnlock}) and rebinding: it frees and rebinds a pinned frame. The
  * outcomes {@link PinVsEviction} forbids are graded ACCEPTABLE_INTERESTING here so that the build does not fail;
  * their counts are the evidence.
  */
@@ -65,7 +67,8 @@ public class BrokenEvictionIgnoringPins {
     @Actor
     public void evictor(IIII_Result r) {
         // BROKEN: tryLock does not look at the pin count.
-        r.r2 = frames.tryLock(Frames.FRAME) && Frames.freeAndRebind(frames) ? 1 : 0;
+        r.r2 = frames.tryLock(Frames.FRAME) && frames.keepLockIfEvictable(Frames.FRAME) && Frames.freeAndRebind(frames)
+                ? 1 : 0;
     }
 
     @Arbiter

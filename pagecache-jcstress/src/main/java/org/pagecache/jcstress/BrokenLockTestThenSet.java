@@ -11,6 +11,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
@@ -30,7 +31,7 @@ public class BrokenLockTestThenSet {
     private final FrameTable frames = Frames.bound(0);
 
     private void increment() {
-        while ((frames.state(Frames.FRAME) & FrameTable.LOCKED) != 0) {
+        while (FrameState.isLocked(frames.state(Frames.FRAME))) {
             Thread.onSpinWait();
         }
         // BROKEN: the check above and this set are not one atomic step.

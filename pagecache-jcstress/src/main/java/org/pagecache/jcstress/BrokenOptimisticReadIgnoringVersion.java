@@ -4,8 +4,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.lang.invoke.VarHandle;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -13,12 +11,14 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
- * A deliberately broken optimistic read: it revalidates, but only checks that the frame is unlocked after the
- * copy, not that the version is unchanged. A whole write (lock, write, unlock) that starts and ends during the
- * copy goes unnoticed. This is why every exclusive unlock bumps the version. Torn outcomes are graded
+ * A deliberately broken optimistic read: it revalidates, but against a stamp taken <em>after</em> the copy
+ * instead of the one taken before it, so it only checks that the frame is unlocked after the copy, not that the
+ * version is unchanged. A whole write (lock, write, unlock) that starts and ends during the copy goes unnoticed.
+ * This is why every exclusive unlock bumps the version. Every other step is the engine's own. Torn outcomes are graded
  * ACCEPTABLE_INTERESTING so that the build does not fail; their counts are the evidence.
  */
 @JCStressTest
@@ -42,18 +42,17 @@ public class BrokenOptimisticReadIgnoringVersion {
     @Actor
     public void reader(III_Result r) {
         long s = frames.state(Frames.FRAME);
-        if ((s & FrameTable.LOCKED) != 0) {
+        if (FrameState.isLocked(s)) {
             r.r1 = Frames.READ_SAW_LOCK;
             r.r2 = -1;
             r.r3 = -1;
             return;
         }
         byte[] copy = Frames.copyPage(frames);
-        VarHandle.loadLoadFence();
+        // BROKEN: validated against the state after the copy, so the version seen before it is not compared.
         long after = frames.state(Frames.FRAME);
-        // BROKEN: the version is not compared, only the lock bit and the slot.
-        long mask = FrameTable.SLOT_MASK | FrameTable.LOCKED;
-        r.r1 = (after & mask) == (s & FrameTable.SLOT_MASK) ? Frames.READ_VALIDATED : Frames.READ_REJECTED;
+        boolean valid = !FrameState.isLocked(after) && frames.validate(Frames.FRAME, FrameState.stamp(after));
+        r.r1 = valid ? Frames.READ_VALIDATED : Frames.READ_REJECTED;
         r.r2 = (int) Frames.longAt(copy, Frames.FIRST);
         r.r3 = (int) Frames.longAt(copy, Frames.LAST);
     }

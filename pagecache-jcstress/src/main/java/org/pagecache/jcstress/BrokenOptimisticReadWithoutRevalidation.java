@@ -11,6 +11,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
@@ -39,14 +40,14 @@ public class BrokenOptimisticReadWithoutRevalidation {
     @Actor
     public void reader(III_Result r) {
         long s = frames.state(Frames.FRAME);
-        if ((s & FrameTable.LOCKED) != 0) {
+        if (FrameState.isLocked(s)) {
             r.r1 = Frames.READ_SAW_LOCK;
             r.r2 = -1;
             r.r3 = -1;
             return;
         }
         byte[] copy = Frames.copyPage(frames);
-        // BROKEN: no fence, no second read of the state: the copy is taken as valid.
+        // BROKEN: no validate(stamp) after the copy: the copy is taken as valid.
         r.r1 = Frames.READ_VALIDATED;
         r.r2 = (int) Frames.longAt(copy, Frames.FIRST);
         r.r3 = (int) Frames.longAt(copy, Frames.LAST);

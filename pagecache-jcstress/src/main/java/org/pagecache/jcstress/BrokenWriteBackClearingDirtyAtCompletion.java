@@ -16,7 +16,8 @@ import org.pagecache.offheap.frame.FrameTable;
 /**
  * A deliberately broken write-back, to show that {@link WriteBackVsWrite} can fail: it leaves {@code DIRTY} set at
  * the claim and clears it when the I/O completes, so a write that lands during the I/O is marked clean without
- * having been written. The lost-update outcomes {@link WriteBackVsWrite} forbids are graded ACCEPTABLE_INTERESTING
+ * having been written. The check, the snapshot and the completion are the engine's own; only the claim's unlock
+ * keeps {@code DIRTY} and the completion clears it. The lost-update outcomes {@link WriteBackVsWrite} forbids are graded ACCEPTABLE_INTERESTING
  * here so that the build does not fail; their counts are the evidence.
  */
 @JCStressTest
@@ -33,17 +34,17 @@ public class BrokenWriteBackClearingDirtyAtCompletion {
 
     @Actor
     public void writeBack(IIIII_Result r) {
-        boolean claimed = false;
-        if (frames.tryLock(Frames.FRAME)) {
-            long s = frames.state(Frames.FRAME);
-            claimed = (s & FrameTable.DIRTY) != 0 && (s & FrameTable.WRITEBACK) == 0;
+        byte[] written = null;
+        if (frames.tryLock(Frames.FRAME)
+                && frames.writeBackCheck(Frames.FRAME, Frames.SLOT) == FrameTable.WRITEBACK_CLAIMABLE) {
+            written = Frames.copyPage(frames);
             // BROKEN: DIRTY stays set at the claim ...
-            frames.unlockUnchanged(Frames.FRAME, claimed ? FrameTable.WRITEBACK : 0, claimed ? FrameTable.ERROR : 0);
+            frames.unlockUnchanged(Frames.FRAME, FrameTable.WRITEBACK, 0);
         }
-        if (claimed) {
-            byte[] written = Frames.copyPage(frames);
+        if (written != null) {
+            frames.completeWriteBack(Frames.FRAME);
             // ... and is cleared when the I/O is done, whatever landed meanwhile.
-            frames.update(Frames.FRAME, FrameTable.UNSYNCED, FrameTable.WRITEBACK | FrameTable.DIRTY);
+            frames.update(Frames.FRAME, 0, FrameTable.DIRTY);
             r.r1 = 1;
             r.r2 = (int) Frames.longAt(written, Frames.FIRST);
             r.r3 = (int) Frames.longAt(written, Frames.LAST);

@@ -2,15 +2,17 @@ package org.pagecache.jcstress;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
  * What the tests share: a two-frame {@link FrameTable} whose frame {@link #FRAME} is bound to page {@link #PAGE}
- * of file slot {@link #SLOT}, and the engine's own sequences of state-word operations (the optimistic read of
- * {@code CachedFile#readPage}, the claim and completion of {@code Reclaimer#writeBack}, the eviction of
- * {@code Reclaimer#tryEvict}), written here step by step so that each test runs exactly what the engine runs.
+ * of file slot {@link #SLOT}, and the engine's sequences of frame operations (the optimistic read of
+ * {@code CachedFile#readPage}, the claim and completion of {@code WriteBack#writeBack}, the eviction of
+ * {@code Reclaimer#tryEvict}). Every step is a call of the engine's own {@link FrameTable} method (no state word
+ * is masked or compared here), so a change to the protocol in {@code frame/} is what these tests run; a broken
+ * twin replaces exactly one of those calls.
  *
  * <p>Every test state owns one table and closes it in its arbiter (the table's arena is shared).
  */
@@ -83,43 +85,38 @@ final class Frames {
      */
     static int optimisticRead(FrameTable frames, byte[] out) {
         long s = frames.state(FRAME);
-        if ((s & FrameTable.LOCKED) != 0) {
+        if (FrameState.isLocked(s)) {
             return READ_SAW_LOCK;
         }
-        if (FrameTable.slot(s) != SLOT || frames.pageIndex(FRAME) != PAGE) {
+        if (!frames.isBoundTo(FRAME, s, SLOT, PAGE)) {
             return READ_REJECTED;
         }
         MemorySegment.copy(frames.memory(), ValueLayout.JAVA_BYTE, frames.offset(FRAME), out, 0, PAGE_SIZE);
-        VarHandle.loadLoadFence();
-        long after = frames.state(FRAME);
-        long mask = FrameTable.VERSION_MASK | FrameTable.SLOT_MASK | FrameTable.LOCKED;
-        long expect = s & (FrameTable.VERSION_MASK | FrameTable.SLOT_MASK);
-        return (after & mask) == expect ? READ_VALIDATED : READ_REJECTED;
+        return frames.validate(FRAME, FrameState.stamp(s)) ? READ_VALIDATED : READ_REJECTED;
     }
 
     /**
-     * The claim of {@code Reclaimer#writeBack} (without waiting): try the lock, and if the frame is still this
-     * file's, dirty and not already under write-back, mark it {@code WRITEBACK}, clear {@code DIRTY|ERROR} and
-     * unlock unchanged.
+     * The claim of {@code WriteBack#writeBack} (without waiting): try the lock; if the frame is a dirty page of
+     * this file with no write-back in flight ({@code writeBackCheck}), copy it out under the lock (the snapshot
+     * the write-back writes) and claim it ({@code claimWriteBack}).
      *
-     * @return whether the write-back was claimed (the caller must then do the I/O and complete it)
+     * @return the bytes to write if the write-back was claimed (the caller must then complete it), else null
      */
-    static boolean claimWriteBack(FrameTable frames) {
+    static byte[] claimWriteBack(FrameTable frames) {
         if (!frames.tryLock(FRAME)) {
-            return false;
+            return null;
         }
-        long s = frames.state(FRAME);
-        if (FrameTable.slot(s) != SLOT || (s & FrameTable.DIRTY) == 0 || (s & FrameTable.WRITEBACK) != 0) {
-            frames.unlockUnchanged(FRAME, 0, 0);
-            return false;
+        if (frames.writeBackCheck(FRAME, SLOT) != FrameTable.WRITEBACK_CLAIMABLE) {
+            return null;
         }
-        frames.unlockUnchanged(FRAME, FrameTable.WRITEBACK, FrameTable.DIRTY | FrameTable.ERROR);
-        return true;
+        byte[] snapshot = copyPage(frames);
+        frames.claimWriteBack(FRAME);
+        return snapshot;
     }
 
-    /** The completion of a successful write-back in {@code Reclaimer#writeRun}. */
+    /** The completion of a successful write-back in {@code WriteBack#writeRun}. */
     static void completeWriteBack(FrameTable frames) {
-        frames.update(FRAME, FrameTable.UNSYNCED, FrameTable.WRITEBACK);
+        frames.completeWriteBack(FRAME);
     }
 
     /** A page write of {@code CachedFile}: lock, write both longs, unlock uptodate, dirty and referenced. */
@@ -137,19 +134,11 @@ final class Frames {
      * @return whether the frame was evicted and rebound
      */
     static boolean evictAndRebind(FrameTable frames) {
-        if (!frames.tryLockIdle(FRAME)) {
-            return false;
-        }
-        return freeAndRebind(frames);
+        return frames.tryLockForEviction(FRAME) && freeAndRebind(frames);
     }
 
-    /** The part of {@link #evictAndRebind} after the frame is locked. */
+    /** The part of {@link #evictAndRebind} after the frame is locked and found evictable. */
     static boolean freeAndRebind(FrameTable frames) {
-        long s = frames.state(FRAME);
-        if (FrameTable.slot(s) == 0 || (s & FrameTable.DIRTY) != 0) {
-            frames.unlockUnchanged(FRAME, 0, 0);
-            return false;
-        }
         frames.unbindAndUnlock(FRAME);
         frames.bindLocked(FRAME, SLOT, OTHER_PAGE);
         set(frames, FIRST, OTHER_PAGE);
@@ -158,8 +147,8 @@ final class Frames {
         return true;
     }
 
-    /** 1 if the bits are set in the frame's state, else 0. */
+    /** 1 if any of the bits is set in the frame's state, else 0 (an arbiter's observation). */
     static int bits(FrameTable frames, long bits) {
-        return (frames.state(FRAME) & bits) != 0 ? 1 : 0;
+        return frames.hasAny(FRAME, bits) ? 1 : 0;
     }
 }

@@ -61,7 +61,7 @@ public class LockMutualExclusionParked {
             Thread.onSpinWait();
         }
         Frames.set(frames, Frames.FIRST, v + 1);
-        seen[1] = (frames.state(Frames.FRAME) & FrameTable.WAITERS) != 0 ? 1 : 0;
+        seen[1] = frames.hasAny(Frames.FRAME, FrameTable.WAITERS) ? 1 : 0;
         frames.unlock(Frames.FRAME, FrameTable.DIRTY, 0);
     }
 

@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
@@ -41,7 +42,7 @@ public class PinVsIdleLock {
     public void close(IIII_Result r) {
         long s = frames.state(Frames.FRAME);
         r.r3 = FrameTable.pins(s);
-        r.r4 = (int) (s & FrameTable.LOCKED);
+        r.r4 = FrameState.isLocked(s) ? 1 : 0;
         frames.close();
     }
 }

@@ -1,19 +1,13 @@
 package org.pagecache.offheap;
 
 import static org.pagecache.offheap.frame.FrameTable.DIRTY;
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
 import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
-import static org.pagecache.offheap.frame.FrameTable.SLOT_MASK;
-import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
 import static org.pagecache.offheap.frame.FrameTable.UPTODATE;
-import static org.pagecache.offheap.frame.FrameTable.VERSION_MASK;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
@@ -22,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 import org.agrona.collections.IntArrayList;
 import org.pagecache.api.SourceFaultException;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
 import org.pagecache.offheap.jfr.PageInEvent;
@@ -33,8 +28,8 @@ import org.pagecache.offheap.write.MappedSourceCopy;
 import org.pagecache.offheap.write.TempPagePool;
 
 /**
- * One file in the cache, shared by every handle that opened it: reads, the write path, truncation, flush,
- * sync and close. The lock order and the concurrency design are in {@link OffHeapPageCache}'s essay.
+ * One file in the cache, shared by every handle that opened it: reads, the write path, truncation, flush and
+ * sync (through its {@link FileDurability}) and close. The lock order and the concurrency design are in {@link OffHeapPageCache}'s essay.
  *
  * <p>The structural lock ({@link StampedLock}) is taken shared by a page-in and by the destination phase of
  * each write chunk (never while reading a source), and exclusively by truncation and close. Hit reads take no
@@ -67,15 +62,11 @@ final class CachedFile implements PageOwner {
     private final long waitNanos;
     private final TranslationTable table = new TranslationTable();
     private final StampedLock structure = new StampedLock();
-    private final Object syncLock = new Object();
     private final AtomicLong size;
-    private final AtomicLong evictedUnsynced = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger openGuards = new java.util.concurrent.atomic.AtomicInteger();
-    private long evictedUnsyncedAtLastSync;
     private volatile boolean closed;
-    private volatile boolean metadataDirty;
-    private volatile IOException writebackError;
-    private volatile IOException dataLoss;
+    /** Flush, sync and the failures they must report. */
+    private final FileDurability durability;
     /** Truncations that shrank the file; written under the exclusive structural lock. */
     private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
@@ -98,6 +89,7 @@ final class CachedFile implements PageOwner {
         this.pageMask = pageSize - 1;
         this.waitNanos = cache.frameWaitNanos();
         this.size = new AtomicLong(store.size());
+        this.durability = new FileDurability(this, frames, reclaimer.writer(), waitNanos);
     }
 
     Path path() {
@@ -154,12 +146,12 @@ final class CachedFile implements PageOwner {
 
     @Override
     public void writebackFailed(IOException error) {
-        writebackError = error;
+        durability.writebackFailed(error);
     }
 
     @Override
     public void evictedUnsynced() {
-        evictedUnsynced.incrementAndGet();
+        durability.evictedUnsynced();
     }
 
     void ensureOpen() throws ClosedChannelException {
@@ -203,18 +195,16 @@ final class CachedFile implements PageOwner {
                 break;
             }
             long s = frames.state(f);
-            if ((s & LOCKED) != 0) {
+            if (FrameState.isLocked(s)) {
                 frames.awaitUnlocked(f);
                 continue;
             }
-            if (FrameTable.slot(s) != slot || frames.pageIndex(f) != page) {
+            if (!frames.isBoundTo(f, s, slot, page)) {
                 continue; // a stale entry: the page is being evicted
             }
             copyOut(f, inPage, dst, dstIndex, n);
-            VarHandle.loadLoadFence();
-            long after = frames.state(f);
-            if ((after & (VERSION_MASK | SLOT_MASK | LOCKED)) == (s & (VERSION_MASK | SLOT_MASK))) {
-                frames.markReferenced(f, after);
+            if (frames.validate(f, FrameState.stamp(s))) {
+                frames.markReferenced(f);
                 counters.hits.increment();
                 return;
             }
@@ -317,20 +307,15 @@ final class CachedFile implements PageOwner {
      * caller must fill it whole and mark it, or {@link #abandon} it. Called with the structural lock held shared
      * and no page lock held (it may wait for a free frame).
      */
-    private int lockPage(int page, boolean needContent) throws IOException {
+    int lockPage(int page, boolean needContent) throws IOException {
         for (;;) {
             int f = table.get(page);
             if (f >= 0) {
-                frames.lock(f);
-                long s = frames.state(f);
-                if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
-                    if ((s & REFERENCED) == 0) {
-                        frames.update(f, REFERENCED, 0); // a hit is a use, whoever locks the page
-                    }
+                if (frames.lockIfBound(f, slot, page)) {
+                    frames.reference(f); // a hit is a use, whoever locks the page
                     counters.hits.increment();
                     return f;
                 }
-                frames.unlockUnchanged(f, 0, 0);
                 Thread.onSpinWait();
                 continue;
             }
@@ -349,7 +334,7 @@ final class CachedFile implements PageOwner {
                     abandon(nf, page);
                     throw e;
                 }
-                frames.update(nf, UPTODATE, 0);
+                frames.markUptodate(nf);
                 counters.faults.increment();
             }
             return nf;
@@ -394,6 +379,25 @@ final class CachedFile implements PageOwner {
 
     // ---------------------------------------------------------------- write
 
+    /**
+     * Another way to write from a view, set through a package-private builder switch: the test tree's naive
+     * strategy, kept to show that it deadlocks where {@link #write(long, View)} does not.
+     */
+    interface ViewWriteStrategy {
+        /** Writes {@code view} at {@code position} of {@code file}, as {@link CachedFile#write(long, View)}. */
+        long write(CachedFile file, long position, View view) throws IOException;
+    }
+
+    /** Takes the structural lock shared (a page-in or a write chunk's destination phase). */
+    long lockStructureShared() {
+        return structure.readLock();
+    }
+
+    /** Releases a shared structural lock taken by {@link #lockStructureShared()}. */
+    void unlockStructureShared(long stamp) {
+        structure.unlockRead(stamp);
+    }
+
     long write(long position, MemorySegment src, boolean mayFault) throws IOException {
         ensureOpen();
         boolean canFault = mayFault || src.isMapped();
@@ -431,8 +435,9 @@ final class CachedFile implements PageOwner {
 
     long write(long position, View view) throws IOException {
         ensureOpen();
-        if (cache.naiveWritesForTests()) {
-            return writeNaively(position, view);
+        ViewWriteStrategy other = cache.viewWriteStrategy();
+        if (other != null) {
+            return other.write(this, position, view);
         }
         CachedFile source = view.file();
         boolean sameCache = source.cache == cache;
@@ -486,79 +491,6 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    /**
-     * The strategy the seed's deadlock comes from, kept only so tests can show that it deadlocks where
-     * {@link #write(long, View)} does not: lock the destination page, then read the source through the cache
-     * while holding that lock, taking each source page's lock as a page fault would. Reachable only through a
-     * package-private builder switch; its waits give up on interrupt so a test can unwind the deadlock.
-     */
-    private long writeNaively(long position, View view) throws IOException {
-        CachedFile source = view.file();
-        long len = view.length();
-        long done = 0;
-        while (done < len) {
-            long pos = position + done;
-            int inPage = (int) (pos & pageMask);
-            int n = (int) Math.min(len - done, pageSize - inPage);
-            int page = (int) (pos >>> pageShift);
-            long stamp = structure.readLock();
-            try {
-                int f = lockPage(page, n != pageSize);
-                boolean fresh = (frames.state(f) & UPTODATE) == 0;
-                boolean ok = false;
-                try {
-                    source.copyUnderPageLocks(view.position() + done, frames.offset(f) + inPage, n);
-                    ok = true;
-                } finally {
-                    if (ok) {
-                        commit(f, pos + n);
-                    } else {
-                        releaseUnchanged(f, page, fresh);
-                    }
-                }
-            } finally {
-                structure.unlockRead(stamp);
-            }
-            done += n;
-        }
-        return done;
-    }
-
-    /** The naive strategy's source read: every source page locked (interruptibly) while it is copied. */
-    private void copyUnderPageLocks(long srcPos, long dstOffset, int n) throws IOException {
-        int done = 0;
-        while (done < n) {
-            long pos = srcPos + done;
-            int inPage = (int) (pos & pageMask);
-            int k = Math.min(n - done, pageSize - inPage);
-            int page = (int) (pos >>> pageShift);
-            int f;
-            for (;;) {
-                f = table.get(page);
-                if (f < 0) {
-                    long stamp = structure.readLock();
-                    try {
-                        f = lockPage(page, true);
-                    } finally {
-                        structure.unlockRead(stamp);
-                    }
-                    break;
-                }
-                frames.lockInterruptibly(f);
-                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == page) {
-                    break;
-                }
-                frames.unlockUnchanged(f, 0, 0);
-            }
-            try {
-                MemorySegment.copy(frames.memory(), frames.offset(f) + inPage, frames.memory(), dstOffset + done, k);
-            } finally {
-                frames.unlock(f, 0, 0);
-            }
-            done += k;
-        }
-    }
-
     private long sourceFault(long done, long position, String kind, String what, Throwable cause)
             throws SourceFaultException {
         counters.sourceFaults.increment();
@@ -586,11 +518,11 @@ final class CachedFile implements PageOwner {
         try {
             ensureOpen();
             int f = lockPage(page, n != pageSize);
-            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            boolean fresh = !frames.isUptodate(f);
             try {
                 MemorySegment.copy(from, fromOffset, frames.memory(), frames.offset(f) + inPage, n);
             } catch (RuntimeException | Error e) {
-                releaseUnchanged(f, page, fresh);
+                abandonOrUnlock(f, page, fresh);
                 throw e;
             }
             commit(f, ((long) page << pageShift) + inPage + n);
@@ -599,12 +531,17 @@ final class CachedFile implements PageOwner {
         }
     }
 
-    private void commit(int f, long end) {
+    /** Ends a write chunk that filled its page up to {@code end}: grows the file, unlocks the page dirty. */
+    void commit(int f, long end) {
         growTo(end);
         frames.unlock(f, UPTODATE | DIRTY, 0);
     }
 
-    private void releaseUnchanged(int f, int page, boolean fresh) {
+    /**
+     * Lets go of a locked page a write chunk did not change: a fresh frame (never filled, not uptodate) is
+     * abandoned, any other frame unlocked with its version kept.
+     */
+    void abandonOrUnlock(int f, int page, boolean fresh) {
         if (fresh) {
             abandon(f, page);
         } else {
@@ -633,7 +570,7 @@ final class CachedFile implements PageOwner {
         try {
             ensureOpen();
             int f = lockPage(page, n != pageSize);
-            boolean fresh = (frames.state(f) & UPTODATE) == 0;
+            boolean fresh = !frames.isUptodate(f);
             int f0 = -1;
             int f1 = -1;
             boolean ok = false;
@@ -671,7 +608,7 @@ final class CachedFile implements PageOwner {
                 if (ok) {
                     commit(f, ((long) page << pageShift) + inPage + n);
                 } else {
-                    releaseUnchanged(f, page, fresh);
+                    abandonOrUnlock(f, page, fresh);
                 }
             }
             return true;
@@ -716,7 +653,7 @@ final class CachedFile implements PageOwner {
                 }
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
-                        frames.markReferenced(f, frames.state(f));
+                        frames.markReferenced(f);
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
@@ -809,7 +746,7 @@ final class CachedFile implements PageOwner {
         long current = size.get();
         while (current < end) {
             if (size.compareAndSet(current, end)) {
-                metadataDirty = true;
+                durability.metadataChanged();
                 return;
             }
             current = size.get();
@@ -863,7 +800,7 @@ final class CachedFile implements PageOwner {
                 }
                 truncations++;
                 size.set(newSize);
-                metadataDirty = true;
+                durability.metadataChanged();
                 for (int i = 0; i < held.size(); i += 2) {
                     int page = held.getInt(i);
                     int f = held.getInt(i + 1);
@@ -901,8 +838,7 @@ final class CachedFile implements PageOwner {
             throw new IOException("truncate of " + path + ": page " + page + " stayed locked (by a page guard?) for "
                     + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; nothing was changed");
         }
-        if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
-            frames.unlockUnchanged(f, 0, 0);
+        if (!frames.keepLockIfBound(f, slot, page)) {
             return false;
         }
         if (!frames.awaitClear(f, idle, waitNanos)) {
@@ -915,129 +851,14 @@ final class CachedFile implements PageOwner {
         return true;
     }
 
-    /** Frames of this file whose state has any of {@code bits}, in page order. */
-    private IntArrayList framesWith(long bits) {
-        IntArrayList list = new IntArrayList();
-        table.forEach(0, (p, f) -> {
-            long s = frames.state(f);
-            if (FrameTable.slot(s) == slot && (s & bits) != 0 && frames.pageIndex(f) == p) {
-                list.addInt(f);
-            }
-            return 0;
-        });
-        return list;
-    }
-
     void flush() throws IOException {
         ensureOpen();
-        writeDirtyPages();
-        checkLoss();
-    }
-
-    /** Throws if data of this file may have been lost after a failed force: reported for good. */
-    private void checkLoss() throws IOException {
-        IOException loss = dataLoss;
-        if (loss != null) {
-            throw new IOException("data of " + path + " written back before a failed force may have been lost",
-                    loss);
-        }
-    }
-
-    /**
-     * Writes back every dirty page of this file, waiting for write-backs already in flight (so that a sync
-     * forces them too).
-     *
-     * @throws IOException if a write-back failed now, or an earlier one failed and its pages are still dirty
-     */
-    private void writeDirtyPages() throws IOException {
-        IntArrayList list = framesWith(DIRTY | WRITEBACK);
-        int[] array = list.toIntArray();
-        if (!reclaimer.writeBack(this, array, array.length, true)) {
-            IOException e = writebackError;
-            throw new IOException("write-back of " + path + " failed; its pages stay dirty", e);
-        }
-        IOException earlier = writebackError;
-        if (earlier != null) {
-            // an earlier write-back failed: it counts as reported only once its pages are written
-            if (framesWith(FrameTable.ERROR).isEmpty()) {
-                writebackError = null;
-            } else {
-                throw new IOException("write-back of " + path + " failed; its pages stay dirty", earlier);
-            }
-        }
+        durability.flush();
     }
 
     void sync() throws IOException {
         ensureOpen();
-        synchronized (syncLock) {
-            syncLocked();
-        }
-    }
-
-    /**
-     * Flush, then force. Pages written back since the last successful force are marked {@code UNSYNCED}; if the
-     * force fails they are marked dirty again, because the kernel may have dropped them (PostgreSQL's
-     * "fsyncgate"). If such a page was evicted meanwhile its data may be gone: every later flush and sync of the
-     * file then fails, never pretending the data is safe.
-     */
-    private void syncLocked() throws IOException {
-        writeDirtyPages();
-        checkLoss();
-        IntArrayList unsynced = framesWith(UNSYNCED);
-        int[] pages = new int[unsynced.size()];
-        for (int i = 0; i < unsynced.size(); i++) {
-            // No page lock: the caller may hold one (a write guard). UNSYNCED is set when a write-back has
-            // completed, so whichever page of this file holds it now is covered by the force below.
-            int f = unsynced.getInt(i);
-            pages[i] = frames.pageIndex(f);
-            if (!frames.clearIfBound(f, slot, UNSYNCED)) {
-                pages[i] = -1;
-            }
-        }
-        long evictedBefore = evictedUnsynced.get();
-        boolean metadata = metadataDirty;
-        metadataDirty = false;
-        try {
-            store.force(metadata);
-        } catch (IOException e) {
-            metadataDirty = metadataDirty || metadata;
-            // an unsynced page evicted at any time since the last good force, even during this one, may be lost
-            boolean lost = evictedUnsynced.get() != evictedUnsyncedAtLastSync;
-            // pages written back while this force was in flight may have been dropped by the failing device too
-            // (the kernel marks them clean and reports the error once): they were marked UNSYNCED after the list
-            // above was taken, so write them again as well
-            IntArrayList during = framesWith(UNSYNCED);
-            for (int i = 0; i < during.size(); i++) {
-                int f = during.getInt(i);
-                frames.lock(f);
-                if (FrameTable.slot(frames.state(f)) == slot && (frames.state(f) & UNSYNCED) != 0) {
-                    frames.unlockUnchanged(f, DIRTY, UNSYNCED);
-                } else {
-                    frames.unlockUnchanged(f, 0, 0);
-                }
-            }
-            for (int i = 0; i < unsynced.size(); i++) {
-                int f = unsynced.getInt(i);
-                if (pages[i] < 0) {
-                    continue;
-                }
-                if (!frames.tryLock(f, waitNanos)) {
-                    lost = true; // held (by this thread's own write guard, perhaps): cannot re-dirty it safely
-                    continue;
-                }
-                if (FrameTable.slot(frames.state(f)) == slot && frames.pageIndex(f) == pages[i]) {
-                    frames.unlockUnchanged(f, DIRTY, 0);
-                } else {
-                    frames.unlockUnchanged(f, 0, 0);
-                    lost = true;
-                }
-            }
-            if (lost) {
-                dataLoss = e;
-            }
-            throw e;
-        }
-        evictedUnsyncedAtLastSync = evictedBefore;
+        durability.sync();
     }
 
     // ---------------------------------------------------------------- lifecycle: last handle, retain, re-open
@@ -1064,9 +885,9 @@ final class CachedFile implements PageOwner {
                 // their holders may be waiting for this lock to open another guard: refuse rather than wait
                 throw new IOException(guards + " page guard(s) of " + path + " are still open; close them first");
             }
-            writeDirtyPages();
+            durability.writeDirtyPages();
             FileIdentity now = null;
-            if (dataLoss == null && writebackError == null) {
+            if (!durability.failed()) {
                 try {
                     now = FileIdentity.of(path);
                     if (now != null && (!now.key().equals(key) || now.size() != size.get()
@@ -1195,7 +1016,7 @@ final class CachedFile implements PageOwner {
             }
             IOException failure = null;
             try {
-                writeDirtyPages();
+                durability.writeDirtyPages();
             } catch (IOException e) {
                 if (!force) {
                     throw e;
@@ -1203,7 +1024,7 @@ final class CachedFile implements PageOwner {
                 failure = e;
             }
             // a loss declared earlier cannot be mended by keeping the file open: close, and report it again
-            IOException loss = dataLoss;
+            IOException loss = durability.dataLoss();
             if (loss != null && failure == null) {
                 failure = new IOException("data of " + path + " written back before a failed force may have been lost",
                         loss);
@@ -1223,14 +1044,13 @@ final class CachedFile implements PageOwner {
                 int page = found.getInt(i);
                 int f = found.getInt(i + 1);
                 if (!frames.tryLock(f, Math.max(0, deadline - System.nanoTime()))) {
-                    if (FrameTable.slot(frames.state(f)) == slot) {
+                    if (frames.isBoundTo(f, slot)) {
                         stuck++;
                         stuckWhy = "page " + page + " stayed locked (by a write guard?)";
                     }
                     continue;
                 }
-                if (FrameTable.slot(frames.state(f)) != slot || frames.pageIndex(f) != page) {
-                    frames.unlockUnchanged(f, 0, 0);
+                if (!frames.keepLockIfBound(f, slot, page)) {
                     continue;
                 }
                 if (!frames.awaitClear(f, WRITEBACK | PIN_MASK, Math.max(0, deadline - System.nanoTime()))) {

@@ -2,13 +2,13 @@ package org.pagecache.offheap;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** The counters behind {@link org.pagecache.api.PageCache#stats()}: striped adders, cheap from many threads. */
+/**
+ * The counters behind {@link org.pagecache.api.PageCache#stats()}: striped adders, cheap from many threads.
+ * Evictions and write-backs are counted by the {@link org.pagecache.offheap.reclaim.Reclaimer}.
+ */
 final class Counters {
     final LongAdder hits = new LongAdder();
     final LongAdder faults = new LongAdder();
-    final LongAdder evictions = new LongAdder();
-    final LongAdder writebacks = new LongAdder();
-    final LongAdder writebackBatches = new LongAdder();
     final LongAdder tempPageCopies = new LongAdder();
     final LongAdder directCopies = new LongAdder();
     final LongAdder fastPathHits = new LongAdder();

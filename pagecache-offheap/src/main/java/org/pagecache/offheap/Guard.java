@@ -1,7 +1,6 @@
 package org.pagecache.offheap;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import org.pagecache.api.PageGuard;
 import org.pagecache.offheap.frame.FrameTable;
 
@@ -9,8 +8,6 @@ import org.pagecache.offheap.frame.FrameTable;
  * A {@link PageGuard}: a pinned frame (read) or a locked frame (write). Owned by one thread at a time.
  */
 final class Guard implements PageGuard {
-    private static final long STABLE = FrameTable.VERSION_MASK | FrameTable.SLOT_MASK;
-
     private final CachedFile file;
     private final FrameTable frames;
     private final int frame;
@@ -73,13 +70,7 @@ final class Guard implements PageGuard {
         if (write) {
             return 0;
         }
-        for (;;) {
-            long s = frames.state(frame);
-            if ((s & FrameTable.LOCKED) == 0) {
-                return s & STABLE;
-            }
-            frames.awaitUnlocked(frame);
-        }
+        return frames.awaitStamp(frame);
     }
 
     @Override
@@ -93,9 +84,7 @@ final class Guard implements PageGuard {
         if (write) {
             return true;
         }
-        VarHandle.loadLoadFence();
-        long s = frames.state(frame);
-        return (s & (STABLE | FrameTable.LOCKED)) == stamp;
+        return frames.validate(frame, stamp);
     }
 
     @Override

@@ -29,6 +29,7 @@ import org.agrona.concurrent.SleepingIdleStrategy;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
@@ -73,13 +74,37 @@ import org.pagecache.offheap.write.TempPagePool;
  * {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
  *
  * <h2>Lock order</h2>
- * Written once here and obeyed everywhere:
+ * Written once here and obeyed everywhere. Outermost first, with the methods that take each lock:
+ * <pre>
+ *  cache close lock        OffHeapPageCache#close
+ *    cache file lock       OffHeapPageCache#open, #closeHandle, #closeNow (around each file's close), #stats
+ *      structural lock     CachedFile: exclusive in #truncate, #closeLastHandle, #reattach, #upgrade, #close;
+ *                          shared in #pageIn, #readLocked, #copyIn, #tryFastPath, #pinForRead (after its
+ *                          optimistic try), #lockForWrite
+ *        page lock         FrameTable#lock and friends, through CachedFile#lockPage (reads, writes, guards),
+ *                          #holdForTruncate, #close; only tried: Reclaimer#tryEvict
+ *                          (FrameTable#tryLockForEviction) and WriteBack#writeBack (without waiting from the
+ *                          sweep, waiting a bounded time from flush and sync)
+ *          pins            FrameTable#tryPin in CachedFile#pinSource (under the destination page lock) and
+ *                          #pinForRead; FrameTable#pinLocked under the page's own lock
+ *          policy          QueuePolicy's monitor: #admit (under the new frame's lock), #evicted (under the
+ *                          evicted frame's lock), #forget, #next (which only reads state words)
+ *            innermost     WaitTable's bucket monitors, TranslationTable's leaf monitor: take nothing else
+ *
+ *  sync lock               FileDurability#sync, a monitor outside that order: its caller may hold a write
+ *                          guard (a page lock), so under it page locks are only waited for with a bound
+ *                          (WriteBack#writeBack from FileDurability#writeDirtyPages, FileDurability#syncLocked
+ *                          after a failed force), and no structural lock is taken
+ * </pre>
+ * And the rules that the order alone does not say:
  * <ol>
- *   <li>the cache's file table lock (open, close of a file) before a file's structural lock;</li>
- *   <li>a file's structural lock (shared: page-in and the destination phase of a write chunk; exclusive:
- *       truncate, close) before any page lock;</li>
- *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O; pins are only ever
- *       <em>tried</em> (never waited for) while a page lock is held;</li>
+ *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O, except by truncation,
+ *       which holds the structural lock exclusively while it collects the locks of the pages it drops, and
+ *       waits for each with a bound; pins are only ever <em>tried</em> (never waited for) while a page lock is
+ *       held;</li>
+ *   <li>page guards: a thread that holds several guards of one file takes them in ascending page order, as
+ *       {@link org.pagecache.api.PageGuard} asks of its users (two threads locking two pages in opposite
+ *       orders deadlock like any two locks);</li>
  *   <li>the reclaimer only tries page locks; a page's write-back runs with its lock released;</li>
  *   <li>no page lock and no structural lock is held while reading a source that can fault (W1), or while
  *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
@@ -138,7 +163,8 @@ public final class OffHeapPageCache implements PageCache {
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
-    private final boolean naiveWritesForTests;
+    /** Another write from views (tests only), or null. */
+    private final CachedFile.ViewWriteStrategy viewWriteStrategy;
     private final AtomicInteger guards = new AtomicInteger();
     private final int maxGuards;
     private final ObjectName mxBeanName;
@@ -149,7 +175,7 @@ public final class OffHeapPageCache implements PageCache {
     private final AtomicInteger writeGuards = new AtomicInteger();
 
     private OffHeapPageCache(Builder b) {
-        this.naiveWritesForTests = b.naiveWritesForTests;
+        this.viewWriteStrategy = b.viewWriteStrategy;
         this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
         this.storeFactory = b.storeFactory;
@@ -270,9 +296,9 @@ public final class OffHeapPageCache implements PageCache {
         guards.decrementAndGet();
     }
 
-    /** @return whether writes from views use the naive, deadlocking strategy (tests only) */
-    boolean naiveWritesForTests() {
-        return naiveWritesForTests;
+    /** @return the strategy writes from views use instead of the real one (tests only), or null */
+    CachedFile.ViewWriteStrategy viewWriteStrategy() {
+        return viewWriteStrategy;
     }
 
     long maxFileSize() {
@@ -559,17 +585,6 @@ public final class OffHeapPageCache implements PageCache {
         }
     }
 
-    /** @return frames whose page lock is held right now (for tests that check every lock was released) */
-    int lockedFrames() {
-        int locked = 0;
-        for (int f = 0; f < frames.frames(); f++) {
-            if ((frames.state(f) & FrameTable.LOCKED) != 0) {
-                locked++;
-            }
-        }
-        return locked;
-    }
-
     @Override
     public int pageSize() {
         return frames.pageSize();
@@ -587,10 +602,10 @@ public final class OffHeapPageCache implements PageCache {
             try {
                 for (int f = 0; f < frames.frames(); f++) {
                     long s = frames.state(f);
-                    if ((s & FrameTable.DIRTY) != 0) {
+                    if (FrameState.isDirty(s)) {
                         dirty++;
                     }
-                    if ((s & FrameTable.PIN_MASK) != 0) {
+                    if (FrameState.isPinned(s)) {
                         pinned++;
                     }
                 }
@@ -721,7 +736,7 @@ public final class OffHeapPageCache implements PageCache {
         private Duration frameWaitTimeout = Duration.ofSeconds(10);
         private int lowWatermark;
         private int highWatermark;
-        private boolean naiveWritesForTests;
+        private CachedFile.ViewWriteStrategy viewWriteStrategy;
         private String mxBeanName;
 
         private Builder() {
@@ -740,11 +755,11 @@ public final class OffHeapPageCache implements PageCache {
         }
 
         /**
-         * Makes writes from views lock the destination and then read the source: the strategy that deadlocks.
-         * Package-private: only tests in this package can reach it, to show what the real strategy prevents.
+         * Makes writes from views use {@code strategy} instead of the real one. Package-private: only tests in
+         * this package reach it, to run the strategy that deadlocks and show what the real one prevents.
          */
-        Builder naiveWritesForTests() {
-            this.naiveWritesForTests = true;
+        Builder viewWriteStrategy(CachedFile.ViewWriteStrategy strategy) {
+            this.viewWriteStrategy = strategy;
             return this;
         }
 

@@ -1,18 +1,14 @@
 package org.pagecache.offheap;
 
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
-import static org.pagecache.offheap.frame.FrameTable.SLOT_MASK;
-import static org.pagecache.offheap.frame.FrameTable.VERSION_MASK;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import org.pagecache.api.PagedReader;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
 
@@ -30,7 +26,6 @@ import org.pagecache.offheap.frame.TranslationTable;
  * remembers (those are not page accesses but reads within one).
  */
 final class PageReader implements PagedReader {
-    private static final long CHECK = VERSION_MASK | SLOT_MASK | LOCKED;
     private static final int ATTEMPTS = 8;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -72,21 +67,17 @@ final class PageReader implements PagedReader {
     public byte readByte(long position) throws IOException {
         try {
             if ((position >>> pageShift) == page && position < knownSize && !handle.isClosed()) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     byte v = memory.get(ValueLayout.JAVA_BYTE, base + (position & pageMask));
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
             }
             if (prepare(position, 1)) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     byte v = memory.get(ValueLayout.JAVA_BYTE, base + (position & pageMask));
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
@@ -104,21 +95,17 @@ final class PageReader implements PagedReader {
             long in = position & pageMask;
             if ((position >>> pageShift) == page && in <= pageSize - Short.BYTES
                     && position + Short.BYTES <= knownSize && !handle.isClosed()) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     short v = memory.get(SHORT, base + in);
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
             }
             if (prepare(position, Short.BYTES)) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     short v = memory.get(SHORT, base + (position & pageMask));
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
@@ -136,21 +123,17 @@ final class PageReader implements PagedReader {
             long in = position & pageMask;
             if ((position >>> pageShift) == page && in <= pageSize - Integer.BYTES
                     && position + Integer.BYTES <= knownSize && !handle.isClosed()) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     int v = memory.get(INT, base + in);
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
             }
             if (prepare(position, Integer.BYTES)) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     int v = memory.get(INT, base + (position & pageMask));
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
@@ -168,21 +151,17 @@ final class PageReader implements PagedReader {
             long in = position & pageMask;
             if ((position >>> pageShift) == page && in <= pageSize - Long.BYTES
                     && position + Long.BYTES <= knownSize && !handle.isClosed()) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     long v = memory.get(LONG, base + in);
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
             }
             if (prepare(position, Long.BYTES)) {
-                long s = frames.state(frame);
-                if ((s & CHECK) == stamp) {
+                if (frames.hasStamp(frame, stamp)) {
                     long v = memory.get(LONG, base + (position & pageMask));
-                    VarHandle.loadLoadFence();
-                    if ((frames.state(frame) & CHECK) == stamp) {
+                    if (frames.validate(frame, stamp)) {
                         return v;
                     }
                 }
@@ -265,11 +244,9 @@ final class PageReader implements PagedReader {
             if (pg != page && !locate(pg)) {
                 break;
             }
-            long s = frames.state(frame);
-            if ((s & CHECK) == stamp) {
+            if (frames.hasStamp(frame, stamp)) {
                 MemorySegment.copy(memory, base + in, dst, dstOffset, n);
-                VarHandle.loadLoadFence();
-                if ((frames.state(frame) & CHECK) == stamp) {
+                if (frames.validate(frame, stamp)) {
                     return;
                 }
             }
@@ -295,17 +272,17 @@ final class PageReader implements PagedReader {
                 continue;
             }
             long s = frames.state(f);
-            if ((s & LOCKED) != 0) {
+            if (FrameState.isLocked(s)) {
                 frames.awaitUnlocked(f);
                 continue;
             }
-            if (FrameTable.slot(s) != slot || frames.pageIndex(f) != pg) {
+            if (!frames.isBoundTo(f, s, slot, pg)) {
                 Thread.onSpinWait();
                 continue; // a stale entry: the page is being evicted
             }
             frame = f;
             base = frames.offset(f);
-            stamp = s & (VERSION_MASK | SLOT_MASK);
+            stamp = FrameState.stamp(s);
             page = pg;
             frames.markReferenced(f, s);
             file.countHit();

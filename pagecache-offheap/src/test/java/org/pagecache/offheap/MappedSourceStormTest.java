@@ -172,7 +172,7 @@ class MappedSourceStormTest {
             }
             Threads.runAll(Duration.ofSeconds(seconds + 120), tasks);
             assertEquals(0, escaped.get(), "InternalErrors escaped");
-            assertEquals(0, cache.lockedFrames(), "page locks still held after the storm");
+            assertEquals(0, LockedFrames.count(cache), "page locks still held after the storm");
             // the cache still works: whole files read back as modelled, and a new write lands
             for (int w = 0; w < 2; w++) {
                 ByteBuffer all = ByteBuffer.allocate(DEST_BYTES);

@@ -158,7 +158,7 @@ class PageGuardTest {
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(e.getMessage().contains("no free frame") && e.getMessage().contains("pinned"), e.getMessage());
             assertTrue(waitedMs >= 250 && waitedMs < 10_000, "waited " + waitedMs + " ms for a 300 ms timeout");
-            assertEquals(0, cache.lockedFrames(), "the failed fault left no page locked");
+            assertEquals(0, LockedFrames.count(cache), "the failed fault left no page locked");
             for (int fr = 0; fr < frames.frames(); fr++) {
                 frames.unpin(fr);
             }

@@ -269,7 +269,7 @@ class ViewWritePathTest {
         Path b = dir.resolve("nb");
         Files.write(a, pattern(2 * PAGE, 21));
         Files.write(b, pattern(2 * PAGE, 22));
-        try (PageCache cache = small(16).naiveWritesForTests().build(); PagedFile fa = cache.open(a);
+        try (PageCache cache = NaiveViewWriter.install(small(16)).build(); PagedFile fa = cache.open(a);
              PagedFile fb = cache.open(b)) {
             fa.read(0, ByteBuffer.allocate(2 * PAGE));
             fb.read(0, ByteBuffer.allocate(2 * PAGE));

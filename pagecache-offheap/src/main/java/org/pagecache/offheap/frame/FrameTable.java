@@ -187,6 +187,208 @@ public final class FrameTable implements AutoCloseable {
         return (int) ((state & PIN_MASK) >>> PIN_SHIFT);
     }
 
+    /** @return the frame's state, {@linkplain FrameState#describe(long) described} */
+    public String describe(int frame) {
+        return "frame " + frame + " (" + FrameState.describe(state(frame)) + ", page " + pageIndex(frame) + ")";
+    }
+
+    /** @return the file slot the frame is bound to right now (0: free) */
+    public int slotOf(int frame) {
+        return slot(state(frame));
+    }
+
+    /** @return whether the frame is uptodate right now */
+    public boolean isUptodate(int frame) {
+        return (state(frame) & UPTODATE) != 0;
+    }
+
+    /** @return whether the frame has any of {@code bits} set right now */
+    public boolean hasAny(int frame, long bits) {
+        return (state(frame) & bits) != 0;
+    }
+
+    // ---------------------------------------------------------------- bound to a page
+
+    /**
+     * Whether the frame, whose state {@code state} was read before, holds page {@code page} of file {@code slot}.
+     * Meaningful as the answer of the moment only: it stays true while the caller holds the lock or a pin, and an
+     * optimistic reader confirms it by {@link #validate}.
+     */
+    public boolean isBoundTo(int frame, long state, int slot, int page) {
+        return slot(state) == slot && pageIndex(frame) == page;
+    }
+
+    /** @return whether the frame holds page {@code page} of file {@code slot} now */
+    public boolean isBoundTo(int frame, int slot, int page) {
+        return isBoundTo(frame, state(frame), slot, page);
+    }
+
+    /** @return whether the frame belongs to file {@code slot} now (any page) */
+    public boolean isBoundTo(int frame, int slot) {
+        return slot(state(frame)) == slot;
+    }
+
+    /** @return whether the frame holds page {@code page} of file {@code slot} with any of {@code bits} set */
+    public boolean isBoundWith(int frame, int slot, int page, long bits) {
+        long s = state(frame);
+        return slot(s) == slot && (s & bits) != 0 && pageIndex(frame) == page;
+    }
+
+    /** @return whether the frame belongs to file {@code slot} with any of {@code bits} set */
+    public boolean isBoundWith(int frame, int slot, long bits) {
+        long s = state(frame);
+        return slot(s) == slot && (s & bits) != 0;
+    }
+
+    /**
+     * For a frame whose lock the caller holds (found through a translation entry that may be stale): keeps the
+     * lock if the frame still holds page {@code page} of file {@code slot}, else releases it unchanged.
+     *
+     * @return whether the frame holds the page and stays locked
+     */
+    public boolean keepLockIfBound(int frame, int slot, int page) {
+        if (isBoundTo(frame, slot, page)) {
+            return true;
+        }
+        unlockUnchanged(frame, 0, 0);
+        return false;
+    }
+
+    /**
+     * Takes the frame's lock (waiting) and keeps it if the frame holds page {@code page} of file {@code slot}.
+     *
+     * @return whether the frame is locked and holds the page; if false it is not locked by the caller
+     */
+    public boolean lockIfBound(int frame, int slot, int page) {
+        lock(frame);
+        return keepLockIfBound(frame, slot, page);
+    }
+
+    // ---------------------------------------------------------------- optimistic reads
+
+    /**
+     * The stamp of the frame at a moment it is unlocked, waiting for its lock to be released if it is held (a
+     * read guard's {@code readStamp}).
+     */
+    public long awaitStamp(int frame) {
+        for (;;) {
+            long s = state(frame);
+            if ((s & LOCKED) == 0) {
+                return FrameState.stamp(s);
+            }
+            awaitUnlocked(frame);
+        }
+    }
+
+    /**
+     * Whether the frame is unlocked with the version and slot of {@code stamp}, without a fence: the check
+     * <em>before</em> an optimistic copy of a frame whose stamp was taken earlier.
+     */
+    public boolean hasStamp(int frame, long stamp) {
+        return (state(frame) & (VERSION_MASK | SLOT_MASK | LOCKED)) == stamp;
+    }
+
+    /**
+     * Validates an optimistic copy: a load-load fence (the copy's plain loads are ordered before the state's
+     * load, as {@code StampedLock.validate} orders them), then whether the frame is still unlocked with the
+     * version and slot of {@code stamp}. True means no writer held the frame since the stamp was taken, so the
+     * bytes copied are one instant of the page.
+     */
+    public boolean validate(int frame, long stamp) {
+        VarHandle.loadLoadFence();
+        return (state(frame) & (VERSION_MASK | SLOT_MASK | LOCKED)) == stamp;
+    }
+
+    // ---------------------------------------------------------------- write-back
+
+    /** {@link #writeBackCheck}: not a dirty page of the file (unlocked unchanged). */
+    public static final int WRITEBACK_NOTHING = 0;
+    /** {@link #writeBackCheck}: someone else's write-back of the page is in flight (unlocked unchanged). */
+    public static final int WRITEBACK_IN_FLIGHT = 1;
+    /** {@link #writeBackCheck}: a dirty page of the file; still locked, to be {@linkplain #claimWriteBack claimed}. */
+    public static final int WRITEBACK_CLAIMABLE = 2;
+
+    /**
+     * The first step of a write-back, on a frame whose lock the caller holds: is it a dirty page of file
+     * {@code slot} with no write-back in flight? If not, the lock is released unchanged.
+     *
+     * @return {@link #WRITEBACK_CLAIMABLE} (still locked), {@link #WRITEBACK_IN_FLIGHT} or
+     *         {@link #WRITEBACK_NOTHING}
+     */
+    public int writeBackCheck(int frame, int slot) {
+        long s = state(frame);
+        if (slot(s) != slot || (s & (DIRTY | WRITEBACK)) == 0) {
+            unlockUnchanged(frame, 0, 0);
+            return WRITEBACK_NOTHING;
+        }
+        if ((s & WRITEBACK) != 0) {
+            unlockUnchanged(frame, 0, 0);
+            return WRITEBACK_IN_FLIGHT;
+        }
+        return WRITEBACK_CLAIMABLE;
+    }
+
+    /**
+     * The claim of a write-back, on a locked frame {@link #writeBackCheck} found claimable (its bytes already
+     * copied out under the lock): {@code DIRTY} is exchanged for {@code WRITEBACK} and the lock released with the
+     * version kept. A write that locks the frame from now on dirties it again. {@code ERROR} stays until a
+     * write-back succeeds.
+     */
+    public void claimWriteBack(int frame) {
+        unlockUnchanged(frame, WRITEBACK, DIRTY);
+    }
+
+    /** A claimed write-back succeeded: {@code WRITEBACK} and {@code ERROR} cleared, {@code UNSYNCED} until the force. */
+    public void completeWriteBack(int frame) {
+        update(frame, UNSYNCED, WRITEBACK | ERROR);
+    }
+
+    /** A claimed write-back failed: the frame is dirty again with {@code ERROR}, {@code WRITEBACK} cleared. */
+    public void failWriteBack(int frame) {
+        update(frame, DIRTY | ERROR, WRITEBACK);
+    }
+
+    /**
+     * A force failed for a locked frame of file {@code slot} that was written back (unsynced): it is dirtied
+     * again, since the device may have dropped the bytes, and unlocked unchanged; any other frame is just
+     * unlocked unchanged.
+     */
+    public void redirtyUnsyncedAndUnlock(int frame, int slot) {
+        if (isBoundWith(frame, slot, UNSYNCED)) {
+            unlockUnchanged(frame, DIRTY, UNSYNCED);
+        } else {
+            unlockUnchanged(frame, 0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- eviction
+
+    /**
+     * The reclaimer's way to evict: takes the lock of a frame that is bound, clean and idle, without waiting,
+     * and keeps it only if the frame is still bound and clean once locked.
+     *
+     * @return whether the caller now holds the lock of an evictable frame (to unmap and
+     *         {@linkplain #unbindAndUnlock unbind})
+     */
+    public boolean tryLockForEviction(int frame) {
+        return FrameState.isEvictable(state(frame)) && tryLockIdle(frame) && keepLockIfEvictable(frame);
+    }
+
+    /**
+     * For a frame the caller has just locked to evict it: keeps the lock if the frame is bound and clean, else
+     * releases it unchanged.
+     *
+     * @return whether the frame may be evicted and stays locked
+     */
+    public boolean keepLockIfEvictable(int frame) {
+        long s = state(frame);
+        if (slot(s) == 0 || (s & DIRTY) != 0) {
+            unlockUnchanged(frame, 0, 0);
+            return false;
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- lock
 
     /** Takes the frame's lock if it is free, without waiting. */
@@ -316,7 +518,7 @@ public final class FrameTable implements AutoCloseable {
     public void unlock(int frame, long set, long clear) {
         for (;;) {
             long s = state(frame);
-            assert (s & LOCKED) != 0 : "unlock of an unlocked frame " + frame;
+            assert (s & LOCKED) != 0 : "unlock of an unlocked frame " + frame + " (" + FrameState.describe(s) + ")";
             long next = ((s & ~(LOCKED | WAITERS | clear)) | set) + VERSION_ONE;
             if (casState(frame, s, next)) {
                 if ((s & WAITERS) != 0) {
@@ -362,7 +564,7 @@ public final class FrameTable implements AutoCloseable {
         INT.setRelease(pageIndexes, (long) frame * PAGE_INDEX_BYTES, pageIndex);
         for (;;) {
             long s = state(frame);
-            assert slot(s) == 0 : "binding a frame in use: " + Long.toHexString(s);
+            assert slot(s) == 0 : "binding a frame in use: " + FrameState.describe(s);
             if ((s & LOCKED) != 0) {
                 // a thread holding a stale translation entry locked the free frame for a moment: it will
                 // see the frame unbound and let go
@@ -472,6 +674,34 @@ public final class FrameTable implements AutoCloseable {
         if ((seen & REFERENCED) == 0) {
             casState(frame, seen, seen | REFERENCED);
         }
+    }
+
+    /** Marks the frame referenced (a hit) if it is not: one load when already marked. */
+    public void markReferenced(int frame) {
+        markReferenced(frame, state(frame));
+    }
+
+    /**
+     * Marks the frame referenced whatever its lock state, retrying until it is (a hit under the page lock, whose
+     * holder's unlock must not lose the mark).
+     */
+    public void reference(int frame) {
+        if ((state(frame) & REFERENCED) == 0) {
+            update(frame, REFERENCED, 0);
+        }
+    }
+
+    /**
+     * Takes the referenced mark off the frame if its state is still {@code seen} (the replacement policy's look);
+     * a frame that changed meanwhile keeps it.
+     */
+    public void clearReferenced(int frame, long seen) {
+        casState(frame, seen, seen & ~REFERENCED);
+    }
+
+    /** Marks a locked frame uptodate (a page-in that filled it), keeping the lock. */
+    public void markUptodate(int frame) {
+        update(frame, UPTODATE, 0);
     }
 
     /**

@@ -1,11 +1,7 @@
 package org.pagecache.offheap.reclaim;
 
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
-import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.REFERENCED;
-import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
-
 import org.agrona.collections.Long2LongHashMap;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
@@ -131,12 +127,12 @@ public final class QueuePolicy {
         }
         int cls = info[f] & CLASS_MASK;
         int count = info[f] >>> COUNT_SHIFT;
-        if ((s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+        if (FrameState.isBusy(s)) {
             ring.push(e, this); // in use: look again next time round
             return -1;
         }
-        if ((s & REFERENCED) != 0) {
-            frames.casState(f, s, s & ~REFERENCED);
+        if (FrameState.isReferenced(s)) {
+            frames.clearReferenced(f, s);
             if (cls == SMALL) {
                 smallCount--;
                 mainCount++;

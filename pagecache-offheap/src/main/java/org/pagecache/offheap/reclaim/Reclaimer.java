@@ -1,27 +1,16 @@
 package org.pagecache.offheap.reclaim;
 
-import static org.pagecache.offheap.frame.FrameTable.DIRTY;
-import static org.pagecache.offheap.frame.FrameTable.ERROR;
-import static org.pagecache.offheap.frame.FrameTable.LOCKED;
-import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
-import static org.pagecache.offheap.frame.FrameTable.UNSYNCED;
-import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
+import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.jfr.EvictionBatchEvent;
-import org.pagecache.offheap.jfr.WritebackBatchEvent;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
@@ -31,15 +20,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * <p>Runs as an Agrona {@link Agent} on its own thread; a faulting thread that finds no free frame runs the
  * same sweep itself ({@link #allocate()}). The sweep only ever <em>tries</em> page locks: a frame that is
  * locked, pinned or under write-back is passed over. The policy decides which unreferenced frame is the victim;
- * a clean one is evicted (its translation entry removed, the frame freed); dirty ones are collected,
- * grouped by file, sorted by page and written back with one vectored write per run of file-adjacent pages.
- *
- * <p>Write-back protocol: under the page lock, {@code DIRTY} is exchanged for {@code WRITEBACK} and the lock is
- * dropped; the I/O runs unlocked (readers and writers proceed; a write re-dirties the page). Success clears
- * {@code WRITEBACK} and marks the page {@code UNSYNCED} until the next force; failure puts {@code DIRTY} back
- * with {@code ERROR} and tells the file, so the data is never dropped and the error is reported by its next
- * flush or sync. The bytes written are a snapshot of the page copied under its lock at the claim
- * ({@link SnapshotPool}), so a writer that locks the page after the claim cannot tear what reaches the file.
+ * a clean one is evicted (its translation entry removed, the frame freed); dirty ones are collected and handed
+ * to the {@link WriteBack} (grouped by file, sorted by page, one vectored write per run of file-adjacent pages),
+ * then evicted if they came back clean. The write-back protocol is described there.
  *
  * <p>Failures: every {@code Throwable} of a write-back (an {@code OutOfMemoryError} building the batch, an
  * {@code Error} from the store) puts the claimed pages back to dirty with {@code ERROR} and clears
@@ -48,12 +31,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  */
 public final class Reclaimer implements Agent {
     private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
-    /** Most pages in one vectored write. */
-    public static final int MAX_RUN = 64;
     private static final int BATCH = 256;
     private static final int DIRECT_SCAN = 4096;
     private static final int DIRECT_DIRTY = 16;
-    private static final int MAX_FLUSH_PASSES = 1000;
     /** Steps of the policy's sweep per frame in one pass of the agent (main's use counts go up to 3). */
     private static final int SWEEP_FACTOR = 5;
     private static final int SKIP = 0;
@@ -69,13 +49,10 @@ public final class Reclaimer implements Agent {
     private final long frameWaitNanos;
     private final QueuePolicy policy;
     private final LongAdder evictions = new LongAdder();
-    private final LongAdder writebacks = new LongAdder();
-    private final LongAdder writebackBatches = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final int[] batch = new int[BATCH];
-    private final SnapshotPool snapshots;
+    private final WriteBack writer;
     private volatile Thread thread;
-    private volatile IOException lastWritebackError;
 
     /**
      * @param frames         the frames
@@ -86,12 +63,12 @@ public final class Reclaimer implements Agent {
      */
     public Reclaimer(FrameTable frames, IntFunction<PageOwner> owners, int lowWatermark, int highWatermark,
                      long frameWaitNanos) {
+        this.writer = new WriteBack(frames, owners, frameWaitNanos);
         this.frames = frames;
         this.owners = owners;
         this.lowWatermark = lowWatermark;
         this.highWatermark = highWatermark;
         this.frameWaitNanos = frameWaitNanos;
-        this.snapshots = new SnapshotPool(frames.pageSize());
         this.policy = new QueuePolicy(frames);
         this.free = new MpmcAtomicArrayQueue<>(Math.max(2, frames.frames()));
         for (int f = 0; f < frames.frames(); f++) {
@@ -129,7 +106,7 @@ public final class Reclaimer implements Agent {
 
     /** @return pages written back */
     public long writebacks() {
-        return writebacks.sum();
+        return writer.writebacks();
     }
 
     /** @return failures ({@code Error}s and runtime exceptions) caught in the agent's duty cycle */
@@ -147,7 +124,12 @@ public final class Reclaimer implements Agent {
 
     /** @return write-back I/O calls */
     public long writebackBatches() {
-        return writebackBatches.sum();
+        return writer.writebackBatches();
+    }
+
+    /** @return the write-back of dirty pages, the sweep's and flush's */
+    public WriteBack writer() {
+        return writer;
     }
 
     /**
@@ -204,19 +186,19 @@ public final class Reclaimer implements Agent {
         int failed = 0;
         for (int f = 0; f < frames.frames(); f++) {
             long s = frames.state(f);
-            if ((s & PIN_MASK) != 0) {
+            if (FrameState.isPinned(s)) {
                 pinned++;
             }
-            if ((s & LOCKED) != 0) {
+            if (FrameState.isLocked(s)) {
                 locked++;
             }
-            if ((s & WRITEBACK) != 0) {
+            if (FrameState.isUnderWriteBack(s)) {
                 inWriteback++;
             }
-            if ((s & DIRTY) != 0) {
+            if (FrameState.isDirty(s)) {
                 dirty++;
             }
-            if ((s & ERROR) != 0 && (s & (DIRTY | WRITEBACK)) != 0) {
+            if (FrameState.hasFailedWriteBack(s)) {
                 failed++; // dirty after a failed write-back, or being written again after one
             }
         }
@@ -234,7 +216,7 @@ public final class Reclaimer implements Agent {
                 + " ms: of " + frames.frames() + " frames, " + pinned + " are pinned, " + locked + " locked, "
                 + inWriteback + " under write-back, " + dirty + " dirty (" + failed + " of these after a failed"
                 + " write-back); " + advice);
-        IOException cause = lastWritebackError;
+        IOException cause = writer.lastError();
         if (failed > 0 && cause != null) {
             e.initCause(cause);
         }
@@ -243,7 +225,7 @@ public final class Reclaimer implements Agent {
 
     /** Frees the write-back buffers; called once the agent has stopped and every file is closed. */
     public void close() {
-        snapshots.close();
+        writer.close();
     }
 
     /** Returns a frame that is unbound and unlocked to the free queue. */
@@ -275,11 +257,11 @@ public final class Reclaimer implements Agent {
             return SKIP;
         }
         long s = frames.state(f);
-        if (FrameTable.slot(s) == 0 || (s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+        if (FrameTable.slot(s) == 0 || FrameState.isBusy(s)) {
             return SKIP;
         }
         out[0] = f;
-        return (s & DIRTY) != 0 ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
+        return FrameState.isDirty(s) ? DIRTY_CANDIDATE : CLEAN_CANDIDATE;
     }
 
     /** Direct reclaim: one frame for a faulting thread, or -1. */
@@ -315,7 +297,7 @@ public final class Reclaimer implements Agent {
         if (dirtyCount > 0) {
             // a failure here belongs to the files written back (recorded on each, reported by its next flush or
             // sync), not to the caller, whose own call merely needs a frame: it is not rethrown
-            writeBackFrames(dirty, dirtyCount, false);
+            writer.writeBackFrames(dirty, dirtyCount, false);
             for (int i = 0; i < dirtyCount; i++) {
                 if (tryEvict(dirty[i])) {
                     for (int j = i + 1; j < dirtyCount; j++) {
@@ -336,24 +318,16 @@ public final class Reclaimer implements Agent {
      * @return whether the frame is now free and owned by the caller
      */
     public boolean tryEvict(int frame) {
+        if (!frames.tryLockForEviction(frame)) {
+            return false;
+        }
         long s = frames.state(frame);
-        if (FrameTable.slot(s) == 0 || (s & (DIRTY | LOCKED | WRITEBACK | PIN_MASK)) != 0) {
-            return false;
-        }
-        if (!frames.tryLockIdle(frame)) {
-            return false;
-        }
-        s = frames.state(frame);
         int slot = FrameTable.slot(s);
-        if (slot == 0 || (s & DIRTY) != 0) {
-            frames.unlockUnchanged(frame, 0, 0);
-            return false;
-        }
         PageOwner owner = owners.apply(slot);
         int page = frames.pageIndex(frame);
         owner.unmap(page, frame);
         policy.evicted(frame, slot, page);
-        if ((s & UNSYNCED) != 0) {
+        if (FrameState.isUnsynced(s)) {
             owner.evictedUnsynced();
         }
         frames.unbindAndUnlock(frame);
@@ -423,7 +397,7 @@ public final class Reclaimer implements Agent {
     }
 
     private int writeBackAndEvict(int count) {
-        writeBackFrames(batch, count, true);
+        writer.writeBackFrames(batch, count, true);
         int evicted = 0;
         for (int i = 0; i < count; i++) {
             if (free.size() < highWatermark && tryEvict(batch[i])) {
@@ -434,244 +408,4 @@ public final class Reclaimer implements Agent {
         return evicted + count;
     }
 
-    /**
-     * Writes back dirty frames of any files: grouped by file, in page order. One file's failure (even an
-     * {@code Error}) does not stop the others' write-back; its frames are dirty again and it is recorded on the
-     * file by {@link #writeRun}.
-     *
-     * @param rethrow whether to rethrow the first {@code Throwable} once every file was tried (the reclaimer's
-     *                sweep, which counts it); direct reclaim drops it
-     */
-    private void writeBackFrames(int[] list, int count, boolean rethrow) {
-        long[] keys = new long[count];
-        int k = 0;
-        for (int i = 0; i < count; i++) {
-            long s = frames.state(list[i]);
-            int slot = FrameTable.slot(s);
-            if (slot != 0) {
-                keys[k++] = ((long) slot << 47) | ((long) frames.pageIndex(list[i]) << 16) | i;
-            }
-        }
-        Arrays.sort(keys, 0, k);
-        Throwable first = null;
-        int[] group = new int[k];
-        int start = 0;
-        while (start < k) {
-            int slot = (int) (keys[start] >>> 47);
-            int end = start;
-            int g = 0;
-            while (end < k && (int) (keys[end] >>> 47) == slot) {
-                group[g++] = list[(int) (keys[end] & 0xFFFF)];
-                end++;
-            }
-            PageOwner owner = owners.apply(slot);
-            if (owner != null) {
-                try {
-                    writeBack(owner, group, g, false);
-                } catch (Throwable t) {
-                    if (first == null) {
-                        first = t;
-                    }
-                }
-            }
-            start = end;
-        }
-        if (rethrow && first != null) {
-            if (first instanceof Error e) {
-                throw e;
-            }
-            throw first instanceof RuntimeException r ? r : new IllegalStateException(first);
-        }
-    }
-
-    /**
-     * Writes back the dirty frames among {@code list} that belong to {@code owner}, which must be in page order.
-     * Frames that are clean or hold another page are passed over. Without {@code wait}, so are frames that are
-     * locked or under write-back. With it (flush, sync), page locks are waited for, and frames whose write-back
-     * someone else has in flight are waited for <em>after</em> this call's own writes are done, and written again
-     * if they were dirtied meanwhile or their write-back failed; so when it returns, every page that was dirty
-     * when it started has reached the store. Waits are bounded by the frame wait timeout.
-     *
-     * @param wait whether to wait for locks and for write-backs in flight
-     * @return whether every write-back attempted succeeded
-     */
-    public boolean writeBack(PageOwner owner, int[] list, int count, boolean wait) {
-        boolean ok = true;
-        int[] pending = list;
-        int pendingCount = count;
-        int pageSize = frames.pageSize();
-        int[] claimed = new int[MAX_RUN];
-        int[] pages = new int[MAX_RUN];
-        MemorySegment snapshot = snapshots.acquire();
-        try {
-            for (int pass = 0; pendingCount > 0; pass++) {
-                int[] inFlight = wait ? new int[pendingCount] : null;
-                int others = 0;
-                boolean stuck = false;
-                IntHashSet seen = wait ? new IntHashSet(pendingCount) : null;
-                int i = 0;
-                while (i < pendingCount) {
-                    // claim up to MAX_RUN frames, copying each into the snapshot under its lock, then write them
-                    int m = 0;
-                    int settled = 0;
-                    try {
-                        for (; i < pendingCount && m < MAX_RUN; i++) {
-                            int f = pending[i];
-                            if (wait) {
-                                if (!seen.add(f)) {
-                                    continue; // listed twice (a stale translation entry)
-                                }
-                                if (!frames.tryLock(f, frameWaitNanos)) {
-                                    stuck = true;
-                                    continue;
-                                }
-                            } else if (!frames.tryLock(f)) {
-                                continue;
-                            }
-                            long s = frames.state(f);
-                            if (FrameTable.slot(s) != owner.slot() || (s & (DIRTY | WRITEBACK)) == 0) {
-                                frames.unlockUnchanged(f, 0, 0);
-                                continue;
-                            }
-                            if ((s & WRITEBACK) != 0) {
-                                frames.unlockUnchanged(f, 0, 0);
-                                if (wait) {
-                                    inFlight[others++] = f; // someone else's write-back: wait for it after ours
-                                }
-                                continue;
-                            }
-                            try {
-                                MemorySegment.copy(frames.memory(), frames.offset(f), snapshot,
-                                        (long) m * pageSize, pageSize);
-                                pages[m] = frames.pageIndex(f);
-                            } catch (Throwable t) {
-                                frames.unlockUnchanged(f, 0, 0);
-                                throw t;
-                            }
-                            frames.unlockUnchanged(f, WRITEBACK, DIRTY); // ERROR stays until a write-back succeeds
-                            claimed[m++] = f;
-                        }
-                        int start = 0;
-                        while (start < m) {
-                            int end = start + 1;
-                            while (end < m && pages[end] == pages[end - 1] + 1) {
-                                end++;
-                            }
-                            ok &= writeRun(owner, claimed, pages, start, end, snapshot);
-                            start = end;
-                            settled = end;
-                        }
-                    } catch (Throwable t) {
-                        // an Error (or a bug) between claim and write: nothing claimed may stay in write-back
-                        for (int j = settled; j < m; j++) {
-                            frames.update(claimed[j], DIRTY | ERROR, WRITEBACK);
-                        }
-                        throw t;
-                    }
-                }
-                for (int k = 0; k < others; k++) {
-                    if (!frames.awaitClear(inFlight[k], WRITEBACK, frameWaitNanos)) {
-                        stuck = true;
-                    }
-                }
-                if (stuck || (others > 0 && pass >= MAX_FLUSH_PASSES)) {
-                    owner.writebackFailed(new IOException("a page of " + owner.name() + " stayed locked (by a page"
-                            + " guard?) or under write-back for " + TimeUnit.NANOSECONDS.toMillis(frameWaitNanos)
-                            + " ms"));
-                    return false;
-                }
-                pending = inFlight;
-                pendingCount = others;
-            }
-            return ok;
-        } finally {
-            snapshots.release(snapshot);
-        }
-    }
-
-    private static void commit(WritebackBatchEvent event, PageOwner owner, int firstPage, int pages, long bytes,
-                               boolean succeeded) {
-        event.end();
-        if (event.shouldCommit()) {
-            event.file = owner.name();
-            event.firstPage = firstPage;
-            event.pages = pages;
-            event.bytes = bytes;
-            event.succeeded = succeeded;
-            event.commit();
-        }
-    }
-
-    /**
-     * Writes claimed pages {@code start..end-1} (file-adjacent) from their snapshots in one vectored write.
-     * On every path each of them leaves {@code WRITEBACK}: {@code UNSYNCED} on success, else {@code DIRTY} and
-     * {@code ERROR}, reported to the file; an {@code Error} is rethrown after that.
-     */
-    private boolean writeRun(PageOwner owner, int[] claimed, int[] pages, int start, int end, MemorySegment snapshot) {
-        int pageSize = frames.pageSize();
-        long position = (long) pages[start] * pageSize;
-        WritebackBatchEvent event = null;
-        long total = 0;
-        try {
-            long size = owner.size();
-            ByteBuffer[] buffers = new ByteBuffer[end - start];
-            int used = 0;
-            for (int i = start; i < end; i++) {
-                long pageStart = (long) pages[i] * pageSize;
-                int limit = (int) Math.max(0, Math.min(pageSize, size - pageStart));
-                if (limit == 0) {
-                    break;
-                }
-                buffers[used++] = snapshot.asSlice((long) i * pageSize, limit).asByteBuffer();
-                total += limit;
-            }
-            if (used < buffers.length) {
-                buffers = Arrays.copyOf(buffers, used);
-            }
-            event = new WritebackBatchEvent();
-            event.begin();
-            long written = 0;
-            int stalls = 0;
-            while (written < total) {
-                long n = owner.store().write(buffers, position + written);
-                if (n <= 0) {
-                    if (++stalls > 100) {
-                        throw new IOException("write-back made no progress at position " + (position + written));
-                    }
-                    continue;
-                }
-                written += n;
-            }
-            for (int i = start; i < end; i++) {
-                frames.update(claimed[i], UNSYNCED, WRITEBACK | ERROR);
-            }
-            writebacks.add(end - start);
-            writebackBatches.increment();
-            commit(event, owner, pages[start], end - start, total, true);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            for (int i = start; i < end; i++) {
-                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
-            }
-            if (event != null) {
-                commit(event, owner, pages[start], end - start, total, false);
-            }
-            IOException io = e instanceof IOException x ? x : new IOException("write-back failed: " + e, e);
-            lastWritebackError = io;
-            owner.writebackFailed(io);
-            return false;
-        } catch (Error e) {
-            for (int i = start; i < end; i++) {
-                frames.update(claimed[i], DIRTY | ERROR, WRITEBACK);
-            }
-            try {
-                IOException io = new IOException("write-back failed: " + e, e);
-                lastWritebackError = io;
-                owner.writebackFailed(io);
-            } catch (Throwable ignored) {
-                // out of memory even for the report: the pages carry ERROR, so the next flush writes them again
-            }
-            throw e;
-        }
-    }
 }

@@ -8,7 +8,7 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * Buffers that write-back copies pages into, under each page's lock, before the I/O: what reaches the file is
  * the page at one instant, never a page torn by a writer that got the lock after the claim.
  *
- * <p>Each buffer holds {@link Reclaimer#MAX_RUN} pages, aligned to the page size (direct I/O needs it). A few are
+ * <p>Each buffer holds {@link WriteBack#MAX_RUN} pages, aligned to the page size (direct I/O needs it). A few are
  * made on first need from the cache's own arena and kept for reuse (freed when the cache closes), so steady
  * write-back allocates nothing; when more threads write back at once than are kept, the extra buffers come from
  * an automatic arena and are freed by the garbage collector once dropped.
@@ -23,11 +23,11 @@ final class SnapshotPool implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
 
     SnapshotPool(int pageSize) {
-        this.bytes = (long) Reclaimer.MAX_RUN * pageSize;
+        this.bytes = (long) WriteBack.MAX_RUN * pageSize;
         this.alignment = pageSize;
     }
 
-    /** @return a buffer of {@link Reclaimer#MAX_RUN} pages, owned by the caller until {@link #release} */
+    /** @return a buffer of {@link WriteBack#MAX_RUN} pages, owned by the caller until {@link #release} */
     MemorySegment acquire() {
         MemorySegment s = kept.poll();
         if (s != null) {
