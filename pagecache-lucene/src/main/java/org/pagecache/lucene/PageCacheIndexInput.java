@@ -27,13 +27,11 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     /** What the input and all its clones share. */
     static final class Shared {
         final PagedFile file;
-        final Runnable onClose;
         final boolean sequential;
         volatile boolean closed;
 
-        Shared(PagedFile file, Runnable onClose, boolean sequential) {
+        Shared(PagedFile file, boolean sequential) {
             this.file = file;
-            this.onClose = onClose;
             this.sequential = sequential;
         }
     }
@@ -301,10 +299,6 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
             return;
         }
         shared.closed = true;
-        try {
-            shared.file.close();
-        } finally {
-            shared.onClose.run();
-        }
+        shared.file.close();
     }
 }
