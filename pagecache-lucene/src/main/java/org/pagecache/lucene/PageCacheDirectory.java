@@ -85,7 +85,7 @@ public class PageCacheDirectory extends FSDirectory {
             if (context.hints().contains(PreloadHint.INSTANCE)) {
                 file.prefetch(0, length);
             }
-            PageCacheIndexInput.Shared shared = new PageCacheIndexInput.Shared(file, sequential);
+            PageCacheIndexInput.Shared shared = new PageCacheIndexInput.Shared(file, cache.pageSize(), sequential);
             PageCacheIndexInput input = new PageCacheIndexInput(
                     "PageCacheIndexInput(path=\"" + directory.resolve(name) + "\")", shared, 0, length, false);
             file = null;

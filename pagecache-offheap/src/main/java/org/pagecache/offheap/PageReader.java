@@ -22,20 +22,23 @@ import org.pagecache.offheap.frame.TranslationTable;
  *
  * <h2>A small read</h2>
  * <ol>
- *   <li>The remembered page: load the frame's state word (acquire) and compare its version, slot and lock bit
- *       with the remembered stamp. Another page: look it up in the file's translation table (no lock), load the
- *       frame's state word, check it is unlocked and bound to this file, and check the frame's page index; the
- *       state word loaded is the new stamp.</li>
- *   <li>Copy the value from the frame's memory.</li>
+ *   <li>Another page than the remembered one: look it up in the file's translation table (no lock), load the
+ *       frame's state word (acquire), check it is unlocked and bound to this file, and check the frame's page
+ *       index; the version, slot and lock bit of that state word are the new stamp. The remembered page needs
+ *       no load here: its stamp was taken, and validated, by an earlier read.</li>
+ *   <li>Copy the value from the frame's memory (always mapped: the frames are one arena that lives as long as
+ *       the cache, so a copy from a frame that changed meanwhile reads stale bytes, never freed memory).</li>
  *   <li>Fence (load-load), load the state word again, compare with the stamp. Eviction, rebinding, truncation
- *       and every write unlock bump the version, so an unchanged stamp means the bytes copied are those of one
- *       instant of this page of this file. Otherwise, or if the page is not resident, the read takes the general
- *       path: page-in through the file's locked page-in path (one I/O per page however many readers race), find
- *       again, and after a few failed attempts (constant eviction) the locked copy of {@link CachedFile#read}.</li>
+ *       and every write unlock bump the version, and a writer's lock is visible before any byte it writes (the
+ *       store-store fence after the lock's CAS), so a stamp still unlocked and unchanged after the copy means no
+ *       write touched the page since the stamp was taken: the bytes copied are those of this page of this file.
+ *       Otherwise, or if the page is not resident, the read takes the general path: page-in through the file's
+ *       locked page-in path (one I/O per page however many readers race), find again, and after a few failed
+ *       attempts (constant eviction) the locked copy of {@link CachedFile#read}.</li>
  * </ol>
- * A hit costs two loads of the state word and the copy when the page is the remembered one, plus the table
- * look-up and the page index when it is not; it allocates nothing and writes no shared memory (the referenced
- * bit is set only when it is clear).
+ * A hit costs one load of the state word and the copy when the page is the remembered one, plus the table
+ * look-up, the page index and a second state load when it is not; it allocates nothing and writes no shared
+ * memory (the referenced bit is set only when it is clear).
  *
  * <h2>Nothing to release</h2>
  * Between calls the reader holds only plain fields (page, frame, stamp): dropping it leaks nothing, which is
@@ -104,8 +107,8 @@ final class PageReader implements PagedReader {
             return -1;
         }
         long pg = position >>> pageShift;
-        if (pg == page && (frames.state(frame) & CHECK) == stamp) {
-            return base + in;
+        if (pg == page) {
+            return base + in; // validated after the copy only: see the class comment
         }
         int f = table.get((int) pg);
         if (f < 0) {
@@ -271,7 +274,7 @@ final class PageReader implements PagedReader {
     /** Copies one page's part, optimistically from the remembered or found frame, else under the page lock. */
     private void copy(int pg, long in, MemorySegment dst, long dstOffset, int n, long pos) throws IOException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            if ((pg != page || (frames.state(frame) & CHECK) != stamp) && !locate(pg)) {
+            if (pg != page && !locate(pg)) {
                 break;
             }
             MemorySegment.copy(memory, base + in, dst, dstOffset, n);
