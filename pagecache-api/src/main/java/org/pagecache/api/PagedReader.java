@@ -11,10 +11,16 @@ import java.util.Objects;
  * Small positional reads of one {@link PagedFile}, made by {@link PagedFile#reader()}: what an index reads
  * constantly (a byte, an int, a long at some position). Values are little-endian, as Lucene writes them.
  *
- * <p>A reader remembers the page it read last (its frame and the frame's version) and reads that page again
- * optimistically, with no pin and no lock, validating the version after the copy: a hit costs two loads of
- * the frame's state word and the copy. A reader holds nothing between calls, so dropping it leaks nothing; it
- * has no {@code close}.
+ * <p>A reader remembers the page it read last (its frame, the frame's binding and its version) and reads
+ * optimistically, with no pin and no lock, validating after the copy that the version is unchanged and the frame
+ * still bound to the page: a hit on the remembered page costs two loads of the frame's state word and the copy,
+ * a hit on another resident page adds the look-up in the file's page table. A miss, or a frame changed under
+ * the copy, falls back to the locked read path. A hit allocates nothing. A reader holds nothing between calls,
+ * so dropping it leaks nothing; it has no {@code close}.
+ *
+ * <p><b>Statistics.</b> A page found counts as one hit in {@link PageCache#stats()}; reads within the page found
+ * last do not count again. The offheap reader adds the hits of its single-value reads in batches (and at every
+ * bulk read and page-in), so a reader dropped right after a few such reads may leave those hits uncounted.
  *
  * <p><b>Concurrency.</b> A reader is for one thread at a time (it is cheap: make one per thread). A value that
  * lies within one page is read from one instant of that page (no torn values); one that spans two pages is

@@ -22,18 +22,21 @@ import org.pagecache.api.PagedReader;
  */
 final class PageCacheIndexInput extends IndexInput implements RandomAccessInput {
     static final int BUFFER_SIZE = 1024;
+    /** A refill reads across a page boundary rather than end this close before it. */
+    private static final int MIN_REFILL = 128;
     private static final long READ_AHEAD = 512 * 1024;
 
     /** What the input and all its clones share. */
     static final class Shared {
         final PagedFile file;
-        final Runnable onClose;
         final boolean sequential;
+        /** The cache's page size: a refill stops at a page's end rather than copy a few bytes of the next. */
+        final int pageSize;
         volatile boolean closed;
 
-        Shared(PagedFile file, Runnable onClose, boolean sequential) {
+        Shared(PagedFile file, int pageSize, boolean sequential) {
             this.file = file;
-            this.onClose = onClose;
+            this.pageSize = pageSize;
             this.sequential = sequential;
         }
     }
@@ -80,6 +83,10 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
             buffer = new byte[BUFFER_SIZE];
         }
         int n = (int) Math.min(BUFFER_SIZE, left);
+        long toPageEnd = shared.pageSize - ((offset + position) & (shared.pageSize - 1));
+        if (toPageEnd >= MIN_REFILL && toPageEnd < n && toPageEnd >= needed) {
+            n = (int) toPageEnd; // one page to look up and copy from, not two
+        }
         try {
             reader.read(offset + position, buffer, 0, n);
         } catch (ClosedChannelException e) {
@@ -301,10 +308,6 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
             return;
         }
         shared.closed = true;
-        try {
-            shared.file.close();
-        } finally {
-            shared.onClose.run();
-        }
+        shared.file.close();
     }
 }

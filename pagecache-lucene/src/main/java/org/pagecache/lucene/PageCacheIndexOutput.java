@@ -16,7 +16,6 @@ final class PageCacheIndexOutput extends IndexOutput {
     static final int BUFFER_SIZE = 32 * 1024;
 
     private final PagedFile file;
-    private final Runnable onClose;
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private final CRC32 crc = new CRC32();
     private long flushed;
@@ -25,10 +24,9 @@ final class PageCacheIndexOutput extends IndexOutput {
     private int checksummed;
     private boolean closed;
 
-    PageCacheIndexOutput(String description, String name, PagedFile file, Runnable onClose) {
+    PageCacheIndexOutput(String description, String name, PagedFile file) {
         super(description, name);
         this.file = file;
-        this.onClose = onClose;
     }
 
     private void updateChecksum() {
@@ -125,8 +123,6 @@ final class PageCacheIndexOutput extends IndexOutput {
         closed = true;
         try (PagedFile f = file) {
             flushBuffer();
-        } finally {
-            onClose.run();
         }
     }
 }

@@ -56,6 +56,11 @@ public class FindingsTest {
         return b;
     }
 
+    /** Page accesses the cache served: a read that went around the cache adds none. */
+    private long accesses() {
+        return cache.stats().hits() + cache.stats().faults();
+    }
+
     private static byte[] content(String tag, int size) {
         byte[] b = new byte[size];
         byte[] t = tag.getBytes(StandardCharsets.US_ASCII);
@@ -102,10 +107,14 @@ public class FindingsTest {
         try (IndexInput old = dir.openInput("seg", IOContext.DEFAULT)) {
             dir.deleteFile("seg");
             write("seg", b);
+            long before = accesses();
             try (IndexInput fresh = dir.openInput("seg", IOContext.DEFAULT)) {
                 assertArrayEquals("the new file under the old name", b, readAll(fresh));
             }
+            assertTrue("the new file is read through the cache while the old one is open", accesses() >= before + 3);
+            before = accesses();
             assertArrayEquals("the deleted file, still open", a, readAll(old));
+            assertTrue("the deleted file is still read through the cache", accesses() >= before + 4);
             assertArrayEquals("on disk", b, Files.readAllBytes(folder.resolve("seg")));
         }
         // once the old file's handle closed, the name goes through the cache again
@@ -122,11 +131,13 @@ public class FindingsTest {
         try (IndexInput old = dir.openInput("pending_segments_1", IOContext.DEFAULT)) {
             dir.rename("pending_segments_1", "segments_1");
             write("pending_segments_1", b);
+            long before = accesses();
             try (IndexInput moved = dir.openInput("segments_1", IOContext.DEFAULT);
                  IndexInput fresh = dir.openInput("pending_segments_1", IOContext.DEFAULT)) {
                 assertArrayEquals(a, readAll(moved));
                 assertArrayEquals(b, readAll(fresh));
             }
+            assertTrue("both names are read through the cache", accesses() >= before + 5 + 2);
             assertArrayEquals(a, readAll(old));
         }
     }

@@ -1,5 +1,6 @@
 package org.pagecache.offheap;
 
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -13,20 +14,44 @@ import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.frame.TranslationTable;
 
 /**
- * A {@link PagedReader}: remembers the frame of the page it read last and the frame's version, and reads it
- * again with the optimistic protocol of {@link CachedFile}'s hit read: load the state word (acquire), check that
- * the version and slot are those remembered and the frame is unlocked, copy, fence, load the state word again and
- * check it once more. Eviction, rebinding, truncation and every write unlock bump the version, so a remembered
- * frame that validates still holds the same bytes of the same page. The reader holds no pin and no lock between
- * calls: dropping it leaks nothing. A page not resident is paged in through the file's locked page-in path (one
- * I/O per page however many readers race), then found again; after a few failed attempts (constant eviction)
- * the read falls back to the locked copy of {@link CachedFile#read}.
+ * A {@link PagedReader}: remembers the frame of the page it read last, the frame's binding (file slot) and its
+ * version, and reads with the optimistic protocol of {@link CachedFile}'s hit read, holding no pin and no lock.
  *
- * <p>A hit is counted when the reader finds a page in the translation table, not on every read of the page it
- * remembers (those are not page accesses but reads within one).
+ * <h2>A small read</h2>
+ * <ol>
+ *   <li>Another page than the remembered one: look it up in the file's translation table (no lock), load the
+ *       frame's state word (acquire), check it is unlocked and bound to this file, and check the frame's page
+ *       index; the version, slot and lock bit of that state word are the new stamp. The remembered page needs
+ *       no load here: its stamp was taken, and validated, by an earlier read.</li>
+ *   <li>Copy the value from the frame's memory (always mapped: the frames are one arena that lives as long as
+ *       the cache, so a copy from a frame that changed meanwhile reads stale bytes, never freed memory).</li>
+ *   <li>Fence (load-load), load the state word again, compare with the stamp. Eviction, rebinding, truncation
+ *       and every write unlock bump the version, and a writer's lock is visible before any byte it writes (the
+ *       store-store fence after the lock's CAS), so a stamp still unlocked and unchanged after the copy means no
+ *       write touched the page since the stamp was taken: the bytes copied are those of this page of this file.
+ *       Otherwise, or if the page is not resident, the read takes the general path: page-in through the file's
+ *       locked page-in path (one I/O per page however many readers race), find again, and after a few failed
+ *       attempts (constant eviction) the locked copy of {@link CachedFile#read}.</li>
+ * </ol>
+ * A hit costs one load of the state word and the copy when the page is the remembered one, plus the table
+ * look-up, the page index and a second state load when it is not; it allocates nothing and writes no shared
+ * memory (the referenced bit is set only when it is clear).
+ *
+ * <h2>Nothing to release</h2>
+ * Between calls the reader holds only plain fields (page, frame, stamp): dropping it leaks nothing, which is
+ * why it has no {@code close} (Lucene never closes its clones).
+ *
+ * <h2>Hits</h2>
+ * A hit is counted when the reader finds a page in the translation table, not on every read of the page it
+ * remembers (those are reads within one page access). The typed reads count their hits in the reader and add
+ * them to {@code stats().hits()} {@value #HIT_BATCH} at a time, and at every bulk read or page-in (a shared
+ * atomic add on every small read would cost as much as the read): the small-read hits of a reader that is
+ * dropped after fewer than {@value #HIT_BATCH} of them since its last addition are not counted.
  */
 final class PageReader implements PagedReader {
     private static final int ATTEMPTS = 8;
+    /** Small-read hits a reader counts before it adds them to the cache's counter. */
+    static final int HIT_BATCH = 64;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,16 +65,19 @@ final class PageReader implements PagedReader {
     private final int pageSize;
     private final int pageShift;
     private final long pageMask;
-    private final byte[] scratch = new byte[Long.BYTES];
-    private final MemorySegment scratchSegment = MemorySegment.ofArray(scratch);
+    /** For reads that span two pages or take the locked path; made at the first such read. */
+    private MemorySegment scratch;
 
     /** The page remembered, or -1. */
     private long page = -1;
     private int frame;
     private long base;
+    /** Version, slot and (clear) lock bit of the remembered frame's state word when the page was found. */
     private long stamp;
     /** The file size seen last: reads below it need no size check (a shrink bumps the versions of the pages it cuts). */
     private long knownSize;
+    /** Hits of small reads not yet added to the cache's counter. */
+    private int pendingHits;
 
     PageReader(FileHandle handle) {
         this.handle = handle;
@@ -63,27 +91,65 @@ final class PageReader implements PagedReader {
         this.pageMask = pageSize - 1;
     }
 
+    /**
+     * The address in {@link #memory} of the {@code n} bytes at {@code position} when they lie within one resident
+     * page below the size last seen and the page's frame is unlocked and bound to this file: the remembered frame
+     * if it still validates, else the frame found in the translation table (then remembered, its state word the
+     * new stamp). The caller copies and then validates the stamp. -1 for anything else (the general path).
+     */
+    private long address(long position, int n) {
+        long in = position & pageMask;
+        if (in > pageSize - n || position < 0 || position > knownSize - n || handle.isClosed()) {
+            return -1;
+        }
+        long pg = position >>> pageShift;
+        if (pg == page) {
+            return base + in; // validated after the copy only: see the class comment
+        }
+        int f = table.get((int) pg);
+        if (f < 0) {
+            page = -1;
+            return -1;
+        }
+        long s = frames.state(f);
+        if (FrameState.isLocked(s) || !frames.isBoundTo(f, s, slot, (int) pg)) {
+            page = -1;
+            return -1; // locked, or a stale entry of a page being evicted
+        }
+        frames.markReferenced(f, s);
+        if (++pendingHits == HIT_BATCH) {
+            flushHits();
+        }
+        page = pg;
+        frame = f;
+        stamp = FrameState.stamp(s);
+        base = frames.offset(f);
+        return base + in;
+    }
+
+    /** @return whether the frame read from still has the stamp it had before the copy */
+    private boolean valid() {
+        return frames.validate(frame, stamp);
+    }
+
+    private void flushHits() {
+        if (pendingHits > 0) {
+            file.cache().counters().hits.add(pendingHits);
+            pendingHits = 0;
+        }
+    }
+
     @Override
     public byte readByte(long position) throws IOException {
         try {
-            if ((position >>> pageShift) == page && position < knownSize && !handle.isClosed()) {
-                if (frames.hasStamp(frame, stamp)) {
-                    byte v = memory.get(ValueLayout.JAVA_BYTE, base + (position & pageMask));
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
+            long at = address(position, Byte.BYTES);
+            if (at >= 0) {
+                byte v = memory.get(ValueLayout.JAVA_BYTE, at);
+                if (valid()) {
+                    return v;
                 }
             }
-            if (prepare(position, 1)) {
-                if (frames.hasStamp(frame, stamp)) {
-                    byte v = memory.get(ValueLayout.JAVA_BYTE, base + (position & pageMask));
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
-                }
-            }
-            slowRead(position, 1);
-            return scratch[0];
+            return slowRead(position, Byte.BYTES).get(ValueLayout.JAVA_BYTE, 0);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
@@ -92,26 +158,14 @@ final class PageReader implements PagedReader {
     @Override
     public short readShort(long position) throws IOException {
         try {
-            long in = position & pageMask;
-            if ((position >>> pageShift) == page && in <= pageSize - Short.BYTES
-                    && position + Short.BYTES <= knownSize && !handle.isClosed()) {
-                if (frames.hasStamp(frame, stamp)) {
-                    short v = memory.get(SHORT, base + in);
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
+            long at = address(position, Short.BYTES);
+            if (at >= 0) {
+                short v = memory.get(SHORT, at);
+                if (valid()) {
+                    return v;
                 }
             }
-            if (prepare(position, Short.BYTES)) {
-                if (frames.hasStamp(frame, stamp)) {
-                    short v = memory.get(SHORT, base + (position & pageMask));
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
-                }
-            }
-            slowRead(position, Short.BYTES);
-            return scratchSegment.get(SHORT, 0);
+            return slowRead(position, Short.BYTES).get(SHORT, 0);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
@@ -120,26 +174,14 @@ final class PageReader implements PagedReader {
     @Override
     public int readInt(long position) throws IOException {
         try {
-            long in = position & pageMask;
-            if ((position >>> pageShift) == page && in <= pageSize - Integer.BYTES
-                    && position + Integer.BYTES <= knownSize && !handle.isClosed()) {
-                if (frames.hasStamp(frame, stamp)) {
-                    int v = memory.get(INT, base + in);
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
+            long at = address(position, Integer.BYTES);
+            if (at >= 0) {
+                int v = memory.get(INT, at);
+                if (valid()) {
+                    return v;
                 }
             }
-            if (prepare(position, Integer.BYTES)) {
-                if (frames.hasStamp(frame, stamp)) {
-                    int v = memory.get(INT, base + (position & pageMask));
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
-                }
-            }
-            slowRead(position, Integer.BYTES);
-            return scratchSegment.get(INT, 0);
+            return slowRead(position, Integer.BYTES).get(INT, 0);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
@@ -148,26 +190,14 @@ final class PageReader implements PagedReader {
     @Override
     public long readLong(long position) throws IOException {
         try {
-            long in = position & pageMask;
-            if ((position >>> pageShift) == page && in <= pageSize - Long.BYTES
-                    && position + Long.BYTES <= knownSize && !handle.isClosed()) {
-                if (frames.hasStamp(frame, stamp)) {
-                    long v = memory.get(LONG, base + in);
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
+            long at = address(position, Long.BYTES);
+            if (at >= 0) {
+                long v = memory.get(LONG, at);
+                if (valid()) {
+                    return v;
                 }
             }
-            if (prepare(position, Long.BYTES)) {
-                if (frames.hasStamp(frame, stamp)) {
-                    long v = memory.get(LONG, base + (position & pageMask));
-                    if (frames.validate(frame, stamp)) {
-                        return v;
-                    }
-                }
-            }
-            slowRead(position, Long.BYTES);
-            return scratchSegment.get(LONG, 0);
+            return slowRead(position, Long.BYTES).get(LONG, 0);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
         }
@@ -193,22 +223,20 @@ final class PageReader implements PagedReader {
             readRange(position, dst);
         } catch (IllegalStateException e) {
             throw file.cache().closedOr(e);
+        } finally {
+            flushHits();
         }
     }
 
-    /**
-     * Remembers the frame of {@code position}'s page when a read of {@code n} bytes there lies within one page and
-     * below the size last seen: the next attempt is then the optimistic one, without the copy through scratch.
-     */
-    private boolean prepare(long position, int n) throws IOException {
-        if (position < 0 || (position & pageMask) > pageSize - n || position > knownSize - n || handle.isClosed()) {
-            return false;
+    /** A small read the optimistic path did not serve: page-ins, retries, two pages, the size check. */
+    private MemorySegment slowRead(long position, int n) throws IOException {
+        MemorySegment s = scratch;
+        if (s == null) {
+            s = MemorySegment.ofArray(new byte[Long.BYTES]);
+            scratch = s;
         }
-        return locate((int) (position >>> pageShift));
-    }
-
-    private void slowRead(long position, int n) throws IOException {
-        readRange(position, scratchSegment.asSlice(0, n));
+        readRange(position, s.asSlice(0, n));
+        return s;
     }
 
     private void readRange(long position, MemorySegment dst) throws IOException {
@@ -244,15 +272,14 @@ final class PageReader implements PagedReader {
             if (pg != page && !locate(pg)) {
                 break;
             }
-            if (frames.hasStamp(frame, stamp)) {
-                MemorySegment.copy(memory, base + in, dst, dstOffset, n);
-                if (frames.validate(frame, stamp)) {
-                    return;
-                }
+            MemorySegment.copy(memory, base + in, dst, dstOffset, n);
+            if (valid()) {
+                return;
             }
             page = -1;
         }
         page = -1;
+        flushHits();
         ByteBuffer buffer = dst.asSlice(dstOffset, n).asByteBuffer();
         while (buffer.hasRemaining()) {
             if (file.read(pos + buffer.position(), buffer) < 0) {
@@ -261,13 +288,17 @@ final class PageReader implements PagedReader {
         }
     }
 
-    /** Finds page {@code pg} in the translation table, paging it in if missing, and remembers its frame. */
+    /**
+     * Finds page {@code pg} in the translation table, paging it in if missing, and remembers its frame (its state
+     * word then the stamp).
+     */
     private boolean locate(int pg) throws IOException {
         page = -1;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             handle.ensureOpen();
             int f = table.get(pg);
             if (f < 0) {
+                flushHits();
                 file.pageIn(pg);
                 continue;
             }
@@ -280,12 +311,12 @@ final class PageReader implements PagedReader {
                 Thread.onSpinWait();
                 continue; // a stale entry: the page is being evicted
             }
+            frames.markReferenced(f, s);
+            pendingHits++;
             frame = f;
             base = frames.offset(f);
             stamp = FrameState.stamp(s);
             page = pg;
-            frames.markReferenced(f, s);
-            file.countHit();
             return true;
         }
         return false;

@@ -40,20 +40,29 @@ import org.pagecache.offheap.OffHeapPageCache;
  * Indexes a seeded synthetic corpus (short documents over a Zipf vocabulary) into MMapDirectory, NIOFSDirectory
  * and PageCacheDirectory (cache twice the index, and a quarter of it), then runs one fixed mix of term, boolean
  * and phrase queries against each, and checks that every directory returns the same top hits. Run by
- * {@code scripts/lucene-bench.sh [docs] [seconds per measurement]}; see docs/lucene.md.
+ * {@code scripts/lucene-bench.sh [docs] [seconds per directory] [seed]}; see docs/lucene.md.
+ *
+ * <p>The machine it runs on may be shared, so peers are measured interleaved: each directory is indexed twice, in
+ * two rounds of opposite order (the better time is reported), and the query phase runs all directories' searchers
+ * in {@value #ROUNDS} rounds of rotating order (after one unreported round), each directory a slice of every
+ * round; a directory's QPS is its queries over its time summed over the rounds. The query phase's cache figures
+ * include that unreported round.
  */
 public final class LuceneBench {
     private static final int VOCABULARY = 50_000;
     private static final int QUERIES = 1_000;
+    private static final int ROUNDS = 6;
+    private static final int PAGE = 4096;
 
     private LuceneBench() {
     }
 
     public static void main(String[] args) throws Exception {
         int docs = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 10;
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 12;
         long seed = args.length > 2 ? Long.parseLong(args[2]) : 20261201L;
         Path root = Files.createTempDirectory("pagecache-lucene-bench");
+        List<Subject> subjects = new ArrayList<>();
         try {
             String[] words = new String[VOCABULARY];
             for (int i = 0; i < VOCABULARY; i++) {
@@ -61,42 +70,69 @@ public final class LuceneBench {
             }
             double[] cdf = zipf(VOCABULARY, 1.0);
             List<Query> queries = queries(words, cdf, seed + 1);
-            System.out.printf(Locale.ROOT, "corpus: %,d docs, vocabulary %,d (Zipf s=1), seed %d; %d queries, %.0f s a measurement%n",
-                    docs, VOCABULARY, seed, queries.size(), seconds);
-            List<String> rows = new ArrayList<>();
-            rows.add("| directory | index MiB | indexing s | QPS | vs best MMap | hit ratio (queries) | page-ins index / queries | evictions index / queries | results |");
-            rows.add("|---|---|---|---|---|---|---|---|---|");
+            System.out.printf(Locale.ROOT, "corpus: %,d docs, vocabulary %,d (Zipf s=1), seed %d; %d queries, %.0f s of queries a"
+                    + " directory in %d rounds%n", docs, VOCABULARY, seed, queries.size(), seconds, ROUNDS);
 
-            // a first, unreported round warms the JIT up for indexing and search alike
-            run("warm-up (MMapDirectory)", root.resolve("warmup"), p -> new MMapDirectory(p), null, docs, seed, words, cdf,
-                    queries, seconds, null);
-            Result mmap = run("MMapDirectory", root.resolve("mmap"), p -> new MMapDirectory(p), null, docs, seed, words, cdf,
-                    queries, seconds, null);
-            long indexBytes = mmap.indexBytes;
-            List<Result> results = new ArrayList<>();
-            results.add(mmap);
-            results.add(run("NIOFSDirectory", root.resolve("nio"), p -> new NIOFSDirectory(p), null, docs, seed, words, cdf,
-                    queries, seconds, mmap));
-            for (double factor : new double[] {2.0, 0.25}) {
-                long capacity = Math.max(64 * 4096, (long) (indexBytes * factor));
-                try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(capacity).build()) {
-                    String name = "PageCacheDirectory, cache " + (factor >= 1 ? (int) factor + "x" : "1/" + (int) (1 / factor))
-                            + " the index";
-                    results.add(run(name, root.resolve("pc" + factor), p -> new PageCacheDirectory(p, cache), cache, docs, seed,
-                            words, cdf, queries, seconds, mmap));
+            // an unreported round warms the JIT up for indexing and search alike, and gives the index size
+            long indexBytes;
+            try (Directory warm = new MMapDirectory(root.resolve("warmup"))) {
+                index(warm, docs, seed, words, cdf);
+                indexBytes = size(warm);
+                try (DirectoryReader reader = DirectoryReader.open(warm)) {
+                    IndexSearcher searcher = searcher(reader);
+                    for (int i = 0; i < 3; i++) {
+                        pass(searcher, queries);
+                    }
                 }
             }
-            // MMap once more, last: the JIT keeps improving over the run, so the later MMap figure is the fair base
-            Result mmapLast = run("MMapDirectory (again, last)", root.resolve("mmap2"), p -> new MMapDirectory(p), null, docs,
-                    seed, words, cdf, queries, seconds, mmap);
-            results.add(mmapLast);
-            Result base = mmapLast.qps > mmap.qps ? mmapLast : mmap;
-            for (Result r : results) {
-                rows.add(r.row(base));
+            subjects.add(new Subject("MMapDirectory", 0, p -> new MMapDirectory(p)));
+            subjects.add(new Subject("NIOFSDirectory", 0, p -> new NIOFSDirectory(p)));
+            subjects.add(new Subject("PageCacheDirectory, cache 2x the index", Math.max(64L * PAGE, 2 * indexBytes), null));
+            subjects.add(new Subject("PageCacheDirectory, cache 1/4 the index", Math.max(64L * PAGE, indexBytes / 4), null));
+
+            // indexing: two rounds in opposite orders; the second round's indexes are the ones queried
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < subjects.size(); i++) {
+                    Subject subject = subjects.get(round == 0 ? i : subjects.size() - 1 - i);
+                    subject.index(root.resolve(round + "-" + i), docs, seed, words, cdf, round == 1);
+                    System.out.printf(Locale.ROOT, "index round %d, %s: %.2f s%n", round + 1, subject.name, subject.lastIndexSeconds);
+                }
             }
+
+            // queries: every directory opened, one pass each (its results), then interleaved rounds
+            for (Subject subject : subjects) {
+                subject.openSearcher(queries);
+            }
+            long slice = (long) (seconds / ROUNDS * 1e9);
+            for (Subject subject : subjects) { // an unreported round: the JIT sees every directory's code first
+                subject.measure(queries, slice);
+                subject.queriesRun = 0;
+                subject.queryNanos = 0;
+            }
+            for (int round = 0; round < ROUNDS; round++) {
+                StringBuilder line = new StringBuilder("query round " + (round + 1) + ":");
+                for (int i = 0; i < subjects.size(); i++) {
+                    Subject subject = subjects.get((i + round) % subjects.size());
+                    double qps = subject.measure(queries, slice);
+                    line.append(String.format(Locale.ROOT, " %s %,.0f;", subject.shortName(), qps));
+                }
+                System.out.println(line);
+            }
+            for (Subject subject : subjects) {
+                subject.finish();
+            }
+            Subject base = subjects.get(0);
             System.out.println();
-            rows.forEach(System.out::println);
+            System.out.println("| directory | index MiB | indexing s (best of 2) | vs MMap | QPS | vs MMap | hit ratio (queries) "
+                    + "| page-ins index / queries | evictions index / queries | results |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+            for (Subject subject : subjects) {
+                System.out.println(subject.row(base));
+            }
         } finally {
+            for (Subject subject : subjects) {
+                subject.closeQuietly();
+            }
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
@@ -109,64 +145,140 @@ public final class LuceneBench {
         Directory open(Path path) throws IOException;
     }
 
-    static final class Result {
-        String name;
-        long indexBytes;
-        double indexSeconds;
-        double qps;
-        long checksum;
-        boolean same;
-        PageCacheStats indexStats;
-        PageCacheStats queryStats;
-
-        String row(Result base) {
-            String cache = queryStats == null ? "-" : String.format(Locale.ROOT, "%.4f", queryStats.hitRatio());
-            String ins = indexStats == null ? "-" : String.format(Locale.ROOT, "%,d / %,d", indexStats.faults(), queryStats.faults());
-            String ev = indexStats == null ? "-" : String.format(Locale.ROOT, "%,d / %,d", indexStats.evictions(), queryStats.evictions());
-            return String.format(Locale.ROOT, "| %s | %.1f | %.2f | %,.0f | %.2fx | %s | %s | %s | %s |", name, indexBytes / 1048576.0,
-                    indexSeconds, qps, qps / base.qps, cache, ins, ev, same ? "identical" : "DIFFERENT");
-        }
+    private static IndexSearcher searcher(DirectoryReader reader) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        searcher.setQueryCache(null);
+        return searcher;
     }
 
-    private static Result run(String name, Path path, DirFactory factory, PageCache cache, int docs, long seed, String[] words,
-                              double[] cdf, List<Query> queries, double seconds, Result base) throws IOException {
-        Result r = new Result();
-        r.name = name;
-        PageCacheStats s0 = cache == null ? null : cache.stats();
-        try (Directory dir = factory.open(path)) {
-            long t0 = System.nanoTime();
-            index(dir, docs, seed, words, cdf);
-            r.indexSeconds = (System.nanoTime() - t0) / 1e9;
-            r.indexBytes = 0;
-            for (String f : dir.listAll()) {
-                r.indexBytes += dir.fileLength(f);
-            }
-            PageCacheStats s1 = cache == null ? null : cache.stats();
-            try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                IndexSearcher searcher = new IndexSearcher(reader);
-                searcher.setQueryCache(null);
-                r.checksum = pass(searcher, queries); // warm-up pass, and the results to compare
-                long n = 0;
-                long start = System.nanoTime();
-                long deadline = start + (long) (seconds * 1e9);
-                while (System.nanoTime() < deadline) {
-                    if (pass(searcher, queries) != r.checksum) {
-                        throw new IllegalStateException(name + ": a pass returned other results than the first");
-                    }
-                    n += queries.size();
+    private static long size(Directory dir) throws IOException {
+        long bytes = 0;
+        for (String f : dir.listAll()) {
+            bytes += dir.fileLength(f);
+        }
+        return bytes;
+    }
+
+    /** One directory under test: its indexes, its searcher, its figures. */
+    static final class Subject {
+        final String name;
+        final long cacheBytes;
+        final DirFactory factory;
+        PageCache cache;
+        Directory dir;
+        DirectoryReader reader;
+        IndexSearcher searcher;
+        long indexBytes;
+        double lastIndexSeconds;
+        double bestIndexSeconds = Double.MAX_VALUE;
+        long checksum;
+        long queriesRun;
+        long queryNanos;
+        PageCacheStats before;
+        PageCacheStats afterIndex;
+        PageCacheStats afterQueries;
+
+        Subject(String name, long cacheBytes, DirFactory factory) {
+            this.name = name;
+            this.cacheBytes = cacheBytes;
+            this.factory = factory;
+        }
+
+        String shortName() {
+            return cacheBytes == 0 ? name.replace("Directory", "") : "PC " + name.substring(name.indexOf("cache ") + 6, name.indexOf(" the"));
+        }
+
+        /** Indexes the corpus into a fresh folder (and, for the cache, a fresh cache); keeps it open if {@code keep}. */
+        void index(Path path, int docs, long seed, String[] words, double[] cdf, boolean keep) throws IOException {
+            PageCache c = cacheBytes == 0 ? null : OffHeapPageCache.builder().pageSize(PAGE).capacity(cacheBytes).build();
+            Directory d = c == null ? factory.open(path) : new PageCacheDirectory(path, c);
+            try {
+                PageCacheStats s0 = c == null ? null : c.stats();
+                long t0 = System.nanoTime();
+                index(d, docs, seed, words, cdf);
+                lastIndexSeconds = (System.nanoTime() - t0) / 1e9;
+                bestIndexSeconds = Math.min(bestIndexSeconds, lastIndexSeconds);
+                indexBytes = size(d);
+                if (keep) {
+                    cache = c;
+                    dir = d;
+                    before = s0;
+                    afterIndex = c == null ? null : c.stats();
+                    c = null;
+                    d = null;
                 }
-                r.qps = n / ((System.nanoTime() - start) / 1e9);
-            }
-            if (cache != null) {
-                PageCacheStats s2 = cache.stats();
-                r.indexStats = delta(s1, s0);
-                r.queryStats = delta(s2, s1);
+            } finally {
+                if (d != null) {
+                    d.close();
+                }
+                if (c != null) {
+                    c.close();
+                }
             }
         }
-        r.same = base == null || base.checksum == r.checksum;
-        System.out.printf(Locale.ROOT, "%s: indexed in %.2f s (%.1f MiB), %,.0f QPS%s%n", name, r.indexSeconds,
-                r.indexBytes / 1048576.0, r.qps, r.same ? "" : ", RESULTS DIFFER");
-        return r;
+
+        private static void index(Directory dir, int docs, long seed, String[] words, double[] cdf) throws IOException {
+            LuceneBench.index(dir, docs, seed, words, cdf);
+        }
+
+        void openSearcher(List<Query> queries) throws IOException {
+            reader = DirectoryReader.open(dir);
+            searcher = searcher(reader);
+            checksum = pass(searcher, queries);
+        }
+
+        /** Runs passes for about {@code nanos}; @return this slice's QPS */
+        double measure(List<Query> queries, long nanos) throws IOException {
+            long n = 0;
+            long start = System.nanoTime();
+            long deadline = start + nanos;
+            do {
+                if (pass(searcher, queries) != checksum) {
+                    throw new IllegalStateException(name + ": a pass returned other results than the first");
+                }
+                n += queries.size();
+            } while (System.nanoTime() < deadline);
+            long took = System.nanoTime() - start;
+            queriesRun += n;
+            queryNanos += took;
+            return n / (took / 1e9);
+        }
+
+        void finish() {
+            afterQueries = cache == null ? null : cache.stats();
+        }
+
+        double qps() {
+            return queriesRun / (queryNanos / 1e9);
+        }
+
+        String row(Subject base) {
+            String hit = "-";
+            String ins = "-";
+            String ev = "-";
+            if (cache != null) {
+                PageCacheStats idx = delta(afterIndex, before);
+                PageCacheStats q = delta(afterQueries, afterIndex);
+                hit = String.format(Locale.ROOT, "%.4f", q.hitRatio());
+                ins = String.format(Locale.ROOT, "%,d / %,d", idx.faults(), q.faults());
+                ev = String.format(Locale.ROOT, "%,d / %,d", idx.evictions(), q.evictions());
+            }
+            return String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2fx | %,.0f | %.2fx | %s | %s | %s | %s |", name,
+                    indexBytes / 1048576.0, bestIndexSeconds, bestIndexSeconds / base.bestIndexSeconds, qps(),
+                    qps() / base.qps(), hit, ins, ev, checksum == base.checksum ? "identical" : "DIFFERENT");
+        }
+
+        void closeQuietly() {
+            for (AutoCloseable c : new AutoCloseable[] {reader, dir, cache}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        System.err.println("closing " + name + ": " + e);
+                    }
+                }
+            }
+        }
     }
 
     private static PageCacheStats delta(PageCacheStats a, PageCacheStats b) {

@@ -13,11 +13,9 @@ import org.pagecache.api.PageCache;
 
 /**
  * Pages outlive handles: Lucene writes a file, closes it, and opens it to read; the pages written must still be
- * cached then. Expects the engine's "pages outlive handles" (being built elsewhere); kept out of the default run by
- * the {@code Pending*} exclusion in the pom until it lands. Run it with
- * {@code ./mvnw -B -pl pagecache-lucene -am verify -Dtest=PendingPagesOutliveHandlesTest -Dsurefire.failIfNoSpecifiedTests=false}.
+ * cached then.
  */
-public class PendingPagesOutliveHandlesTest {
+public class PagesOutliveHandlesTest {
     @Test
     public void aFileWrittenAndClosedIsReadWithoutPageIns() throws IOException {
         Path folder = Files.createTempDirectory("pagecache-lucene-outlive");
