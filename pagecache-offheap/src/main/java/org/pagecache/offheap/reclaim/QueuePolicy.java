@@ -44,8 +44,31 @@ public final class QueuePolicy {
     private static final int CLASS_MASK = 3;
     private static final int COUNT_SHIFT = 2;
     private static final int MAX_COUNT = 3;
+    private static final int COUNT_MASK = 3 << COUNT_SHIFT;
+    /** In small after a ghost hit: it competes for main at small's head like a referenced page. */
+    private static final int CANDIDATE = 1 << 4;
+    /** Most steps of main's CLOCK looking for the victim an admission candidate is compared with. */
+    private static final int PROBE = 32;
+    /** In main, displaced by a candidate: its eviction leaves a ghost tagged as main's. */
+    private static final int DISPLACED = 1 << 5;
+    private static final int LENIENCY_MAX = 1024;
+    private static final int LENIENCY_STEP = 16;
+
+    /**
+     * Variants of the policy, for the simulator: the share of small in percent, and whether a candidate for main
+     * (a ghost hit, or a page referenced in small) must be seen more often than main's victim (TinyLFU), each
+     * kind separately.
+     */
+    public record Tuning(int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin, boolean adaptive) {
+        /** What the cache uses. */
+        public static final Tuning DEFAULT = new Tuning(5, true, false, 1, true);
+        /** S3-FIFO without a frequency filter. */
+        public static final Tuning PLAIN = new Tuning(10, false, false, 0, false);
+    }
 
     private final FrameTable frames;
+    private final Tuning tuning;
+    private final FrequencySketch sketch;
     private final int smallTarget;
     private final int[] stamps;
     private final byte[] info;
@@ -57,11 +80,20 @@ public final class QueuePolicy {
     private final long[] ghostRing;
     private final Long2LongHashMap ghost;
     private long ghostSeq;
+    /** How often, out of {@link #LENIENCY_MAX}, a candidate that does not beat main's victim is admitted anyway. */
+    private int leniency = LENIENCY_MAX / 2;
+    private int random = 0x2545F491;
 
     public QueuePolicy(FrameTable frames) {
+        this(frames, Tuning.DEFAULT);
+    }
+
+    public QueuePolicy(FrameTable frames, Tuning tuning) {
         this.frames = frames;
+        this.tuning = tuning;
         int n = frames.frames();
-        this.smallTarget = Math.max(1, n / 10);
+        this.smallTarget = Math.max(1, (int) ((long) n * tuning.smallPercent() / 100));
+        this.sketch = new FrequencySketch(n);
         this.stamps = new int[n];
         this.info = new byte[n];
         this.small = new Ring(n + 1);
@@ -79,9 +111,18 @@ public final class QueuePolicy {
     public synchronized void admit(int frame, int slot, int page) {
         leave(frame);
         long k = key(slot, page);
-        boolean wasGhost = ghost.remove(k) != -1L;
+        long g = ghost.remove(k);
+        boolean wasGhost = g != -1L;
+        if (wasGhost && (g & 1) != 0) {
+            leniency = Math.max(0, leniency - LENIENCY_STEP); // a displaced page came back: admit less
+        }
+        sketch.increment(k);
         int st = ++stamps[frame];
-        if (wasGhost) {
+        if (wasGhost && tuning.filterGhosts()) {
+            info[frame] = SMALL | CANDIDATE;
+            smallCount++;
+            small.push(entry(frame, st), this);
+        } else if (wasGhost) {
             info[frame] = MAIN;
             mainCount++;
             main.push(entry(frame, st), this);
@@ -95,9 +136,10 @@ public final class QueuePolicy {
     /** The frame was evicted from page {@code page} of file {@code slot} (called with its lock held). */
     public synchronized void evicted(int frame, int slot, int page) {
         boolean fromSmall = (info[frame] & CLASS_MASK) == SMALL;
+        boolean displaced = (info[frame] & DISPLACED) != 0;
         leave(frame);
-        if (fromSmall) {
-            addGhost(key(slot, page));
+        if (fromSmall || (displaced && tuning.adaptive())) {
+            addGhost(key(slot, page), displaced);
         }
     }
 
@@ -129,31 +171,91 @@ public final class QueuePolicy {
             leave(f);
             return -1;
         }
-        int cls = info[f] & CLASS_MASK;
-        int count = info[f] >>> COUNT_SHIFT;
-        if ((s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
-            ring.push(e, this); // in use: look again next time round
+        if (ring == main) {
+            return mainStep(e, f, s);
+        }
+        boolean referenced = (s & REFERENCED) != 0;
+        if (referenced) {
+            frames.casState(f, s, s & ~REFERENCED);
+            sketch.increment(key(f, s));
+        }
+        if (!referenced && (info[f] & CANDIDATE) == 0) {
+            small.push(e, this); // provisional: stale once evicted
+            return f;
+        }
+        boolean filter = referenced ? tuning.filterReferenced() : tuning.filterGhosts();
+        if (!filter || mainCount == 0 || smallCount > 2 * smallTarget) {
+            promote(f, e); // no filter, or main has yet to fill
             return -1;
         }
+        int v = mainVictim();
+        if (v < 0) {
+            promote(f, e);
+            return -1;
+        }
+        if (sketch.frequency(key(f, frames.state(f))) > sketch.frequency(key(v, frames.state(v))) + tuning.margin()
+                || (tuning.adaptive() && nextRandom() < leniency)) {
+            promote(f, e);
+            info[v] |= DISPLACED;
+            return v;
+        }
+        small.push(e, this); // lost to main's victim: the victim of small after all
+        return f;
+    }
+
+    private void promote(int f, long e) {
+        smallCount--;
+        mainCount++;
+        info[f] = MAIN;
+        main.push(e, this);
+    }
+
+    /** One step of main's CLOCK on the entry polled from its head: the frame if it is the victim, else -1. */
+    private int mainStep(long e, int f, long s) {
+        int count = (info[f] & COUNT_MASK) >>> COUNT_SHIFT;
         if ((s & REFERENCED) != 0) {
             frames.casState(f, s, s & ~REFERENCED);
-            if (cls == SMALL) {
-                smallCount--;
-                mainCount++;
-                info[f] = MAIN;
-            } else {
-                info[f] = (byte) (MAIN | Math.min(MAX_COUNT, count + 1) << COUNT_SHIFT);
-            }
+            sketch.increment(key(f, s));
+            info[f] = (byte) (MAIN | Math.min(MAX_COUNT, count + 1) << COUNT_SHIFT);
             main.push(e, this);
             return -1;
         }
-        if (cls == MAIN && count > 0) {
+        if (count > 0) {
             info[f] = (byte) (MAIN | (count - 1) << COUNT_SHIFT);
             main.push(e, this);
             return -1;
         }
-        ring.push(e, this); // provisional: stale once evicted
+        main.push(e, this); // provisional: stale once evicted
         return f;
+    }
+
+    /** Runs main's CLOCK up to {@link #PROBE} steps for its victim (left at main's tail), or -1. */
+    private int mainVictim() {
+        for (int i = 0; i < PROBE && main.size > 0; i++) {
+            long e = main.poll();
+            int f = (int) (e >>> 32);
+            if (stamps[f] != (int) e) {
+                continue;
+            }
+            long s = frames.state(f);
+            if (FrameTable.slot(s) == 0) {
+                leave(f);
+                continue;
+            }
+            if ((s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+                main.push(e, this);
+                continue;
+            }
+            int v = mainStep(e, f, s);
+            if (v >= 0) {
+                return v;
+            }
+        }
+        return -1;
+    }
+
+    private long key(int frame, long state) {
+        return key(FrameTable.slot(state), frames.pageIndex(frame));
     }
 
     /** @return frames in the small FIFO, for tests */
@@ -179,16 +281,29 @@ public final class QueuePolicy {
         info[frame] = NONE;
     }
 
-    private void addGhost(long k) {
+    private int nextRandom() {
+        int x = random;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        random = x;
+        return (x >>> 8) & (LENIENCY_MAX - 1);
+    }
+
+    private void addGhost(long k, boolean displaced) {
         int pos = (int) (ghostSeq % ghostRing.length);
         if (ghostSeq >= ghostRing.length) {
             long old = ghostRing[pos];
-            if (ghost.get(old) == ghostSeq - ghostRing.length) {
+            long v = ghost.get(old);
+            if (v != -1L && v >>> 1 == ghostSeq - ghostRing.length) {
                 ghost.remove(old);
+                if ((v & 1) != 0) {
+                    leniency = Math.min(LENIENCY_MAX, leniency + LENIENCY_STEP); // displaced for good: admit more
+                }
             }
         }
         ghostRing[pos] = k;
-        ghost.put(k, ghostSeq);
+        ghost.put(k, ghostSeq << 1 | (displaced ? 1 : 0));
         ghostSeq++;
     }
 
