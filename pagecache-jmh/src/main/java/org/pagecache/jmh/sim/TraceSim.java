@@ -22,7 +22,10 @@ import org.pagecache.offheap.reclaim.QueuePolicy;
  * ({@code PagedFile.read} of one byte per access, hits and faults from {@code stats()}), hit ratios in percent.
  *
  * <p>System properties: {@code sim.frames} (4096), {@code sim.length} accesses per trace (1000000),
- * {@code sim.seed} (42), {@code sim.dir} (the JVM's temporary directory) for the sparse replay file.
+ * {@code sim.seed} (42), {@code sim.dir} (the JVM's temporary directory) for the sparse replay file;
+ * {@code sim.engine} (plain,engine): variants of the engine's own policy simulated over a frame table (see
+ * {@link #tuning}); {@code sim.only} (any value): only those variants, no reference policies and no OPT;
+ * {@code sim.noReplay} (true): no replay through the real cache.
  */
 public final class TraceSim {
     private static final int PAGE = 4096;

@@ -9,20 +9,31 @@ import org.agrona.collections.Long2LongHashMap;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
- * The replacement policy: S3-FIFO over the frame table's one referenced bit. Chosen by measurement against
- * LRU, CLOCK, ARC and W-TinyLFU on the trace families of docs/eviction.md.
+ * The replacement policy: S3-FIFO over the frame table's one referenced bit, with a TinyLFU admission filter
+ * whose strictness adapts. Chosen by measurement against LRU, CLOCK, ARC, S3-FIFO and W-TinyLFU on the trace
+ * families of docs/eviction.md.
  *
  * <ul>
- *   <li>A page that is paged in enters the <em>small</em> FIFO (a tenth of the frames), unreferenced; or the
- *       <em>main</em> FIFO straight away if its key is in the <em>ghost</em> set (it was evicted from small
- *       recently: a re-use at a distance the small FIFO could not see).</li>
- *   <li>At the head of small, a page referenced since it came in moves to main; an unreferenced one is the
- *       victim, and its key goes to the ghost set (as many keys as main holds frames).</li>
+ *   <li>A page that is paged in enters the <em>small</em> FIFO (5% of the frames), unreferenced; if its key is
+ *       in the <em>ghost</em> set (it was evicted from small recently: a re-use at a distance small could not
+ *       see) it enters as a <em>candidate</em> for main.</li>
+ *   <li>At the head of small, a page referenced since it came in moves to main; a candidate moves to main only
+ *       if the {@linkplain FrequencySketch frequency sketch} has seen it more often than main's victim (by
+ *       more than one), and then that victim goes instead; else it is the victim of small. An unreferenced page
+ *       is the victim, and its key goes to the ghost set (as many keys as main holds frames).</li>
  *   <li>Main is a CLOCK with a 2-bit use count: at its head a referenced page gains a count, an unreferenced
  *       one with a count loses one, both go round again; an unreferenced page with no count is the victim.</li>
+ *   <li>The sketch counts every page-in and every use the sweep finds (a referenced bit it clears); it halves
+ *       its counts after ten increments per frame, so a count is a recent frequency.</li>
+ *   <li><em>Leniency</em>: a candidate that loses is still admitted with a probability (out of 1024) that
+ *       adapts. A page of main displaced by a candidate leaves a ghost tagged as main's: if that page comes back
+ *       while its ghost lasts, the displacement was a mistake (a loop: newcomers are no better than the
+ *       incumbents) and the probability falls by 16; if the ghost expires, the displacement was right (the
+ *       working set moved: the incumbents' counts are stale) and it rises by 16.</li>
  * </ul>
- * So a page touched once (a scan, the first lap of a loop) costs the cache one frame of small for a tenth of
- * its turnover; re-use is promoted; and what main holds ages out by counts, not by arrival.
+ * So a page touched once (a scan, the first lap of a loop) costs the cache one frame of small for a twentieth
+ * of its turnover; re-use is promoted; a loop keeps a fixed part resident; and what main holds ages out by
+ * counts, not by arrival.
  *
  * <p>The hit path is unchanged: it only sets {@code REFERENCED} (one CAS, only when clear). All bookkeeping is
  * done here, on the eviction side, under this object's monitor: admission (a page-in), each step of the sweep,
@@ -31,11 +42,12 @@ import org.pagecache.offheap.frame.FrameTable;
  * returned, in case the reclaimer cannot evict it (dirty, or it was locked or pinned meanwhile); its eviction
  * ({@link #evicted}) makes that entry stale.
  *
- * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp and a 1-byte class/count, and a slot
- * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame); the ghost set holds up to
- * {@code 0.9 * frames} keys in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two
- * at least {@code 2 * 0.9 * frames}). 21 bytes per frame plus 8 bytes per ghost key plus the map: for 4,096
- * frames 84 KiB + 29 KiB + 128 KiB = 241 KiB, 60 bytes per frame (1.5% of a 4 KiB page); see docs/eviction.md.
+ * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp, a 1-byte class/count/flags, a slot
+ * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame) and 8 bytes of sketch (one
+ * {@code long} of 16 counters per frame, a power of two); the ghost set holds up to {@code 0.95 * frames} keys
+ * in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two at least
+ * {@code 2 * 0.95 * frames}). For 4,096 frames 84 KiB + 32 KiB + 30 KiB + 128 KiB = 274 KiB, 69 bytes per
+ * frame (1.7% of a 4 KiB page); see docs/eviction.md.
  */
 public final class QueuePolicy {
     private static final byte NONE = 0;
@@ -55,15 +67,29 @@ public final class QueuePolicy {
     private static final int LENIENCY_STEP = 16;
 
     /**
-     * Variants of the policy, for the simulator: the share of small in percent, and whether a candidate for main
-     * (a ghost hit, or a page referenced in small) must be seen more often than main's victim (TinyLFU), each
-     * kind separately.
+     * Variants of the policy, compared in the simulator.
+     *
+     * @param smallPercent     small's share of the frames, 1 to 50
+     * @param filterGhosts     whether a ghost hit must pass the frequency filter to enter main
+     * @param filterReferenced whether a page referenced in small must pass it too
+     * @param margin           by how much more (0 to 14) a candidate must have been seen than main's victim
+     * @param adaptive         whether a candidate that loses is still admitted with the adaptive leniency
      */
-    public record Tuning(int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin, boolean adaptive) {
+    public record Tuning(int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin,
+                         boolean adaptive) {
         /** What the cache uses. */
         public static final Tuning DEFAULT = new Tuning(5, true, false, 1, true);
-        /** S3-FIFO without a frequency filter. */
+        /** S3-FIFO without the frequency filter (small a tenth): the policy before the filter. */
         public static final Tuning PLAIN = new Tuning(10, false, false, 0, false);
+
+        public Tuning {
+            if (smallPercent < 1 || smallPercent > 50) {
+                throw new IllegalArgumentException("small's share must be 1 to 50 percent, not " + smallPercent);
+            }
+            if (margin < 0 || margin > 14) {
+                throw new IllegalArgumentException("the admission margin must be 0 to 14, not " + margin);
+            }
+        }
     }
 
     private final FrameTable frames;
@@ -84,10 +110,12 @@ public final class QueuePolicy {
     private int leniency = LENIENCY_MAX / 2;
     private int random = 0x2545F491;
 
+    /** The cache's policy ({@link Tuning#DEFAULT}) over the frames. */
     public QueuePolicy(FrameTable frames) {
         this(frames, Tuning.DEFAULT);
     }
 
+    /** A variant of the policy over the frames (the simulator compares them). */
     public QueuePolicy(FrameTable frames, Tuning tuning) {
         this.frames = frames;
         this.tuning = tuning;
