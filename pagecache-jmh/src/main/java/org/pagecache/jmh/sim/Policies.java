@@ -312,8 +312,16 @@ public final class Policies {
             free.add(v);
         }
 
+        /** @return the policy under simulation */
+        public QueuePolicy policy() {
+            return policy;
+        }
+
         @Override
         public void close() {
+            if (Boolean.getBoolean("sim.debug")) {
+                System.err.println("leniency " + policy.leniency());
+            }
             frames.close();
         }
     }

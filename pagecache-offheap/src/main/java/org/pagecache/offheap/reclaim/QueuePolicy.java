@@ -78,7 +78,7 @@ public final class QueuePolicy {
     public record Tuning(int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin,
                          boolean adaptive) {
         /** What the cache uses. */
-        public static final Tuning DEFAULT = new Tuning(5, true, false, 1, true);
+        public static final Tuning DEFAULT = new Tuning(4, true, false, 1, true);
         /** S3-FIFO without the frequency filter (small a tenth): the policy before the filter. */
         public static final Tuning PLAIN = new Tuning(10, false, false, 0, false);
 
@@ -146,7 +146,7 @@ public final class QueuePolicy {
         }
         sketch.increment(k);
         int st = ++stamps[frame];
-        if (wasGhost && tuning.filterGhosts()) {
+        if (wasGhost && tuning.filterGhosts() && !(tuning.adaptive() && nextRandom() < leniency)) {
             info[frame] = SMALL | CANDIDATE;
             smallCount++;
             small.push(entry(frame, st), this);
@@ -182,7 +182,8 @@ public final class QueuePolicy {
      * dirty.
      */
     public synchronized int next() {
-        Ring ring = (smallCount > smallTarget || mainCount == 0) ? small : main;
+        int target = smallTarget();
+        Ring ring = (smallCount > target || mainCount == 0) ? small : main;
         if (ring.size == 0) {
             ring = ring == small ? main : small;
             if (ring.size == 0) {
@@ -212,7 +213,7 @@ public final class QueuePolicy {
             return f;
         }
         boolean filter = referenced ? tuning.filterReferenced() : tuning.filterGhosts();
-        if (!filter || mainCount == 0 || smallCount > 2 * smallTarget) {
+        if (!filter || mainCount == 0 || smallCount > 2 * target) {
             promote(f, e); // no filter, or main has yet to fill
             return -1;
         }
@@ -229,6 +230,11 @@ public final class QueuePolicy {
         }
         small.push(e, this); // lost to main's victim: the victim of small after all
         return f;
+    }
+
+    /** Small's share: its base, up to twice that as the policy grows lenient (recency is then worth more). */
+    private int smallTarget() {
+        return tuning.adaptive() ? smallTarget + (int) ((long) smallTarget * leniency / LENIENCY_MAX) : smallTarget;
     }
 
     private void promote(int f, long e) {
@@ -284,6 +290,11 @@ public final class QueuePolicy {
 
     private long key(int frame, long state) {
         return key(FrameTable.slot(state), frames.pageIndex(frame));
+    }
+
+    /** @return how often, out of 1024, a candidate that loses to main's victim is admitted all the same */
+    public synchronized int leniency() {
+        return leniency;
     }
 
     /** @return frames in the small FIFO, for tests */
