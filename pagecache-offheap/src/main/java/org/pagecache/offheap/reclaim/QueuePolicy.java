@@ -14,9 +14,10 @@ import org.pagecache.offheap.frame.FrameTable;
  * families of docs/eviction.md.
  *
  * <ul>
- *   <li>A page that is paged in enters the <em>small</em> FIFO (5% of the frames), unreferenced; if its key is
- *       in the <em>ghost</em> set (it was evicted from small recently: a re-use at a distance small could not
- *       see) it enters as a <em>candidate</em> for main.</li>
+ *   <li>A page that is paged in enters the <em>small</em> FIFO (4% of the frames, up to 8% as the policy grows
+ *       lenient), unreferenced; if its key is in the <em>ghost</em> set (it was evicted from small recently: a
+ *       re-use at a distance small could not see) it enters as a <em>candidate</em> for main, or, with the
+ *       probability of the leniency, main directly.</li>
  *   <li>At the head of small, a page referenced since it came in moves to main; a candidate moves to main only
  *       if the {@linkplain FrequencySketch frequency sketch} has seen it more often than main's victim (by
  *       more than one), and then that victim goes instead; else it is the victim of small. An unreferenced page
@@ -31,8 +32,8 @@ import org.pagecache.offheap.frame.FrameTable;
  *       incumbents) and the probability falls by 16; if the ghost expires, the displacement was right (the
  *       working set moved: the incumbents' counts are stale) and it rises by 16.</li>
  * </ul>
- * So a page touched once (a scan, the first lap of a loop) costs the cache one frame of small for a twentieth
- * of its turnover; re-use is promoted; a loop keeps a fixed part resident; and what main holds ages out by
+ * So a page touched once (a scan, the first lap of a loop) costs the cache one frame of small for a 25th of
+ * its turnover; re-use is promoted; a loop keeps a fixed part resident; and what main holds ages out by
  * counts, not by arrival.
  *
  * <p>The hit path is unchanged: it only sets {@code REFERENCED} (one CAS, only when clear). All bookkeeping is
@@ -44,9 +45,9 @@ import org.pagecache.offheap.frame.FrameTable;
  *
  * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp, a 1-byte class/count/flags, a slot
  * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame) and 8 bytes of sketch (one
- * {@code long} of 16 counters per frame, a power of two); the ghost set holds up to {@code 0.95 * frames} keys
+ * {@code long} of 16 counters per frame, a power of two); the ghost set holds up to {@code 0.96 * frames} keys
  * in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two at least
- * {@code 2 * 0.95 * frames}). For 4,096 frames 84 KiB + 32 KiB + 30 KiB + 128 KiB = 274 KiB, 69 bytes per
+ * {@code 2 * 0.96 * frames}). For 4,096 frames 84 KiB + 32 KiB + 31 KiB + 128 KiB = 275 KiB, 69 bytes per
  * frame (1.7% of a 4 KiB page); see docs/eviction.md.
  */
 public final class QueuePolicy {
