@@ -145,6 +145,27 @@ class EvictionTest {
         }
     }
 
+    /** A pinned or locked frame is never the policy's victim: it goes round again, and is once it is idle. */
+    @Test
+    void aBusyFrameIsPassedOverAndLookedAtAgain() {
+        try (FrameTable frames = new FrameTable(4, PAGE)) {
+            QueuePolicy policy = new QueuePolicy(frames);
+            frames.bindLocked(0, 1, 0);
+            policy.admit(0, 1, 0);
+            assertTrue(frames.pinLocked(0));
+            frames.unlock(0, FrameTable.UPTODATE, 0);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(-1, policy.next(), "a pinned frame is not a victim");
+            }
+            frames.unpin(0);
+            assertTrue(frames.tryLock(0));
+            assertEquals(-1, policy.next(), "a locked frame is not a victim");
+            frames.unlock(0, 0, 0);
+            assertEquals(0, policy.next(), "once idle and unreferenced it is");
+            assertEquals(1, policy.smallFrames() + policy.mainFrames(), "and stays queued until it is evicted");
+        }
+    }
+
     /** The pages of the only open file that are cached now. */
     private static BitSet resident(OffHeapPageCache cache) {
         FrameTable frames = cache.frames();

@@ -201,6 +201,10 @@ public final class QueuePolicy {
             leave(f);
             return -1;
         }
+        if ((s & (LOCKED | WRITEBACK | PIN_MASK)) != 0) {
+            ring.push(e, this); // in use: look again next time round
+            return -1;
+        }
         if (ring == main) {
             return mainStep(e, f, s);
         }
