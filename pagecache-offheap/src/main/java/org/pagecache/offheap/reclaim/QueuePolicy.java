@@ -121,7 +121,10 @@ public final class QueuePolicy {
         this.frames = frames;
         this.tuning = tuning;
         int n = frames.frames();
-        this.smallTarget = Math.max(1, (int) ((long) n * tuning.smallPercent() / 100));
+        // at least 4 frames (a quarter of a tiny cache), as the policy had before the filter at 48 frames: with one
+        // frame of small, pagecache-example's ConcurrencyTest (48 frames, writers holding guards) ran out of frames
+        int floor = Math.max(1, Math.min(4, n / 4));
+        this.smallTarget = Math.max(floor, (int) ((long) n * tuning.smallPercent() / 100));
         this.sketch = new FrequencySketch(n);
         this.stamps = new int[n];
         this.info = new byte[n];
