@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.pagecache.offheap.frame.FrameTable;
+import org.pagecache.offheap.reclaim.QueuePolicy;
 
 /** Simulated reference replacement policies: each counts the hits of a trace on {@code c} frames. */
 public final class Policies {
@@ -239,6 +241,89 @@ public final class Policies {
             cache.put(k, Boolean.TRUE);
             return false;
         };
+    }
+
+    /**
+     * The engine's own policy ({@link QueuePolicy} over a real {@link FrameTable} of {@code c} frames of 4 KiB,
+     * one file) driven on one thread: a hit marks the frame referenced as the cache's hit path does; a miss takes
+     * a free frame, and when fewer than {@code low} are free, sweeps the policy until {@code high} are, as the
+     * reclaimer does at its watermarks (0 and 1: evict one frame per miss, no frame kept free). The frame table
+     * is closed when the policy's last access returns; call {@link AutoCloseable#close()} when done.
+     */
+    public static EnginePolicy engine(int c, QueuePolicy.Tuning tuning, int low, int high) {
+        return new EnginePolicy(c, tuning, low, high);
+    }
+
+    /** The engine's policy under simulation, see {@link #engine}. */
+    public static final class EnginePolicy implements Policy, AutoCloseable {
+        private static final int SLOT = 1;
+        private final FrameTable frames;
+        private final QueuePolicy policy;
+        private final HashMap<Integer, Integer> where = new HashMap<>();
+        private final ArrayDeque<Integer> free = new ArrayDeque<>();
+        private final int low;
+        private final int high;
+
+        EnginePolicy(int c, QueuePolicy.Tuning tuning, int low, int high) {
+            this.frames = new FrameTable(c, 4096);
+            this.policy = new QueuePolicy(frames, tuning);
+            this.low = low;
+            this.high = high;
+            for (int f = 0; f < c; f++) {
+                free.add(f);
+            }
+        }
+
+        @Override
+        public boolean access(int k) {
+            Integer f = where.get(k);
+            if (f != null) {
+                frames.markReferenced(f, frames.state(f));
+                return true;
+            }
+            if (free.size() < Math.max(1, low)) {
+                long steps = 5L * frames.frames();
+                for (long i = 0; i < steps && free.size() < Math.max(1, high); i++) {
+                    int v = policy.next();
+                    if (v >= 0) {
+                        evict(v);
+                    }
+                }
+                if (free.isEmpty()) {
+                    throw new IllegalStateException("the policy found no victim in " + steps + " steps");
+                }
+            }
+            int frame = free.poll();
+            frames.bindLocked(frame, SLOT, k);
+            policy.admit(frame, SLOT, k);
+            frames.unlock(frame, FrameTable.UPTODATE, 0);
+            where.put(k, frame);
+            return false;
+        }
+
+        private void evict(int v) {
+            if (!frames.tryLockIdle(v)) {
+                throw new IllegalStateException("victim " + v + " is busy on one thread");
+            }
+            int page = frames.pageIndex(v);
+            where.remove(page);
+            policy.evicted(v, SLOT, page);
+            frames.unbindAndUnlock(v);
+            free.add(v);
+        }
+
+        /** @return the policy under simulation */
+        public QueuePolicy policy() {
+            return policy;
+        }
+
+        @Override
+        public void close() {
+            if (Boolean.getBoolean("sim.debug")) {
+                System.err.println("leniency " + policy.leniency());
+            }
+            frames.close();
+        }
     }
 
     /** @return hits of Belady's OPT (evict the page used farthest in the future) on the trace */

@@ -15,13 +15,17 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.jmh.sim.Policies.Policy;
 import org.pagecache.jmh.sim.Traces.Trace;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.reclaim.QueuePolicy;
 
 /**
  * The eviction table: every trace family through the simulated reference policies and through the real cache
  * ({@code PagedFile.read} of one byte per access, hits and faults from {@code stats()}), hit ratios in percent.
  *
  * <p>System properties: {@code sim.frames} (4096), {@code sim.length} accesses per trace (1000000),
- * {@code sim.seed} (42), {@code sim.dir} (the JVM's temporary directory) for the sparse replay file.
+ * {@code sim.seed} (42), {@code sim.dir} (the JVM's temporary directory) for the sparse replay file;
+ * {@code sim.engine} (plain,engine): variants of the engine's own policy simulated over a frame table (see
+ * {@link #tuning}); {@code sim.only} (any value): only those variants, no reference policies and no OPT;
+ * {@code sim.noReplay} (true): no replay through the real cache.
  */
 public final class TraceSim {
     private static final int PAGE = 4096;
@@ -57,6 +61,30 @@ public final class TraceSim {
         }
     }
 
+    /**
+     * A variant of the engine's policy by name: {@code engine} (what the cache uses), {@code plain} (S3-FIFO
+     * without the frequency filter), or {@code s<percent>[g][r]} (small's share, filter ghosts, filter pages
+     * referenced in small), e.g. {@code s10g}.
+     */
+    static QueuePolicy.Tuning tuning(String name) {
+        switch (name) {
+            case "engine":
+                return QueuePolicy.Tuning.DEFAULT;
+            case "plain":
+                return QueuePolicy.Tuning.PLAIN;
+            default:
+                if (!name.matches("s\\d+g?r?(m\\d+)?a?")) {
+                    throw new IllegalArgumentException("unknown policy variant " + name
+                            + " (engine, plain, or s<percent>[g][r])");
+                }
+                boolean adaptive = name.endsWith("a");
+                String[] parts = name.substring(1, name.length() - (adaptive ? 1 : 0)).split("m");
+                int pct = Integer.parseInt(parts[0].replaceAll("\\D", ""));
+                int margin = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+                return new QueuePolicy.Tuning(pct, parts[0].contains("g"), parts[0].contains("r"), margin, adaptive);
+        }
+    }
+
     public static void main(String[] args) throws IOException {
         int c = Integer.getInteger("sim.frames", 4096);
         int length = Integer.getInteger("sim.length", 1_000_000);
@@ -69,9 +97,27 @@ public final class TraceSim {
             try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
                 raf.setLength((long) maxPages * PAGE); // sparse: holes read as zeros
             }
-            String[] names = {"LRU", "CLOCK", "ARC", "S3-FIFO", "W-TinyLFU", "OPT", "cache"};
-            List<IntFunction<Policy>> sims = List.of(Policies::lru, Policies::clock, Policies::arc,
-                    k -> Policies.s3fifo(k, 0.1), Policies::caffeine);
+            String only = System.getProperty("sim.only", "");
+            List<String> nameList = new ArrayList<>(List.of("LRU", "CLOCK", "ARC", "S3-FIFO", "W-TinyLFU"));
+            List<IntFunction<Policy>> sims = new ArrayList<>(List.of(Policies::lru, Policies::clock, Policies::arc,
+                    k -> Policies.s3fifo(k, 0.1), Policies::caffeine));
+            if (!only.isEmpty()) {
+                nameList.clear();
+                sims.clear();
+            }
+            for (String v : System.getProperty("sim.engine", "plain,engine").split(",")) {
+                if (v.isBlank()) {
+                    continue;
+                }
+                nameList.add(v);
+                QueuePolicy.Tuning tuning = tuning(v.trim());
+                sims.add(k -> Policies.engine(k, tuning, Math.max(2, k / 32), Math.max(3, k / 16)));
+            }
+            nameList.add("OPT");
+            nameList.add("cache");
+            String[] names = nameList.toArray(String[]::new);
+            int optAt = names.length - 2;
+            boolean replay = !Boolean.getBoolean("sim.noReplay");
             System.out.printf(Locale.ROOT, "%d frames, %d accesses per trace, seed %d; hit ratio %%%n", c, length, seed);
             StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "| %-34s |", "trace family"));
             StringBuilder rule = new StringBuilder("| " + "-".repeat(34) + " |");
@@ -85,11 +131,23 @@ public final class TraceSim {
             for (Trace t : traces) {
                 double[] row = new double[names.length];
                 for (int i = 0; i < sims.size(); i++) {
-                    row[i] = 100.0 * Policies.run(sims.get(i).apply(c), t.pages()) / t.pages().length;
+                    Policy p = sims.get(i).apply(c);
+                    row[i] = 100.0 * Policies.run(p, t.pages()) / t.pages().length;
+                    if (p instanceof AutoCloseable a) {
+                        try {
+                            a.close();
+                        } catch (Exception ex) {
+                            throw new IllegalStateException(ex);
+                        }
+                    }
                 }
-                row[5] = 100.0 * Policies.opt(c, t.pages()) / t.pages().length;
-                long[] hf = replay(t, c, file);
-                row[6] = 100.0 * hf[0] / (hf[0] + hf[1]);
+                row[optAt] = only.isEmpty() ? 100.0 * Policies.opt(c, t.pages()) / t.pages().length : Double.NaN;
+                if (replay) {
+                    long[] hf = replay(t, c, file);
+                    row[optAt + 1] = 100.0 * hf[0] / (hf[0] + hf[1]);
+                } else {
+                    row[optAt + 1] = Double.NaN;
+                }
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "| %-34s |", t.name()));
                 for (int i = 0; i < row.length; i++) {
                     sum[i] += row[i];
