@@ -80,6 +80,8 @@ final class CachedFile implements PageOwner {
     private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
     int handles;
+    /** Sequential detection of read-ahead ({@link ReadAhead}). */
+    private final ReadAhead.Window readAheadWindow = new ReadAhead.Window();
 
     CachedFile(OffHeapPageCache cache, Path path, Object key, BackingStore store, int slot, boolean writable)
             throws IOException {
@@ -197,6 +199,9 @@ final class CachedFile implements PageOwner {
 
     /** Copies {@code n} bytes of one page into {@code dst} at absolute index {@code dstIndex}. */
     private void readPage(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        if (readAheadWindow.marker.get() == page) {
+            cache.readAhead().onMarker(this, readAheadWindow, page);
+        }
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             int f = table.get(page);
             if (f < 0) {
@@ -214,7 +219,9 @@ final class CachedFile implements PageOwner {
             VarHandle.loadLoadFence();
             long after = frames.state(f);
             if ((after & (VERSION_MASK | SLOT_MASK | LOCKED)) == (s & (VERSION_MASK | SLOT_MASK))) {
-                frames.markReferenced(f, after);
+                if ((after & REFERENCED) != 0 || !cache.readAhead().firstUse(f, slot, page)) {
+                    frames.markReferenced(f, after);
+                }
                 counters.hits.increment();
                 return;
             }
@@ -224,6 +231,20 @@ final class CachedFile implements PageOwner {
 
     TranslationTable table() {
         return table;
+    }
+
+    /** Takes the structural lock shared, as a page-in does (read-ahead); fails if the file is closed or retained. */
+    long lockShared() throws ClosedChannelException {
+        long stamp = structure.readLock();
+        if (closed || retainedAs != null) {
+            structure.unlockRead(stamp);
+            throw new ClosedChannelException();
+        }
+        return stamp;
+    }
+
+    void unlockShared(long stamp) {
+        structure.unlockRead(stamp);
     }
 
     void countHit() {
@@ -266,6 +287,9 @@ final class CachedFile implements PageOwner {
 
     /** The slow read: under the page lock, paging the page in if needed. */
     private void readLocked(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        if (table.get(page) < 0) {
+            cache.readAhead().onMiss(this, readAheadWindow, page);
+        }
         long stamp = structure.readLock();
         try {
             ensureOpen();
@@ -324,7 +348,7 @@ final class CachedFile implements PageOwner {
                 frames.lock(f);
                 long s = frames.state(f);
                 if (FrameTable.slot(s) == slot && frames.pageIndex(f) == page) {
-                    if ((s & REFERENCED) == 0) {
+                    if ((s & REFERENCED) == 0 && !cache.readAhead().firstUse(f, slot, page)) {
                         frames.update(f, REFERENCED, 0); // a hit is a use, whoever locks the page
                     }
                     counters.hits.increment();
@@ -705,6 +729,9 @@ final class CachedFile implements PageOwner {
         reserveGuard(false);
         boolean ok = false;
         try {
+            if (readAheadWindow.marker.get() == page) {
+                cache.readAhead().onMarker(this, readAheadWindow, page);
+            }
             // The pin without the structural lock is valid only if no close or truncation took that lock
             // exclusively meanwhile: a close counts the guards under it, and this guard is counted already
             // (reserveGuard), so either the close sees it and refuses, or the stamp fails here.
@@ -716,7 +743,10 @@ final class CachedFile implements PageOwner {
                 }
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
-                        frames.markReferenced(f, frames.state(f));
+                        long pinned = frames.state(f);
+                        if ((pinned & REFERENCED) != 0 || !cache.readAhead().firstUse(f, slot, page)) {
+                            frames.markReferenced(f, pinned);
+                        }
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
@@ -725,6 +755,9 @@ final class CachedFile implements PageOwner {
                     break;
                 }
                 frames.awaitUnlocked(f);
+            }
+            if (table.get(page) < 0) {
+                cache.readAhead().onMiss(this, readAheadWindow, page);
             }
             long stamp = structure.readLock();
             try {

@@ -115,6 +115,8 @@ public final class OffHeapPageCache implements PageCache {
      * {@code int}), so larger capacities are refused by the builder before anything is allocated.
      */
     static final long MAX_FRAMES = 1L << 30;
+    /** The default largest read-ahead window, in pages ({@link Builder#readAhead}). */
+    public static final int DEFAULT_READ_AHEAD = 64;
     /** Attempts of an open whose path keeps naming another file between its look-up and its store's open. */
     private static final int MAX_OPEN_ATTEMPTS = 8;
 
@@ -125,6 +127,8 @@ public final class OffHeapPageCache implements PageCache {
     /** Background page-ins of {@code PagedFile.prefetch}: two daemon threads, started by the first request. */
     private final Prefetcher prefetcher = new Prefetcher(2, 1024, "pagecache-prefetch");
     private final Counters counters = new Counters();
+    /** Sequential read-ahead ({@link Builder#readAhead}). */
+    private final ReadAhead readAhead;
     private final StoreFactory storeFactory;
     private final long frameWaitNanos;
     private final long maxFileSize;
@@ -170,6 +174,9 @@ public final class OffHeapPageCache implements PageCache {
             this.temps = tempPool;
             rec = new Reclaimer(frameTable, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
             this.reclaimer = rec;
+            int readAheadCap = frameCount / 8; // a window of one page is no read-ahead: tiny caches have none
+            this.readAhead = new ReadAhead(readAheadCap >= 2 ? Math.min(b.readAheadPages, readAheadCap) : 0,
+                    frameTable, rec, counters, "pagecache-readahead");
             runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
                     e -> LOG.log(Level.WARNING, "reclaimer error", e), null, rec);
             this.reclaimerRunner = runner;
@@ -229,6 +236,20 @@ public final class OffHeapPageCache implements PageCache {
 
     Prefetcher prefetcher() {
         return prefetcher;
+    }
+
+    ReadAhead readAhead() {
+        return readAhead;
+    }
+
+    /** @return pages read in by read-ahead so far */
+    public long readAheadPages() {
+        return readAhead.pages();
+    }
+
+    /** @return store reads issued by read-ahead so far (each reads a run of up to {@code readAhead} pages) */
+    public long readAheadReads() {
+        return readAhead.reads();
     }
 
     TempPagePool temps() {
@@ -676,6 +697,7 @@ public final class OffHeapPageCache implements PageCache {
             open = new ArrayList<>(files.values());
         }
         prefetcher.close();
+        readAhead.close();
         IOException failure = null;
         for (CachedFile f : open) {
             try {
@@ -723,6 +745,7 @@ public final class OffHeapPageCache implements PageCache {
         private int highWatermark;
         private boolean naiveWritesForTests;
         private String mxBeanName;
+        private int readAheadPages = DEFAULT_READ_AHEAD;
 
         private Builder() {
         }
@@ -820,6 +843,25 @@ public final class OffHeapPageCache implements PageCache {
             }
             this.lowWatermark = low;
             this.highWatermark = high;
+            return this;
+        }
+
+        /**
+         * Sequential read-ahead: when reads of a file miss consecutive pages, the pages after them are read in
+         * the background in large I/Os, a window that starts at 4 pages and doubles with each window the reader
+         * reaches, up to {@code maxPages} (also at most an eighth of the frames; a cache of fewer than 16 frames
+         * reads nothing ahead). Random misses reset the window and read nothing ahead. Read-ahead only takes
+         * frames that are free beyond the reclaimer's low watermark, and the first read of a page read ahead is
+         * no more a use for eviction than a fault is. The default is {@value OffHeapPageCache#DEFAULT_READ_AHEAD} pages (256 KiB of 4 KiB pages).
+         *
+         * @param maxPages the largest window in pages, from 0 (off) to 1024
+         * @return this
+         */
+        public Builder readAhead(int maxPages) {
+            if (maxPages < 0 || maxPages > 1024) {
+                throw new IllegalArgumentException("readAhead " + maxPages + " is not from 0 (off) to 1024 pages");
+            }
+            this.readAheadPages = maxPages;
             return this;
         }
 
