@@ -426,6 +426,7 @@ final class CachedFile implements PageOwner {
         MemorySegment temp = canFault ? temps.acquire() : null;
         try {
             while (done < len) {
+                cache.dirtyThrottle().balance(done);
                 long pos = position + done;
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
@@ -470,6 +471,7 @@ final class CachedFile implements PageOwner {
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
                 int page = (int) (pos >>> pageShift);
+                cache.dirtyThrottle().balance(done);
                 if (done > 0 && !view.readable()) {
                     // the source was closed between chunks: a short write, like any other source fault
                     return sourceFault(done, pos, "view", "the view (or its file) was closed during the write", null);
@@ -625,7 +627,11 @@ final class CachedFile implements PageOwner {
 
     private void commit(int f, long end) {
         growTo(end);
+        boolean clean = (frames.state(f) & (DIRTY | WRITEBACK)) == 0;
         frames.unlock(f, UPTODATE | DIRTY, 0);
+        if (clean) {
+            cache.dirtyThrottle().dirtied();
+        }
     }
 
     private void releaseUnchanged(int f, int page, boolean fresh) {
@@ -783,6 +789,7 @@ final class CachedFile implements PageOwner {
 
     Guard lockForWrite(int page) throws IOException {
         ensureOpen();
+        cache.dirtyThrottle().balance(0);
         reserveGuard(true);
         boolean ok = false;
         try {
@@ -827,7 +834,11 @@ final class CachedFile implements PageOwner {
             int f = guard.frame();
             if (guard.write()) {
                 growTo(((long) guard.page() + 1) << pageShift);
+                boolean clean = (frames.state(f) & (DIRTY | WRITEBACK)) == 0;
                 frames.unlock(f, UPTODATE | DIRTY, 0);
+                if (clean) {
+                    cache.dirtyThrottle().dirtied();
+                }
             } else {
                 frames.unpin(f);
             }

@@ -117,6 +117,10 @@ public final class OffHeapPageCache implements PageCache {
     static final long MAX_FRAMES = 1L << 30;
     /** The default largest read-ahead window, in pages ({@link Builder#readAhead}). */
     public static final int DEFAULT_READ_AHEAD = 64;
+    /** The default share of the frames that may be dirty before writers wait ({@link Builder#dirtyRatio}). */
+    public static final double DEFAULT_DIRTY_RATIO = 0.2;
+    /** The default share of the frames dirty at which background write-back starts. */
+    public static final double DEFAULT_DIRTY_BACKGROUND_RATIO = 0.1;
     /** Attempts of an open whose path keeps naming another file between its look-up and its store's open. */
     private static final int MAX_OPEN_ATTEMPTS = 8;
 
@@ -129,6 +133,8 @@ public final class OffHeapPageCache implements PageCache {
     private final Counters counters = new Counters();
     /** Sequential read-ahead ({@link Builder#readAhead}). */
     private final ReadAhead readAhead;
+    /** Dirty page limits and background write-back ({@link Builder#dirtyRatio}). */
+    private final DirtyThrottle dirtyThrottle;
     private final StoreFactory storeFactory;
     private final long frameWaitNanos;
     private final long maxFileSize;
@@ -177,6 +183,9 @@ public final class OffHeapPageCache implements PageCache {
             int readAheadCap = frameCount / 8; // a window of one page is no read-ahead: tiny caches have none
             this.readAhead = new ReadAhead(readAheadCap >= 2 ? Math.min(b.readAheadPages, readAheadCap) : 0,
                     frameTable, rec, counters, "pagecache-readahead");
+            this.dirtyThrottle = new DirtyThrottle(frameTable, rec, this::owner,
+                    Math.max(1, (long) (frameCount * b.dirtyRatio)), (long) (frameCount * b.dirtyBackgroundRatio),
+                    frameWaitNanos, "pagecache-writeback-" + INSTANCES.get());
             runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
                     e -> LOG.log(Level.WARNING, "reclaimer error", e), null, rec);
             this.reclaimerRunner = runner;
@@ -240,6 +249,20 @@ public final class OffHeapPageCache implements PageCache {
 
     ReadAhead readAhead() {
         return readAhead;
+    }
+
+    DirtyThrottle dirtyThrottle() {
+        return dirtyThrottle;
+    }
+
+    /** @return writes that waited for write-back because the dirty pages were over {@link Builder#dirtyRatio} */
+    public long throttledWrites() {
+        return dirtyThrottle.waits();
+    }
+
+    /** @return pages written back by background write-back (over {@link Builder#dirtyBackgroundRatio}) */
+    public long backgroundWritebacks() {
+        return dirtyThrottle.pagesWritten();
     }
 
     /** @return pages read in by read-ahead so far */
@@ -698,6 +721,7 @@ public final class OffHeapPageCache implements PageCache {
         }
         prefetcher.close();
         readAhead.close();
+        dirtyThrottle.close();
         IOException failure = null;
         for (CachedFile f : open) {
             try {
@@ -746,6 +770,8 @@ public final class OffHeapPageCache implements PageCache {
         private boolean naiveWritesForTests;
         private String mxBeanName;
         private int readAheadPages = DEFAULT_READ_AHEAD;
+        private double dirtyRatio = DEFAULT_DIRTY_RATIO;
+        private double dirtyBackgroundRatio = DEFAULT_DIRTY_BACKGROUND_RATIO;
 
         private Builder() {
         }
@@ -866,6 +892,44 @@ public final class OffHeapPageCache implements PageCache {
         }
 
         /**
+         * Bounds the dirty pages, like Linux's {@code dirty_ratio}: a write that would dirty a page while more
+         * than {@code ratio} of the frames are dirty (or under write-back) first waits for write-back to bring
+         * them under it, so a writer that outruns the device runs at its pace and readers keep finding clean
+         * frames. The wait is bounded by {@link #frameWaitTimeout} (then the write goes on), ends when write-back
+         * cannot clean anything (a failing store; flush and sync report the error), and an interrupt ends it
+         * with {@link java.io.InterruptedIOException}. Default {@value OffHeapPageCache#DEFAULT_DIRTY_RATIO};
+         * 1 turns the wait off.
+         *
+         * @param ratio share of the frames, in (0, 1]
+         * @return this
+         */
+        public Builder dirtyRatio(double ratio) {
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw new IllegalArgumentException("dirtyRatio " + ratio + " is not in (0, 1]");
+            }
+            this.dirtyRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Background write-back, like Linux's {@code dirty_background_ratio}: while more than {@code ratio} of
+         * the frames are dirty, a daemon thread writes dirty pages back, file by file in page order (one
+         * vectored write per run of adjacent pages), until half that share is left. Default
+         * {@value OffHeapPageCache#DEFAULT_DIRTY_BACKGROUND_RATIO}; 1 turns it off (the reclaimer still writes
+         * back what it evicts, and flush and sync what they must). At most {@link #dirtyRatio}.
+         *
+         * @param ratio share of the frames, in (0, 1]
+         * @return this
+         */
+        public Builder dirtyBackgroundRatio(double ratio) {
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw new IllegalArgumentException("dirtyBackgroundRatio " + ratio + " is not in (0, 1]");
+            }
+            this.dirtyBackgroundRatio = ratio;
+            return this;
+        }
+
+        /**
          * @return a started cache
          * @throws IllegalArgumentException if the capacity holds fewer than 8 pages or too many
          */
@@ -877,6 +941,10 @@ public final class OffHeapPageCache implements PageCache {
             if (frames > MAX_FRAMES) {
                 throw new IllegalArgumentException("capacity " + capacity + " holds " + frames + " pages of "
                         + pageSize + " bytes: more than the " + MAX_FRAMES + " (2^30) frames a cache can have");
+            }
+            if (dirtyBackgroundRatio > dirtyRatio) {
+                throw new IllegalArgumentException("dirtyBackgroundRatio " + dirtyBackgroundRatio
+                        + " exceeds dirtyRatio " + dirtyRatio);
             }
             if (highWatermark > frames) {
                 throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "
