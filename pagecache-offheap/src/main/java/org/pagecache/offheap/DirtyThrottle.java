@@ -21,7 +21,8 @@ import org.pagecache.offheap.reclaim.Reclaimer;
  * Bounds the dirty pages, in the manner of Linux's {@code dirty_ratio} and {@code dirty_background_ratio}.
  *
  * <p>Pages that are dirty or under write-back are counted (an estimate: each write that dirties a clean page
- * adds one, and every pass of the write-back thread recounts the frames). Above the <em>background</em> limit
+ * adds one, each page written back by anyone subtracts one, and the write-back thread recounts the frames at
+ * every pass and, when pages were dirtied, every 100 ms while idle). Above the <em>background</em> limit
  * a daemon thread writes dirty pages back, grouped by file and in page order, so the reclaimer's vectored
  * write-back turns each run of file-adjacent pages into one large write. Above the <em>dirty</em> limit a
  * writer waits before it dirties more, until write-back brings the count under the limit: a writer that
@@ -45,7 +46,10 @@ final class DirtyThrottle implements AutoCloseable {
     private final long background;
     private final long waitNanos;
     private final String name;
+    /** Pages dirtied since the last count, plus that count ({@link #estimate()} subtracts the write-backs). */
     private final AtomicLong dirty = new AtomicLong();
+    /** The reclaimer's write-back total when {@link #dirty} was last set from a count. */
+    private volatile long writebacksAtCount;
     private final LongAdder waits = new LongAdder();
     private final LongAdder waitNanosTotal = new LongAdder();
     private final LongAdder pagesWritten = new LongAdder();
@@ -84,7 +88,15 @@ final class DirtyThrottle implements AutoCloseable {
 
     /** @return the current estimate of dirty pages (and pages under write-back) */
     long dirtyEstimate() {
-        return dirty.get();
+        return estimate();
+    }
+
+    /**
+     * Dirty pages now, estimated: the last count, plus the pages dirtied since, minus the pages written back
+     * since by anyone (flush, sync, the reclaimer, this class's thread).
+     */
+    private long estimate() {
+        return dirty.get() - (reclaimer.writebacks() - writebacksAtCount);
     }
 
     /** @return writes that waited for write-back */
@@ -104,11 +116,11 @@ final class DirtyThrottle implements AutoCloseable {
 
     /** A clean page became dirty (counted after its lock was released). */
     void dirtied() {
-        long d = dirty.incrementAndGet();
+        dirty.incrementAndGet();
         if (!dirtiedSinceCount) {
             dirtiedSinceCount = true;
         }
-        if (d > background && !flushing) {
+        if (!flushing && estimate() > background) {
             wakeFlusher();
         }
     }
@@ -120,7 +132,7 @@ final class DirtyThrottle implements AutoCloseable {
      * @param done bytes the calling write has written so far (reported by an interrupted wait)
      */
     void balance(long done) throws InterruptedIOException {
-        if (dirty.get() <= limit) {
+        if (dirty.get() <= limit || estimate() <= limit) {
             return;
         }
         wakeFlusher();
@@ -128,10 +140,10 @@ final class DirtyThrottle implements AutoCloseable {
         long passAtStart = passes;
         waits.increment();
         try {
-            while (dirty.get() > limit && !closed) {
+            while (estimate() > limit && !closed) {
                 if (Thread.currentThread().isInterrupted()) {
                     InterruptedIOException e = new InterruptedIOException("interrupted while waiting for the"
-                            + " write-back of dirty pages (" + dirty.get() + " dirty, limit " + limit + "); "
+                            + " write-back of dirty pages (" + estimate() + " dirty, limit " + limit + "); "
                             + done + " bytes of this write were written; the interrupt flag stays set");
                     e.bytesTransferred = (int) Math.min(done, Integer.MAX_VALUE);
                     throw e;
@@ -172,13 +184,13 @@ final class DirtyThrottle implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            if (dirty.get() <= background) {
+            if (estimate() <= background) {
                 flushing = false;
                 LockSupport.parkNanos(this, IDLE_NANOS);
                 if (dirtiedSinceCount) {
                     recount();
                 }
-                if (dirty.get() <= background) {
+                if (estimate() <= background) {
                     continue;
                 }
             }
@@ -207,6 +219,7 @@ final class DirtyThrottle implements AutoCloseable {
      */
     private boolean pass() {
         dirtiedSinceCount = false;
+        long writebacksBefore = reclaimer.writebacks();
         int n = frames.frames();
         long count = 0;
         Int2ObjectHashMap<LongArrayList> bySlot = new Int2ObjectHashMap<>();
@@ -227,7 +240,7 @@ final class DirtyThrottle implements AutoCloseable {
             }
             list.addLong((((long) frames.pageIndex(f)) << 32) | f);
         }
-        dirty.set(count);
+        setCount(count, writebacksBefore);
         boolean cleaned = false;
         int[] batch = new int[BATCH];
         for (Int2ObjectHashMap<LongArrayList>.EntryIterator it = bySlot.entrySet().iterator(); it.hasNext(); ) {
@@ -250,9 +263,8 @@ final class DirtyThrottle implements AutoCloseable {
                 if (written > 0) {
                     cleaned = true;
                     pagesWritten.add(written);
-                    dirty.addAndGet(-Math.min(written, m));
                 }
-                if (dirty.get() <= background / 2) {
+                if (estimate() <= background / 2) {
                     return true;
                 }
             }
@@ -263,6 +275,7 @@ final class DirtyThrottle implements AutoCloseable {
     /** Sets the estimate to the frames dirty or under write-back now. */
     private void recount() {
         dirtiedSinceCount = false;
+        long writebacksBefore = reclaimer.writebacks();
         int n = frames.frames();
         long count = 0;
         for (int f = 0; f < n; f++) {
@@ -270,6 +283,15 @@ final class DirtyThrottle implements AutoCloseable {
                 count++;
             }
         }
+        setCount(count, writebacksBefore);
+    }
+
+    /**
+     * Restarts the estimate from a count of the frames. Write-backs that completed during the count may be
+     * subtracted although the count missed their pages already: an underestimate, corrected by the next count.
+     */
+    private void setCount(long count, long writebacksBefore) {
+        writebacksAtCount = writebacksBefore;
         dirty.set(count);
     }
 
