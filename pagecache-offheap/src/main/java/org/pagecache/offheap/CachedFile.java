@@ -71,6 +71,8 @@ final class CachedFile implements PageOwner {
     private volatile long truncations;
     /** Open handles; guarded by the cache's file lock. */
     int handles;
+    /** Sequential detection of read-ahead ({@link ReadAhead}). */
+    private final ReadAhead.Window readAheadWindow = new ReadAhead.Window();
 
     CachedFile(OffHeapPageCache cache, Path path, Object key, BackingStore store, int slot, boolean writable)
             throws IOException {
@@ -189,6 +191,9 @@ final class CachedFile implements PageOwner {
 
     /** Copies {@code n} bytes of one page into {@code dst} at absolute index {@code dstIndex}. */
     private void readPage(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        if (readAheadWindow.marker.get() == page) {
+            cache.readAhead().onMarker(this, readAheadWindow, page);
+        }
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             int f = table.get(page);
             if (f < 0) {
@@ -204,7 +209,10 @@ final class CachedFile implements PageOwner {
             }
             copyOut(f, inPage, dst, dstIndex, n);
             if (frames.validate(f, FrameState.stamp(s))) {
-                frames.markReferenced(f);
+                long after = frames.state(f);
+                if (FrameState.isReferenced(after) || !cache.readAhead().firstUse(f, slot, page)) {
+                    frames.markReferenced(f, after); // the first read of a page read ahead is not a use
+                }
                 counters.hits.increment();
                 return;
             }
@@ -214,6 +222,20 @@ final class CachedFile implements PageOwner {
 
     TranslationTable table() {
         return table;
+    }
+
+    /** Takes the structural lock shared, as a page-in does (read-ahead); fails if the file is closed or retained. */
+    long lockShared() throws ClosedChannelException {
+        long stamp = structure.readLock();
+        if (closed || retainedAs != null) {
+            structure.unlockRead(stamp);
+            throw new ClosedChannelException();
+        }
+        return stamp;
+    }
+
+    void unlockShared(long stamp) {
+        structure.unlockRead(stamp);
     }
 
     void countHit() {
@@ -256,6 +278,9 @@ final class CachedFile implements PageOwner {
 
     /** The slow read: under the page lock, paging the page in if needed. */
     private void readLocked(int page, int inPage, ByteBuffer dst, int dstIndex, int n) throws IOException {
+        if (table.get(page) < 0) {
+            cache.readAhead().onMiss(this, readAheadWindow, page);
+        }
         long stamp = structure.readLock();
         try {
             ensureOpen();
@@ -312,7 +337,9 @@ final class CachedFile implements PageOwner {
             int f = table.get(page);
             if (f >= 0) {
                 if (frames.lockIfBound(f, slot, page)) {
-                    frames.reference(f); // a hit is a use, whoever locks the page
+                    if (!FrameState.isReferenced(frames.state(f)) && !cache.readAhead().firstUse(f, slot, page)) {
+                        frames.reference(f); // a hit is a use, whoever locks the page (not the first read ahead)
+                    }
                     counters.hits.increment();
                     return f;
                 }
@@ -406,6 +433,7 @@ final class CachedFile implements PageOwner {
         MemorySegment temp = canFault ? temps.acquire() : null;
         try {
             while (done < len) {
+                cache.dirtyThrottle().balance(done);
                 long pos = position + done;
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
@@ -451,6 +479,7 @@ final class CachedFile implements PageOwner {
                 int inPage = (int) (pos & pageMask);
                 int n = (int) Math.min(len - done, pageSize - inPage);
                 int page = (int) (pos >>> pageShift);
+                cache.dirtyThrottle().balance(done);
                 if (done > 0 && !view.readable()) {
                     // the source was closed between chunks: a short write, like any other source fault
                     return sourceFault(done, pos, "view", "the view (or its file) was closed during the write", null);
@@ -534,7 +563,11 @@ final class CachedFile implements PageOwner {
     /** Ends a write chunk that filled its page up to {@code end}: grows the file, unlocks the page dirty. */
     void commit(int f, long end) {
         growTo(end);
+        boolean clean = !FrameState.hasAny(frames.state(f), DIRTY | WRITEBACK);
         frames.unlock(f, UPTODATE | DIRTY, 0);
+        if (clean) {
+            cache.dirtyThrottle().dirtied();
+        }
     }
 
     /**
@@ -642,6 +675,9 @@ final class CachedFile implements PageOwner {
         reserveGuard(false);
         boolean ok = false;
         try {
+            if (readAheadWindow.marker.get() == page) {
+                cache.readAhead().onMarker(this, readAheadWindow, page);
+            }
             // The pin without the structural lock is valid only if no close or truncation took that lock
             // exclusively meanwhile: a close counts the guards under it, and this guard is counted already
             // (reserveGuard), so either the close sees it and refuses, or the stamp fails here.
@@ -653,7 +689,10 @@ final class CachedFile implements PageOwner {
                 }
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
-                        frames.markReferenced(f);
+                        long pinned = frames.state(f);
+                        if (FrameState.isReferenced(pinned) || !cache.readAhead().firstUse(f, slot, page)) {
+                            frames.markReferenced(f, pinned);
+                        }
                         counters.hits.increment();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
@@ -662,6 +701,9 @@ final class CachedFile implements PageOwner {
                     break;
                 }
                 frames.awaitUnlocked(f);
+            }
+            if (table.get(page) < 0) {
+                cache.readAhead().onMiss(this, readAheadWindow, page);
             }
             long stamp = structure.readLock();
             try {
@@ -687,6 +729,7 @@ final class CachedFile implements PageOwner {
 
     Guard lockForWrite(int page) throws IOException {
         ensureOpen();
+        cache.dirtyThrottle().balance(0);
         reserveGuard(true);
         boolean ok = false;
         try {
@@ -731,7 +774,11 @@ final class CachedFile implements PageOwner {
             int f = guard.frame();
             if (guard.write()) {
                 growTo(((long) guard.page() + 1) << pageShift);
+                boolean clean = !FrameState.hasAny(frames.state(f), DIRTY | WRITEBACK);
                 frames.unlock(f, UPTODATE | DIRTY, 0);
+                if (clean) {
+                    cache.dirtyThrottle().dirtied();
+                }
             } else {
                 frames.unpin(f);
             }

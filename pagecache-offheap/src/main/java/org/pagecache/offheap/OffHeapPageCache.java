@@ -140,6 +140,12 @@ public final class OffHeapPageCache implements PageCache {
      * {@code int}), so larger capacities are refused by the builder before anything is allocated.
      */
     static final long MAX_FRAMES = 1L << 30;
+    /** The default largest read-ahead window, in pages ({@link Builder#readAhead}). */
+    public static final int DEFAULT_READ_AHEAD = 64;
+    /** The default share of the frames that may be dirty before writers wait ({@link Builder#dirtyRatio}). */
+    public static final double DEFAULT_DIRTY_RATIO = 0.2;
+    /** The default share of the frames dirty at which background write-back starts. */
+    public static final double DEFAULT_DIRTY_BACKGROUND_RATIO = 0.1;
     /** Attempts of an open whose path keeps naming another file between its look-up and its store's open. */
     private static final int MAX_OPEN_ATTEMPTS = 8;
 
@@ -150,6 +156,10 @@ public final class OffHeapPageCache implements PageCache {
     /** Background page-ins of {@code PagedFile.prefetch}: two daemon threads, started by the first request. */
     private final Prefetcher prefetcher = new Prefetcher(2, 1024, "pagecache-prefetch");
     private final Counters counters = new Counters();
+    /** Sequential read-ahead ({@link Builder#readAhead}). */
+    private final ReadAhead readAhead;
+    /** Dirty page limits and background write-back ({@link Builder#dirtyRatio}). */
+    private final DirtyThrottle dirtyThrottle;
     private final StoreFactory storeFactory;
     private final long frameWaitNanos;
     private final long maxFileSize;
@@ -196,6 +206,12 @@ public final class OffHeapPageCache implements PageCache {
             this.temps = tempPool;
             rec = new Reclaimer(frameTable, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
             this.reclaimer = rec;
+            int readAheadCap = frameCount / 8; // a window of one page is no read-ahead: tiny caches have none
+            this.readAhead = new ReadAhead(readAheadCap >= 2 ? Math.min(b.readAheadPages, readAheadCap) : 0,
+                    frameTable, rec, counters, "pagecache-readahead");
+            this.dirtyThrottle = new DirtyThrottle(frameTable, rec, this::owner,
+                    Math.max(1, (long) (frameCount * b.dirtyRatio)), (long) (frameCount * b.dirtyBackgroundRatio),
+                    frameWaitNanos, "pagecache-writeback-" + INSTANCES.get());
             runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
                     e -> LOG.log(Level.WARNING, "reclaimer error", e), null, rec);
             this.reclaimerRunner = runner;
@@ -255,6 +271,34 @@ public final class OffHeapPageCache implements PageCache {
 
     Prefetcher prefetcher() {
         return prefetcher;
+    }
+
+    ReadAhead readAhead() {
+        return readAhead;
+    }
+
+    DirtyThrottle dirtyThrottle() {
+        return dirtyThrottle;
+    }
+
+    /** @return writes that waited for write-back because the dirty pages were over {@link Builder#dirtyRatio} */
+    public long throttledWrites() {
+        return dirtyThrottle.waits();
+    }
+
+    /** @return pages written back by background write-back (over {@link Builder#dirtyBackgroundRatio}) */
+    public long backgroundWritebacks() {
+        return dirtyThrottle.pagesWritten();
+    }
+
+    /** @return pages read in by read-ahead so far */
+    public long readAheadPages() {
+        return readAhead.pages();
+    }
+
+    /** @return store reads issued by read-ahead so far (each reads a run of up to {@code readAhead} pages) */
+    public long readAheadReads() {
+        return readAhead.reads();
     }
 
     TempPagePool temps() {
@@ -691,6 +735,8 @@ public final class OffHeapPageCache implements PageCache {
             open = new ArrayList<>(files.values());
         }
         prefetcher.close();
+        readAhead.close();
+        dirtyThrottle.close();
         IOException failure = null;
         for (CachedFile f : open) {
             try {
@@ -738,6 +784,9 @@ public final class OffHeapPageCache implements PageCache {
         private int highWatermark;
         private CachedFile.ViewWriteStrategy viewWriteStrategy;
         private String mxBeanName;
+        private int readAheadPages = DEFAULT_READ_AHEAD;
+        private double dirtyRatio = DEFAULT_DIRTY_RATIO;
+        private double dirtyBackgroundRatio = DEFAULT_DIRTY_BACKGROUND_RATIO;
 
         private Builder() {
         }
@@ -839,6 +888,63 @@ public final class OffHeapPageCache implements PageCache {
         }
 
         /**
+         * Sequential read-ahead: when reads of a file miss consecutive pages, the pages after them are read in
+         * the background in large I/Os, a window that starts at 4 pages and doubles with each window the reader
+         * reaches, up to {@code maxPages} (also at most an eighth of the frames; a cache of fewer than 16 frames
+         * reads nothing ahead). Random misses reset the window and read nothing ahead. Read-ahead only takes
+         * frames that are free beyond the reclaimer's low watermark, and the first read of a page read ahead is
+         * no more a use for eviction than a fault is. The default is {@value OffHeapPageCache#DEFAULT_READ_AHEAD} pages (256 KiB of 4 KiB pages).
+         *
+         * @param maxPages the largest window in pages, from 0 (off) to 1024
+         * @return this
+         */
+        public Builder readAhead(int maxPages) {
+            if (maxPages < 0 || maxPages > 1024) {
+                throw new IllegalArgumentException("readAhead " + maxPages + " is not from 0 (off) to 1024 pages");
+            }
+            this.readAheadPages = maxPages;
+            return this;
+        }
+
+        /**
+         * Bounds the dirty pages, like Linux's {@code dirty_ratio}: a write that would dirty a page while more
+         * than {@code ratio} of the frames are dirty (or under write-back) first waits for write-back to bring
+         * them under it, so a writer that outruns the device runs at its pace and readers keep finding clean
+         * frames. The wait is bounded by {@link #frameWaitTimeout} (then the write goes on), ends when write-back
+         * cannot clean anything (a failing store; flush and sync report the error), and an interrupt ends it
+         * with {@link java.io.InterruptedIOException}. Default {@value OffHeapPageCache#DEFAULT_DIRTY_RATIO};
+         * 1 turns the wait off.
+         *
+         * @param ratio share of the frames, in (0, 1]
+         * @return this
+         */
+        public Builder dirtyRatio(double ratio) {
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw new IllegalArgumentException("dirtyRatio " + ratio + " is not in (0, 1]");
+            }
+            this.dirtyRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Background write-back, like Linux's {@code dirty_background_ratio}: while more than {@code ratio} of
+         * the frames are dirty, a daemon thread writes dirty pages back, file by file in page order (one
+         * vectored write per run of adjacent pages), until half that share is left. Default
+         * {@value OffHeapPageCache#DEFAULT_DIRTY_BACKGROUND_RATIO}; 1 turns it off (the reclaimer still writes
+         * back what it evicts, and flush and sync what they must). At most {@link #dirtyRatio}.
+         *
+         * @param ratio share of the frames, in (0, 1]
+         * @return this
+         */
+        public Builder dirtyBackgroundRatio(double ratio) {
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw new IllegalArgumentException("dirtyBackgroundRatio " + ratio + " is not in (0, 1]");
+            }
+            this.dirtyBackgroundRatio = ratio;
+            return this;
+        }
+
+        /**
          * @return a started cache
          * @throws IllegalArgumentException if the capacity holds fewer than 8 pages or too many
          */
@@ -850,6 +956,10 @@ public final class OffHeapPageCache implements PageCache {
             if (frames > MAX_FRAMES) {
                 throw new IllegalArgumentException("capacity " + capacity + " holds " + frames + " pages of "
                         + pageSize + " bytes: more than the " + MAX_FRAMES + " (2^30) frames a cache can have");
+            }
+            if (dirtyBackgroundRatio > dirtyRatio) {
+                throw new IllegalArgumentException("dirtyBackgroundRatio " + dirtyBackgroundRatio
+                        + " exceeds dirtyRatio " + dirtyRatio);
             }
             if (highWatermark > frames) {
                 throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "

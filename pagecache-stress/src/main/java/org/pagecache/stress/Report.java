@@ -87,8 +87,9 @@ final class Report {
                 StressOptions.formatSeed(o.seed), seconds(), stoppedEarly ? " (stopped early)" : "", o.writers,
                 o.readers, bytes(o.cacheSize), bytes(o.pageSize), o.files, bytes(o.fileSize),
                 (double) o.fileSize * o.files / o.cacheSize);
-        out.printf(Locale.ROOT, "  sources %s | truncation %s (%d source files x %s)%n",
-                String.join(",", o.sourceNames()), o.truncate ? "on" : "off", o.sourceFiles, bytes(o.sourceSize));
+        out.printf(Locale.ROOT, "  sources %s | truncation %s (%d source files x %s) | direct I/O %s%n",
+                String.join(",", o.sourceNames()), o.truncate ? "on" : "off", o.sourceFiles, bytes(o.sourceSize),
+                o.directIo ? "on" : "off");
         out.println();
         out.printf(Locale.ROOT, "%-22s %12s %11s %9s %9s %9s %9s %9s %10s%n", "operation", "count", "ops/s",
                 "mean us", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
@@ -176,7 +177,8 @@ final class Report {
                 .put("sourceFiles", o.sourceFiles)
                 .put("sourceSize", o.sourceSize)
                 .put("dir", dir == null ? null : dir.toString())
-                .put("keep", o.keep);
+                .put("keep", o.keep)
+                .put("directIo", o.directIo);
         number(j, "elapsedSeconds", seconds());
         j.put("stoppedEarly", stoppedEarly);
         j.put("filesKept", kept);

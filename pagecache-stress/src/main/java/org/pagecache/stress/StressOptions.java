@@ -74,6 +74,7 @@ final class StressOptions {
     long seed = ThreadLocalRandom.current().nextLong();
     Path dir;
     boolean keep;
+    boolean directIo;
     Path json;
     boolean help;
 
@@ -105,6 +106,8 @@ final class StressOptions {
                   --seed S            seed of the workload, decimal or 0x-hex           (default random)
                   --dir DIR           directory for the files (created if missing)      (default a new temp dir)
                   --keep              keep the files at the end (a failed run always keeps them)
+                  --direct-io         open the cached files with direct I/O (O_DIRECT); the file system
+                                      must take it and the page size be a multiple of its block size
                   --json FILE         also write a JSON report to FILE
                   --help              print this text and exit
 
@@ -154,7 +157,7 @@ final class StressOptions {
             String arg = unmatched.getUnmatched().get(0);
             if (arg.startsWith("--") && arg.length() > 2) {
                 String name = arg.indexOf('=') >= 0 ? arg.substring(0, arg.indexOf('=')) : arg;
-                if (name.equals("--keep") || name.equals("--help")) {
+                if (name.equals("--keep") || name.equals("--help") || name.equals("--direct-io")) {
                     return new UsageException("option " + name + " takes no value");
                 }
                 return new UsageException("unknown option " + name + " (see --help)");
@@ -163,7 +166,7 @@ final class StressOptions {
         }
         // picocli's words for a value given to a flag: "option '--keep' should be specified without 'yes' parameter"
         String message = String.valueOf(e.getMessage());
-        for (String flag : new String[] {"--keep", "--help"}) {
+        for (String flag : new String[] {"--keep", "--help", "--direct-io"}) {
             if (message.startsWith("option '" + flag + "' should be specified without")) {
                 return new UsageException("option " + flag + " takes no value");
             }
@@ -192,6 +195,11 @@ final class StressOptions {
         @CommandLine.Option(names = "--keep", arity = "0")
         void keep(boolean on) {
             o.keep = true;
+        }
+
+        @CommandLine.Option(names = "--direct-io", arity = "0")
+        void directIo(boolean on) {
+            o.directIo = true;
         }
 
         @CommandLine.Option(names = "--duration", arity = "1")
@@ -322,6 +330,15 @@ final class StressOptions {
         if (duration.isZero() || duration.isNegative()) {
             throw new UsageException("--duration must be positive");
         }
+    }
+
+    /** @return the options the cached files are opened with: read, write, and direct I/O if asked for */
+    java.nio.file.OpenOption[] cachedFileOptions() {
+        return directIo
+                ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT}
+                : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE};
     }
 
     /** @return bytes in one writer region */

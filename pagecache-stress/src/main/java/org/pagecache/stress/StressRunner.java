@@ -1,5 +1,6 @@
 package org.pagecache.stress;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -23,6 +24,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.StoreFactory;
 
@@ -121,7 +123,9 @@ public final class StressRunner {
 
         Run(StressOptions o, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal) {
             this.o = o;
-            this.stores = stores;
+            // with --direct-io every cached file is a DirectStore over two descriptors opened by the given factory
+            this.stores = o.directIo ? (file, options) -> options.contains(ExtendedOpenOption.DIRECT)
+                    ? DirectStore.open(file, options, stores) : stores.open(file, options) : stores;
             this.out = out;
             this.err = err;
             this.terminal = terminal;
@@ -249,6 +253,10 @@ public final class StressRunner {
                 }
             }
 
+            if (o.directIo) {
+                checkDirectIo(files[0]);
+            }
+
             int sources = o.sourceFiles;
             sourceChannels = new FileChannel[sources];
             MappedByteBuffer[] buffers = new MappedByteBuffer[sources];
@@ -344,12 +352,27 @@ public final class StressRunner {
             return workers;
         }
 
+        /** Fails the set-up (exit status 3) if the file system or the page size does not allow direct I/O. */
+        private void checkDirectIo(Path file) throws IOException {
+            long block = DirectStore.blockSize(file);
+            if (o.pageSize % block != 0) {
+                throw new IOException("--direct-io: the page size " + o.pageSize + " is not a multiple of the block"
+                        + " size " + block + " of the file system of " + file);
+            }
+            try (FileChannel probe = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+                probe.size();
+            } catch (IOException e) {
+                throw new IOException("--direct-io: the file system of " + file + " refuses direct I/O (O_DIRECT): "
+                        + e, e);
+            }
+        }
+
         /** @return a read-write handle of every file, or null (recorded as a failure, the cache closed) */
         private PagedFile[] openHandles() {
             PagedFile[] handles = new PagedFile[o.files];
             try {
                 for (int f = 0; f < o.files; f++) {
-                    handles[f] = cache.open(w.files[f], StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    handles[f] = cache.open(w.files[f], o.cachedFileOptions());
                 }
                 return handles;
             } catch (IOException | RuntimeException e) {

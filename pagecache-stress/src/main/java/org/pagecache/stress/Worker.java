@@ -37,7 +37,7 @@ abstract class Worker implements Runnable {
     public final void run() {
         try {
             for (int f = 0; f < handles.length; f++) {
-                handles[f] = w.cache.open(w.files[f], StandardOpenOption.READ, StandardOpenOption.WRITE);
+                handles[f] = w.cache.open(w.files[f], w.options.cachedFileOptions());
             }
             while (!w.stop) {
                 step();

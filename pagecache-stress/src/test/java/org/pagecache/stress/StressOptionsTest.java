@@ -119,6 +119,7 @@ class StressOptionsTest {
         "--source-size 5000            | --source-size 5000 must be a multiple of 4096",
         "--source-size 64k             | --source-size 65536 must be from 131072",
         "--keep=yes                    | option --keep takes no value",
+        "--direct-io=yes               | option --direct-io takes no value",
         "--json=                       | --json needs a non-empty path",
     })
     void badOptionsAreRejectedWithAMessageNamingTheOption(String line, String message) {
@@ -155,7 +156,7 @@ class StressOptionsTest {
         String text = out.toString(StandardCharsets.UTF_8);
         for (String option : new String[] {"--duration", "--writers", "--readers", "--cache-size", "--page-size",
             "--file-size", "--files", "--sources", "--truncate", "--source-files", "--source-size", "--seed", "--dir",
-            "--keep", "--json", "--help", "mapped-buffer", "mapped-segment", "view", "heap", "Exit status"}) {
+            "--keep", "--direct-io", "--json", "--help", "mapped-buffer", "mapped-segment", "view", "heap", "Exit status"}) {
             assertTrue(text.contains(option), "usage does not mention " + option);
         }
     }

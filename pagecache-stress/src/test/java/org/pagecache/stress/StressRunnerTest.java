@@ -134,6 +134,27 @@ class StressRunnerTest {
     }
 
     @Test
+    void directIoRunPassesWithEveryCachedFileOpenedDirect() throws Exception {
+        Path json = tmp.resolve("direct.json");
+        Path dir = Files.createDirectories(tmp.resolve("direct"));
+        AtomicInteger directOpens = new AtomicInteger();
+        StoreFactory counting = (file, options) -> {
+            if (options.contains(com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+                directOpens.incrementAndGet();
+            }
+            return FileChannelStore.FACTORY.open(file, options);
+        };
+        Result r = run(counting, concat(SMALL, "--duration", "3s", "--seed", "0xd1", "--dir", dir.toString(),
+                "--json", json.toString(), "--direct-io"));
+        assertEquals(StressRunner.EXIT_PASSED, r.status, r.text());
+        assertTrue(r.out.contains("direct I/O on"), r.text());
+        assertTrue(directOpens.get() >= 3, "every cached file had a direct descriptor: " + directOpens.get());
+        Map<String, Object> report = object(ReportJson.parse(Files.readString(json)));
+        assertEquals(Boolean.TRUE, object(report.get("config")).get("directIo"));
+        assertEquals(Boolean.TRUE, object(report.get("verification")).get("passed"));
+    }
+
+    @Test
     void storeThatFlipsBytesOnPageInFailsTheRun() throws Exception {
         AtomicLong reads = new AtomicLong();
         AtomicInteger flipped = new AtomicInteger();

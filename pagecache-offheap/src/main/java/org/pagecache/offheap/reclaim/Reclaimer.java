@@ -175,6 +175,21 @@ public final class Reclaimer implements Agent {
     }
 
     /**
+     * Takes a frame only if more than the low watermark are free now (read-ahead: it never evicts to make room
+     * itself, and leaves the reserve to the threads that need a page now).
+     *
+     * @return the frame, owned by the caller as after {@link #allocate()}, or -1
+     */
+    public int tryAllocate() {
+        if (free.size() <= lowWatermark) {
+            wake();
+            return -1;
+        }
+        Integer f = free.poll();
+        return f == null ? -1 : f;
+    }
+
+    /**
      * The failure of a frame wait, saying what holds the frames: pins and locks (users), write-backs in flight,
      * or dirty pages that cannot be evicted because their write-back fails or is too slow.
      */

@@ -299,7 +299,8 @@ class EverydayFaultsTest {
         Set<Thread> before = reclaimerThreads();
         ErrorStore.failing.set(false);
         try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE)
-                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(2)).reclaimWatermarks(4, 8).build()) {
+                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(2)).reclaimWatermarks(4, 8)
+                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) { // only flush and the reclaimer write back
             Set<Thread> mine = reclaimerThreads();
             mine.removeAll(before);
             assertEquals(1, mine.size(), "one new reclaimer thread");
@@ -380,7 +381,8 @@ class EverydayFaultsTest {
                 : StoreFactory.defaultFactory().open(p, o);
         ForeignErrorStore.armed.set(false);
         try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
-                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(10)).build()) {
+                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(10))
+                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) { // every frame dirty: no dirty limit
             PagedFile fx = cache.open(x, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xData = random(6, 16 * PAGE);
