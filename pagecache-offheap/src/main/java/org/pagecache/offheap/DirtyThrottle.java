@@ -259,7 +259,7 @@ final class DirtyThrottle implements AutoCloseable {
                     batch[m++] = (int) sorted[i];
                 }
                 long before = reclaimer.writebacks();
-                reclaimer.writeBack(owner, batch, m, false);
+                reclaimer.writer().writeBack(owner, batch, m, false);
                 long written = reclaimer.writebacks() - before;
                 if (written > 0) {
                     cleaned = true;
