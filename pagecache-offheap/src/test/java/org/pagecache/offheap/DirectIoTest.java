@@ -27,6 +27,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.StoreFactory;
 
@@ -169,8 +170,9 @@ class DirectIoTest {
             return new Failing(store, failWrites, failReads);
         };
         byte[] data = random(8 * PAGE, 4);
+        // no background write-back: the pages must still be dirty when the store starts failing
         try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE).storeFactory(faulty)
-                .build()) {
+                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) {
             try (PagedFile f = cache.open(file, RW_DIRECT)) {
                 f.write(0, WriteSource.of(data));
                 failWrites.set(true);
@@ -196,7 +198,16 @@ class DirectIoTest {
     }
 
     /** A store that fails reads or writes while told to. */
-    private record Failing(BackingStore real, AtomicBoolean failWrites, AtomicBoolean failReads) implements BackingStore {
+    private static final class Failing extends ForwardingStore {
+        private final AtomicBoolean failWrites;
+        private final AtomicBoolean failReads;
+
+        Failing(BackingStore real, AtomicBoolean failWrites, AtomicBoolean failReads) {
+            super(real);
+            this.failWrites = failWrites;
+            this.failReads = failReads;
+        }
+
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
             if (failReads.get()) {
@@ -211,26 +222,6 @@ class DirectIoTest {
                 throw new IOException("injected direct write error at " + position);
             }
             return real.write(srcs, position);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return real.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            real.truncate(size);
-        }
-
-        @Override
-        public void force(boolean metadata) throws IOException {
-            real.force(metadata);
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
         }
     }
 

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
 
 /** Dirty throttling: bounded dirty pages, background write-back in large writes, bounded interruptible waits. */
@@ -55,12 +56,7 @@ class DirtyThrottleTest {
         @Override
         public BackingStore open(Path file, Set<OpenOption> options) throws IOException {
             BackingStore real = StoreFactory.defaultFactory().open(file, options);
-            return new BackingStore() {
-                @Override
-                public int read(ByteBuffer dst, long position) throws IOException {
-                    return real.read(dst, position);
-                }
-
+            return new ForwardingStore(real) {
                 @Override
                 public long write(ByteBuffer[] srcs, long position) throws IOException {
                     CountDownLatch g = gate;
@@ -78,26 +74,6 @@ class DirtyThrottleTest {
                     writes.incrementAndGet();
                     pagesWritten.addAndGet((n + PAGE - 1) / PAGE);
                     return n;
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return real.size();
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    real.force(metadata);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
 
 /** Sequential read-ahead: fewer, larger store reads for sequential misses, none for random ones. */
@@ -43,37 +44,12 @@ class ReadAheadTest {
         @Override
         public BackingStore open(Path file, Set<OpenOption> options) throws IOException {
             BackingStore real = StoreFactory.defaultFactory().open(file, options);
-            return new BackingStore() {
+            return new ForwardingStore(real) {
                 @Override
                 public int read(ByteBuffer dst, long position) throws IOException {
                     reads.incrementAndGet();
                     sizes.add(dst.remaining());
                     return real.read(dst, position);
-                }
-
-                @Override
-                public long write(ByteBuffer[] srcs, long position) throws IOException {
-                    return real.write(srcs, position);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return real.size();
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    real.truncate(size);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    real.force(metadata);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         }

@@ -36,6 +36,7 @@ import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
 import org.pagecache.offheap.Threads;
 import org.pagecache.offheap.store.BackingStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.StoreFactory;
 
@@ -72,41 +73,9 @@ class EverydayFaultsTest {
     }
 
     /** A store around the default one; subclasses override what they change. */
-    private static class Delegating implements BackingStore {
-        final BackingStore real;
-
+    private static class Delegating extends ForwardingStore {
         Delegating(BackingStore real) {
-            this.real = real;
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return real.read(dst, position);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, long position) throws IOException {
-            return real.write(srcs, position);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return real.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            real.truncate(size);
-        }
-
-        @Override
-        public void force(boolean metadata) throws IOException {
-            real.force(metadata);
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
+            super(real);
         }
     }
 
