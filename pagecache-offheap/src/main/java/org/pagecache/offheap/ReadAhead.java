@@ -7,8 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,7 +41,6 @@ final class ReadAhead implements AutoCloseable {
     /** Pages of a file's first window. */
     static final int INITIAL = 4;
     private static final int MAX_STALLS = 100;
-    private static final Request STOP = new Request(null, 0, -1);
 
     /** The sequential state of one file. Racy on purpose: see the class comment. */
     static final class Window {
@@ -56,18 +53,14 @@ final class ReadAhead implements AutoCloseable {
         final AtomicInteger marker = new AtomicInteger(-1);
     }
 
-    private record Request(CachedFile file, int first, int last) {
-    }
-
     private final int maxPages;
     private final int pageSize;
     private final int pageShift;
     private final FrameTable frames;
     private final Reclaimer reclaimer;
     private final Counters counters;
-    private final ArrayBlockingQueue<Request> queue = new ArrayBlockingQueue<>(256);
-    private final Thread[] threads = new Thread[2];
-    private final String name;
+    /** Two daemon threads reading background windows, 256 windows queued at most. */
+    private final PageRangeWorkers workers;
     private final LongAdder pages = new LongAdder();
     private final LongAdder reads = new LongAdder();
     private final LongAdder windows = new LongAdder();
@@ -81,8 +74,6 @@ final class ReadAhead implements AutoCloseable {
      * page's first touch, which is not a use (as a fault is not), so it does not set {@code REFERENCED}.
      */
     private final AtomicLongArray fresh;
-    private volatile boolean started;
-    private volatile boolean closed;
 
     /**
      * @param maxPages the largest window; 0 disables read-ahead
@@ -94,7 +85,7 @@ final class ReadAhead implements AutoCloseable {
         this.counters = counters;
         this.pageSize = frames.pageSize();
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
-        this.name = name;
+        this.workers = new PageRangeWorkers(2, 256, name, this::newWorker);
         this.fresh = maxPages > 0 ? new AtomicLongArray(frames.frames()) : null;
     }
 
@@ -146,7 +137,7 @@ final class ReadAhead implements AutoCloseable {
      * the caller's own page-in reports them.
      */
     void onMiss(CachedFile file, Window w, int page) {
-        if (maxPages == 0 || closed) {
+        if (maxPages == 0 || workers.isClosed()) {
             return;
         }
         int previous = w.previousMiss;
@@ -180,7 +171,7 @@ final class ReadAhead implements AutoCloseable {
 
     /** A read reached the marker page {@code page}: queues the next window (once, whoever gets here first). */
     void onMarker(CachedFile file, Window w, int page) {
-        if (!w.marker.compareAndSet(page, -1) || closed) {
+        if (!w.marker.compareAndSet(page, -1) || workers.isClosed()) {
             return;
         }
         w.previousMiss = page;
@@ -206,49 +197,25 @@ final class ReadAhead implements AutoCloseable {
     }
 
     private void submit(CachedFile file, int first, int last) {
-        if (!started) {
-            start();
-        }
         windows.increment();
-        if (!queue.offer(new Request(file, first, last))) {
+        if (!workers.submit(file, first, last)) {
             dropped.increment();
         }
     }
 
-    private synchronized void start() {
-        if (started || closed) {
-            return;
-        }
-        for (int i = 0; i < threads.length; i++) {
-            Thread t = new Thread(this::run, name + "-" + i);
-            t.setDaemon(true);
-            threads[i] = t;
-            t.start();
-        }
-        started = true;
-    }
-
-    private void run() {
+    /** A background thread's worker, with its own buffer and run (made in that thread). */
+    private PageRangeWorkers.Worker newWorker() {
         // freed by the GC with the thread's last use: close() waits for the threads only a bounded time
         MemorySegment buffer = Arena.ofAuto().allocate((long) maxPages * pageSize, pageSize);
         int[] run = new int[maxPages];
-        for (;;) {
-            Request r;
-            try {
-                r = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (r == STOP || closed) {
-                return;
-            }
+        return r -> {
             try {
                 read(r.file(), r.first(), r.last(), buffer, run);
             } catch (Throwable e) {
                 // advice only: every frame taken was released by read(); a later read retries and reports
                 failed.increment();
             }
-        }
+        };
     }
 
     /** Reads pages {@code first..last} of {@code file} that are not cached, in runs of consecutive pages. */
@@ -268,7 +235,7 @@ final class ReadAhead implements AutoCloseable {
             TranslationTable table = file.table();
             int slot = file.slot();
             int p = first;
-            while (p <= end && !closed) {
+            while (p <= end && !workers.isClosed()) {
                 if (table.get(p) >= 0) {
                     p++;
                     continue;
@@ -351,27 +318,6 @@ final class ReadAhead implements AutoCloseable {
     /** Stops the threads, waiting a bounded time for a window in flight. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        queue.clear();
-        for (Thread t : threads) {
-            if (t != null) {
-                queue.offer(STOP);
-            }
-        }
-        for (Thread t : threads) {
-            if (t != null) {
-                try {
-                    t.join(TimeUnit.SECONDS.toMillis(10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        workers.close();
     }
 }
