@@ -126,6 +126,12 @@ final class BenchSupport {
         return OffHeapPageCache.builder().pageSize(PAGE).capacity(capacity).build();
     }
 
+    /** A cache whose dirty limit is {@code dirtyRatio} of its frames (1: no limit, no background write-back). */
+    static PageCache cache(long capacity, double dirtyRatio) {
+        OffHeapPageCache.Builder b = OffHeapPageCache.builder().pageSize(PAGE).capacity(capacity).dirtyRatio(dirtyRatio);
+        return (dirtyRatio >= 1 ? b.dirtyBackgroundRatio(1) : b).build();
+    }
+
     /** Reads every page of {@code file} once, so that all of them are resident. */
     static void touchAll(PagedFile file) throws IOException {
         ByteBuffer page = ByteBuffer.allocateDirect(PAGE);

@@ -73,6 +73,10 @@ public class WriteBenchmark {
     @Param({"64"})
     public int workingSetMiB;
 
+    /** The cache's dirty limit: 0.2 is the default; 1 turns the limit and background write-back off. */
+    @Param({"0.2", "1"})
+    public double dirtyRatio;
+
     private Path dir;
     private PageCache cache;
     private PagedFile file;
@@ -104,7 +108,7 @@ public class WriteBenchmark {
         Path peer = Files.copy(data, dir.resolve("peer"));
         Path source = BenchSupport.randomFile(dir.resolve("source"), PAGE, 43);
 
-        cache = BenchSupport.cache(2 * size);
+        cache = BenchSupport.cache(2 * size, dirtyRatio);
         file = cache.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE);
         BenchSupport.touchAll(file);
         sourceFile = cache.open(source, StandardOpenOption.READ);
