@@ -8,24 +8,24 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.FileChannelStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
 
 /** A real file store that counts reads and writes and lets a test hold reads up. */
-final class HookedStore implements BackingStore {
+final class HookedStore extends ForwardingStore {
     /** Called before every read, with the file and position; may block. */
     interface ReadHook {
         void beforeRead(Path file, long position) throws IOException;
     }
 
     private final Path file;
-    private final BackingStore delegate;
     private final ReadHook hook;
     final AtomicInteger reads;
     final AtomicInteger writes = new AtomicInteger();
 
     HookedStore(Path file, BackingStore delegate, ReadHook hook, AtomicInteger reads) {
+        super(delegate);
         this.file = file;
-        this.delegate = delegate;
         this.hook = hook;
         this.reads = reads;
     }
@@ -38,32 +38,12 @@ final class HookedStore implements BackingStore {
     public int read(ByteBuffer dst, long position) throws IOException {
         reads.incrementAndGet();
         hook.beforeRead(file, position);
-        return delegate.read(dst, position);
+        return real.read(dst, position);
     }
 
     @Override
     public long write(ByteBuffer[] srcs, long position) throws IOException {
         writes.incrementAndGet();
-        return delegate.write(srcs, position);
-    }
-
-    @Override
-    public long size() throws IOException {
-        return delegate.size();
-    }
-
-    @Override
-    public void truncate(long size) throws IOException {
-        delegate.truncate(size);
-    }
-
-    @Override
-    public void force(boolean metadata) throws IOException {
-        delegate.force(metadata);
-    }
-
-    @Override
-    public void close() throws IOException {
-        delegate.close();
+        return real.write(srcs, position);
     }
 }
