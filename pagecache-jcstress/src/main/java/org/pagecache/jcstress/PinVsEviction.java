@@ -13,7 +13,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.pagecache.offheap.frame.FrameTable;
 
 /**
- * Pin against eviction. One actor pins the frame for page 7 ({@code tryPin}, as the atomic copy pins a source
+ * Pin against eviction. One actor pins the frame for page 7 ({@code tryPin}, as the fast path pins a source
  * page) and, while pinned, reads which page the frame holds and its content; the other evicts the frame the
  * reclaimer's way ({@code tryLockIdle}, {@code unbindAndUnlock}) and rebinds it to page 9 the way a fault does
  * ({@code bindLocked}, fill, {@code unlock(UPTODATE)}). The pin is held until the end. Result: (pinned, evicted,

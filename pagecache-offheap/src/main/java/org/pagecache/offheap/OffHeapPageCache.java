@@ -7,18 +7,12 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -33,102 +27,32 @@ import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
-import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
 
 /**
- * The off-heap page cache: {@code OffHeapPageCache.builder().pageSize(4096).capacity(64 << 20).build()}.
+ * The off-heap page cache, built by {@link #builder()}:
+ * <pre>{@code
+ * try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(256L << 20).build();
+ *      PagedFile file = cache.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+ *     file.write(0, WriteSource.of(bytes));
+ *     file.read(0, buffer);
+ *     file.sync();
+ * }
+ * }</pre>
+ * Its memory is one off-heap arena of {@code capacity} bytes, allocated at build time and never grown; a
+ * background thread (the reclaimer) evicts pages and writes dirty ones back, and writers wait once more than
+ * {@link Builder#dirtyRatio} of the pages are dirty. Every method is thread-safe. Writes copy from any
+ * {@link org.pagecache.api.WriteSource}, including memory-mapped files and views of this cache
+ * ({@link org.pagecache.api.MappedView}); a fault on the source fails that write with
+ * {@link org.pagecache.api.SourceFaultException} and leaves the file as it was. A file's pages stay cached after
+ * its last handle closes and are found again when it is re-opened unchanged. {@link #close()} writes every dirty
+ * page back; operations racing with it fail with {@link ClosedChannelException}. The options are on
+ * {@link Builder}; {@link #stats()} and the MXBean ({@link Builder#registerMXBean}) report what it does.
  *
- * <h2>Design</h2>
- *
- * <p><b>Memory.</b> One arena of {@code capacity} bytes, allocated once and split into frames of
- * {@code pageSize}; beside it, per frame, a 64-bit state word and a 4-byte page index ({@link FrameTable}
- * draws the layout). Each open file has a {@link org.pagecache.offheap.frame.TranslationTable} from page index
- * to frame. Nothing is allocated on the hit path.
- *
- * <p><b>Reads</b> are optimistic: look the frame up, read its state word, check that it is unlocked and bound
- * to this file and page, copy, and read the state again; the same version means no writer got in between (every
- * exclusive unlock bumps the version), so the copy is one instant of the page. After a few failed attempts a
- * reader takes the page lock. A page that is not cached is paged in by installing a locked, not-uptodate frame
- * in the translation table with a compare-and-set; threads that race to the same page find that frame and wait
- * on its lock, so one read I/O serves them all.
- *
- * <p><b>Writes</b> are copied chunk by chunk, one destination page per chunk. A source that cannot fault (heap
- * memory, anonymous native memory) is copied straight into the page under its lock. A source that can fault is
- * first copied into a temporary page from a reserve of its own ({@link TempPagePool}) with no page lock held
- * (W1): an OS-mapped source through a fault barrier ({@link org.pagecache.offheap.write.MappedSourceCopy}), a
- * {@link org.pagecache.api.MappedView} through this cache's own read path, which may page in, evict and wait.
- * Only then is the destination locked and the temporary page copied in. A view whose pages are resident is
- * copied directly instead, from pages pinned without waiting while the destination lock is held (W5, the kernel's
- * "atomic copy"); if any pin cannot be had at once the chunk takes the temporary page, so progress never depends
- * on the source (W4). A chunk that does not cover its page reads the page in first if it is not cached (W2);
- * a page is marked uptodate only once it holds the whole page. A source fault abandons the chunk before the
- * destination is touched (W3): the bytes written so far are returned, or {@link org.pagecache.api.SourceFaultException}.
- *
- * <p><b>Eviction.</b> A {@link Reclaimer} on its own thread (an Agrona agent) keeps free frames between two
- * watermarks by evicting the victims of its replacement policy (S3-FIFO, docs/eviction.md), writing dirty
- * pages back in batches: file-adjacent pages go out in one vectored write. A thread that finds no free frame
- * runs the sweep itself; if every frame is pinned, locked or under write-back it waits up to
- * {@link Builder#frameWaitTimeout} and then fails with a clear {@link IOException}.
- *
- * <h2>Lock order</h2>
- * Written once here and obeyed everywhere. Outermost first, with the methods that take each lock:
- * <pre>
- *  cache close lock        OffHeapPageCache#close
- *    cache file lock       OffHeapPageCache#open, #closeHandle, #closeNow (around each file's close), #stats
- *      structural lock     CachedFile: exclusive in #truncate, #closeLastHandle, #reattach, #upgrade, #close;
- *                          shared in #pageIn, #readLocked, #copyIn, #tryFastPath, #pinForRead (after its
- *                          optimistic try), #lockForWrite
- *        page lock         FrameTable#lock and friends, through CachedFile#lockPage (reads, writes, guards),
- *                          #holdForTruncate, #close; only tried: Reclaimer#tryEvict
- *                          (FrameTable#tryLockForEviction) and WriteBack#writeBack (without waiting from the
- *                          sweep, waiting a bounded time from flush and sync)
- *          pins            FrameTable#tryPin in CachedFile#pinSource (under the destination page lock) and
- *                          #pinForRead; FrameTable#pinLocked under the page's own lock
- *          policy          QueuePolicy's monitor: #admit (under the new frame's lock), #evicted (under the
- *                          evicted frame's lock), #forget, #next (which only reads state words)
- *            innermost     WaitTable's bucket monitors, TranslationTable's leaf monitor: take nothing else
- *
- *  sync lock               FileDurability#sync, a monitor outside that order: its caller may hold a write
- *                          guard (a page lock), so under it page locks are only waited for with a bound
- *                          (WriteBack#writeBack from FileDurability#writeDirtyPages, FileDurability#syncLocked
- *                          after a failed force), and no structural lock is taken
- * </pre>
- * And the rules that the order alone does not say:
- * <ol>
- *   <li>at most one page lock is held while waiting for a lock, a free frame or I/O, except by truncation,
- *       which holds the structural lock exclusively while it collects the locks of the pages it drops, and
- *       waits for each with a bound; pins are only ever <em>tried</em> (never waited for) while a page lock is
- *       held;</li>
- *   <li>page guards: a thread that holds several guards of one file takes them in ascending page order, as
- *       {@link org.pagecache.api.PageGuard} asks of its users (two threads locking two pages in opposite
- *       orders deadlock like any two locks);</li>
- *   <li>the reclaimer only tries page locks; a page's write-back runs with its lock released;</li>
- *   <li>no page lock and no structural lock is held while reading a source that can fault (W1), or while
- *       waiting for a free frame with a page lock (frames are allocated before the page is locked).</li>
- * </ol>
- *
- * <h2>Files: identity and lifecycle</h2>
- * Files are keyed by what they are ({@link FileIdentity}: the file key, device and inode), never by their
- * spelling; an open stats the path before and after opening a store and tries again if they differ. When the
- * last handle closes, the file's dirty pages are written back, its store is closed and its pages are kept
- * ("retained") with its slot until evicted; a later open re-attaches them only if the file's key, birth time,
- * size and last-modified time are unchanged, and drops them otherwise. Retained files give their slot back when
- * the slots run out.
- *
- * <h2>Closing</h2>
- * {@link #close()} waits (bounded) for open page guards, refusing to go on while a write guard is open, then
- * flushes and closes every file, stops the reclaimer and frees the arena. An operation racing
- * with it fails with {@link ClosedChannelException}; the arena is a shared FFM arena, so it can never touch
- * freed memory. Closing a file (with the file table lock and its structural lock held) never waits unbounded:
- * one deadline, the frame wait timeout, covers its waits for page locks, pins and write-backs; a page still held
- * by a guard then stays bound to the closed file (never freed under a guard, its slot never reused), and the
- * guard holder's next call fails with {@link ClosedChannelException}. {@code sync()} takes no page lock before
- * its force (a thread holding a write guard may call it); after a failed force it waits for page locks a
- * bounded time. A read guard's lock-free pin is validated against the structural lock, so it never survives a
- * close that did not see it.
+ * <p>The design, the lock order and the rules that keep it deadlock-free are written for maintainers in
+ * {@code docs/internals.md}.
  */
 public final class OffHeapPageCache implements PageCache {
     private static final System.Logger LOG = System.getLogger(OffHeapPageCache.class.getName());
@@ -146,8 +70,6 @@ public final class OffHeapPageCache implements PageCache {
     public static final double DEFAULT_DIRTY_RATIO = 0.2;
     /** The default share of the frames dirty at which background write-back starts. */
     public static final double DEFAULT_DIRTY_BACKGROUND_RATIO = 0.1;
-    /** Attempts of an open whose path keeps naming another file between its look-up and its store's open. */
-    private static final int MAX_OPEN_ATTEMPTS = 8;
 
     private final FrameTable frames;
     private final Reclaimer reclaimer;
@@ -160,19 +82,10 @@ public final class OffHeapPageCache implements PageCache {
     private final ReadAhead readAhead;
     /** Dirty page limits and background write-back ({@link Builder#dirtyRatio}). */
     private final DirtyThrottle dirtyThrottle;
-    private final StoreFactory storeFactory;
     private final long frameWaitNanos;
     private final long maxFileSize;
-    private final Object fileLock = new Object();
-    /** Open and retained files by {@link FileIdentity#key()}; guarded by {@link #fileLock}. */
-    private final Map<Object, CachedFile> files = new HashMap<>();
-    /** Files with no handle open whose pages are kept, oldest first; guarded by {@link #fileLock}. */
-    private final Set<CachedFile> retained = new LinkedHashSet<>();
-    /** Retained files by the path they were last open by; guarded by {@link #fileLock}. */
-    private final Map<Path, CachedFile> retainedByPath = new HashMap<>();
-    private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
-    private int nextSlot = 1;
+    /** Open and retained files and their slots; its monitor is the cache file lock. */
+    private final FileTable fileTable;
     /** Another write from views (tests only), or null. */
     private final CachedFile.ViewWriteStrategy viewWriteStrategy;
     private final AtomicInteger guards = new AtomicInteger();
@@ -188,9 +101,9 @@ public final class OffHeapPageCache implements PageCache {
         this.viewWriteStrategy = b.viewWriteStrategy;
         this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
-        this.storeFactory = b.storeFactory;
         this.frameWaitNanos = b.frameWaitTimeout.toNanos();
         this.maxFileSize = MAX_PAGES * b.pageSize;
+        this.fileTable = new FileTable(this, b.storeFactory, counters, b.pageSize, MAX_PAGES);
         FrameTable frameTable = null;
         TempPagePool tempPool = null;
         AgentRunner runner = null;
@@ -350,7 +263,7 @@ public final class OffHeapPageCache implements PageCache {
     }
 
     private PageOwner owner(int slot) {
-        return slots[slot];
+        return fileTable.owner(slot);
     }
 
     /** Maps an {@link IllegalStateException} met while the cache was closing to {@link ClosedChannelException}. */
@@ -400,234 +313,27 @@ public final class OffHeapPageCache implements PageCache {
         }
         opts.add(StandardOpenOption.READ);
         // not normalised: "dir/lnk/../f" means what the OS makes of it; the file table is keyed by what it names
-        Path spelled = file.toAbsolutePath();
-        synchronized (fileLock) {
-            for (int attempt = 1; ; attempt++) {
-                if (closed) {
-                    throw new ClosedChannelException();
-                }
-                PagedFile opened = tryOpen(file, spelled, opts, writable);
-                if (opened != null) {
-                    return opened;
-                }
-                if (attempt == MAX_OPEN_ATTEMPTS) {
-                    throw new IOException("open of " + file + ": the file it names kept changing (deleted, renamed or"
-                            + " replaced by another process) while it was opened, " + MAX_OPEN_ATTEMPTS + " times");
-                }
-            }
-        }
-    }
-
-    /**
-     * One attempt to open: look the file up by what the path names now; if it is not open, open a store and
-     * look at the path again, so a store opened on another file than the one looked up is never used.
-     *
-     * @return the handle, or null if the path changed meanwhile (the caller tries again)
-     */
-    private PagedFile tryOpen(Path file, Path spelled, Set<OpenOption> opts, boolean writable) throws IOException {
-        FileIdentity before = FileIdentity.of(spelled);
-        if (before != null) {
-            if (opts.contains(StandardOpenOption.CREATE_NEW)) {
-                throw new FileAlreadyExistsException(file.toString());
-            }
-            CachedFile live = files.get(before.key());
-            if (live != null && !live.retained()) {
-                return attach(live, file, spelled, opts, writable);
-            }
-        }
-        BackingStore store = openStore(spelled, Set.copyOf(opts));
-        boolean kept = false;
-        try {
-            FileIdentity after = FileIdentity.of(spelled);
-            if (after == null || (before != null && !before.key().equals(after.key()))) {
-                return null;
-            }
-            CachedFile replaced = retainedByPath.get(spelled);
-            if (replaced != null && !replaced.key().equals(after.key())) {
-                // the path was retained naming another file: that file was deleted or replaced since
-                LOG.log(Level.DEBUG, () -> "dropping the retained pages of " + file + ": the path names another file");
-                counters.reopenDrops.increment();
-                dropRetained(replaced);
-            }
-            CachedFile found = files.get(after.key());
-            if (found != null && !found.retained()) {
-                return attach(found, file, spelled, opts, writable);
-            }
-            if (found != null) {
-                unretain(found); // under the path it was retained by (reattach may change it)
-                if (found.reattach(after, store, spelled, writable)) {
-                    kept = true;
-                    found.handles = 1;
-                    counters.reopenHits.increment();
-                    return new FileHandle(found, writable);
-                }
-                LOG.log(Level.DEBUG, () -> "dropping the retained pages of " + file + ": "
-                        + found.retainedDifferences(after));
-                counters.reopenDrops.increment();
-                dropRetained(found);
-            }
-            int slot = allocateSlot();
-            CachedFile created;
-            try {
-                created = new CachedFile(this, spelled, after.key(), store, slot, writable);
-            } catch (IOException | RuntimeException e) {
-                freeSlots.push(slot);
-                throw e;
-            }
-            kept = true;
-            created.handles = 1;
-            slots[slot] = created;
-            files.put(after.key(), created);
-            return new FileHandle(created, writable);
-        } finally {
-            if (!kept) {
-                closeQuietly(store);
-            }
-        }
-    }
-
-    /** A new handle on a file open in this cache, making it writable if it was open read-only. */
-    private PagedFile attach(CachedFile cached, Path file, Path spelled, Set<OpenOption> opts, boolean writable)
-            throws IOException {
-        if (opts.contains(StandardOpenOption.CREATE_NEW)) {
-            throw new FileAlreadyExistsException(file.toString());
-        }
-        if (writable && !cached.writable()) {
-            Set<OpenOption> upgrade = new HashSet<>(opts);
-            upgrade.remove(StandardOpenOption.CREATE);
-            upgrade.remove(StandardOpenOption.TRUNCATE_EXISTING); // the cache truncates, below
-            BackingStore store = storeFactory.open(spelled, Set.copyOf(upgrade));
-            FileIdentity after;
-            try {
-                after = FileIdentity.of(spelled);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(store);
-                throw e;
-            }
-            if (after == null || !after.key().equals(cached.key())) {
-                closeQuietly(store);
-                return null;
-            }
-            cached.upgrade(store);
-        }
-        if (opts.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
-            cached.truncate(0);
-        }
-        cached.handles++;
-        return new FileHandle(cached, writable);
-    }
-
-    private static void closeQuietly(BackingStore store) {
-        try {
-            store.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing an unused store failed", e);
-        }
-    }
-
-    private void unretain(CachedFile f) {
-        if (retained.remove(f)) {
-            retainedByPath.remove(f.path(), f);
-        }
-    }
-
-    /** Drops a retained file: its pages, its slot. Under the file lock. */
-    private void dropRetained(CachedFile f) {
-        unretain(f);
-        try {
-            f.close(true);
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "dropping the retained pages of " + f.path() + " failed", e);
-        }
-    }
-
-    /**
-     * Opens a file's store and refuses a file larger than the cache can address (2^31-1 pages: page indexes are
-     * {@code int}s), so no position can wrap to another page.
-     */
-    private org.pagecache.offheap.store.BackingStore openStore(Path key, Set<OpenOption> opts) throws IOException {
-        org.pagecache.offheap.store.BackingStore store = storeFactory.open(key, opts);
-        try {
-            long size = store.size();
-            if (size > maxFileSize) {
-                throw new IOException(key + " is " + size + " bytes: larger than the " + maxFileSize + " bytes ("
-                        + MAX_PAGES + " pages of " + frames.pageSize() + ") a cached file can have");
-            }
-            return store;
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                store.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    private int allocateSlot() throws IOException {
-        Integer free = freeSlots.poll();
-        if (free != null) {
-            return free;
-        }
-        if (nextSlot <= FrameTable.MAX_SLOT) {
-            return nextSlot++;
-        }
-        // every slot is taken: retained files give theirs back, oldest first
-        while (!retained.isEmpty()) {
-            dropRetained(retained.iterator().next());
-            free = freeSlots.poll();
-            if (free != null) {
-                return free;
-            }
-        }
-        throw new IOException("too many open files: at most " + FrameTable.MAX_SLOT + " per cache");
+        return fileTable.open(file, file.toAbsolutePath(), opts, writable);
     }
 
     /** Called by a closing file once none of its frames is bound any more; under the file lock. */
     void releaseSlot(int slot) {
-        CachedFile f = slots[slot];
-        slots[slot] = null;
-        if (f != null) {
-            files.remove(f.key(), f);
-            unretain(f);
-        }
-        freeSlots.push(slot);
+        fileTable.releaseSlot(slot);
     }
 
-    /**
-     * Called by a closing file some of whose frames are still held by guards: it leaves the file table, but its
-     * slot stays taken (the frames still name it, and their guards release into it), never to be reused.
-     */
+    /** Called by a closing file some of whose frames are still held by guards (see FileTable#retireSlot). */
     void retireSlot(CachedFile f) {
-        files.remove(f.key(), f);
-        unretain(f);
+        fileTable.retireSlot(f);
     }
 
     void logStuckClose(CachedFile f, int frames, String why) {
-        LOG.log(Level.WARNING, "close of " + f.path() + ": " + frames + " page(s) still held when the wait ended ("
-                + why + "); left bound to the closed file, its slot is not reused");
+        fileTable.logStuckClose(f, frames, why);
     }
 
     void closeHandle(FileHandle handle) throws IOException {
-        synchronized (fileLock) {
-            CachedFile file = handle.file();
-            if (file.isClosed()) {
-                return;
-            }
-            if (file.handles == 1) {
-                if (file.closeLastHandle()) {
-                    retained.add(file);
-                    CachedFile previous = retainedByPath.put(file.path(), file);
-                    if (previous != null && previous != file) {
-                        counters.reopenDrops.increment(); // the path now names this file: the other was replaced
-                        dropRetained(previous);
-                        retainedByPath.put(file.path(), file);
-                    }
-                }
-            }
-            file.handles--;
-        }
+        fileTable.closeHandle(handle);
     }
+
 
     @Override
     public int pageSize() {
@@ -638,10 +344,7 @@ public final class OffHeapPageCache implements PageCache {
     public PageCacheStats stats() {
         long dirty = 0;
         long pinned = 0;
-        int retainedNow;
-        synchronized (fileLock) {
-            retainedNow = retained.size();
-        }
+        int retainedNow = fileTable.retainedCount();
         if (!closed) {
             try {
                 for (int f = 0; f < frames.frames(); f++) {
@@ -729,20 +432,15 @@ public final class OffHeapPageCache implements PageCache {
     }
 
     private void closeNow() throws IOException {
-        List<CachedFile> open;
-        synchronized (fileLock) {
-            closed = true;
-            open = new ArrayList<>(files.values());
-        }
+        closed = true;
+        List<CachedFile> open = fileTable.shutDown();
         prefetcher.close();
         readAhead.close();
         dirtyThrottle.close();
         IOException failure = null;
         for (CachedFile f : open) {
             try {
-                synchronized (fileLock) {
-                    f.close(true);
-                }
+                fileTable.closeFile(f);
             } catch (IOException | RuntimeException e) {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 if (failure == null) {
