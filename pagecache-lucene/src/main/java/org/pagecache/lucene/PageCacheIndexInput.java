@@ -14,9 +14,12 @@ import org.pagecache.api.PagedReader;
 
 /**
  * An {@link IndexInput} over a {@link PagedFile}. Sequential reads go through a small heap buffer refilled by
- * one bulk copy from the cache; positional reads ({@link RandomAccessInput}) go straight to a
- * {@link PagedReader}, which reads resident pages optimistically without a pin. Neither holds anything in the
- * cache between calls, so the clones Lucene never closes leak nothing. Closing the input that
+ * one bulk copy from the cache; positional reads ({@link RandomAccessInput}) through a second, smaller window
+ * of the bytes at and after the last position read, filled by one copy up to the end of its page (norms and
+ * doc values read one value per document, in ascending order, so most reads land in the window); both copies
+ * go through a {@link PagedReader}, which reads resident pages optimistically without a pin. Neither holds
+ * anything in the cache between calls, so the clones Lucene never closes leak nothing. Lucene writes a file
+ * once and never changes it while it is open for reading, so bytes copied out stay the file's. Closing the input that
  * {@link PageCacheDirectory#openInput} returned closes its cache handle; its clones and slices then fail with
  * {@link AlreadyClosedException}.
  */
@@ -25,6 +28,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     /** A refill reads across a page boundary rather than end this close before it. */
     private static final int MIN_REFILL = 128;
     private static final long READ_AHEAD = 512 * 1024;
+    /** Most bytes one positional read copies into the window: a look-up saved for later reads nearby. */
+    static final int WINDOW_SIZE = 512;
 
     /** What the input and all its clones share. */
     static final class Shared {
@@ -52,6 +57,10 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     private int bufferLength;
     private int bufferPosition;
     private long nextReadAhead;
+    /** The positional reads' window: {@code windowLength} bytes of this slice from {@code windowStart}. */
+    private byte[] window;
+    private long windowStart;
+    private int windowLength;
 
     PageCacheIndexInput(String description, Shared shared, long offset, long length, boolean clone) {
         super(description);
@@ -179,6 +188,58 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         return super.readLong();
     }
 
+    /**
+     * Makes {@code bytes} bytes available in the buffer if they fit it.
+     *
+     * @return false if they cannot (larger than the buffer): the caller reads value by value
+     */
+    private boolean buffered(long bytes) throws IOException {
+        if (bufferLength - bufferPosition >= bytes) {
+            return true;
+        }
+        if (bytes > BUFFER_SIZE) {
+            return false;
+        }
+        refill((int) bytes); // at most BUFFER_SIZE here
+        return true;
+    }
+
+    @Override
+    public void readLongs(long[] dst, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (!buffered((long) len * Long.BYTES)) {
+            super.readLongs(dst, off, len);
+            return;
+        }
+        for (int i = 0; i < len; i++, bufferPosition += Long.BYTES) {
+            dst[off + i] = (long) BitUtil.VH_LE_LONG.get(buffer, bufferPosition);
+        }
+    }
+
+    @Override
+    public void readInts(int[] dst, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (!buffered((long) len * Integer.BYTES)) {
+            super.readInts(dst, off, len);
+            return;
+        }
+        for (int i = 0; i < len; i++, bufferPosition += Integer.BYTES) {
+            dst[off + i] = (int) BitUtil.VH_LE_INT.get(buffer, bufferPosition);
+        }
+    }
+
+    @Override
+    public void readFloats(float[] dst, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (!buffered((long) len * Float.BYTES)) {
+            super.readFloats(dst, off, len);
+            return;
+        }
+        for (int i = 0; i < len; i++, bufferPosition += Float.BYTES) {
+            dst[off + i] = (float) BitUtil.VH_LE_FLOAT.get(buffer, bufferPosition);
+        }
+    }
+
     @Override
     public long getFilePointer() {
         return bufferStart + bufferPosition;
@@ -214,18 +275,49 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         return offset + pos;
     }
 
-    @Override
-    public byte readByte(long pos) throws IOException {
+    /**
+     * The window's index of the {@code n} bytes at {@code pos}, filling the window from {@code pos} if they are
+     * not all in it: up to {@link #WINDOW_SIZE} bytes, stopping at the end of the page unless the value
+     * crosses it.
+     */
+    private int windowed(long pos, int n) throws IOException {
+        ensureOpen();
+        long at = pos - windowStart;
+        if (at >= 0 && at <= windowLength - n) {
+            return (int) at;
+        }
+        long from = checkRandom(pos, n);
+        if (window == null) {
+            window = new byte[WINDOW_SIZE];
+        }
+        long toPageEnd = shared.pageSize - (from & (shared.pageSize - 1));
+        int len = (int) Math.min(Math.min(WINDOW_SIZE, length - pos), Math.max(n, toPageEnd));
+        windowLength = 0; // a failed copy leaves no window behind
         try {
-            return reader.readByte(checkRandom(pos, Byte.BYTES));
+            reader.read(from, window, 0, len);
         } catch (ClosedChannelException e) {
             throw closed(e);
         }
+        windowStart = pos;
+        windowLength = len;
+        return 0;
+    }
+
+    @Override
+    public byte readByte(long pos) throws IOException {
+        int at = windowed(pos, Byte.BYTES); // first: it may allocate the window
+        return window[at];
     }
 
     @Override
     public void readBytes(long pos, byte[] bytes, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, bytes.length);
+        ensureOpen();
+        long at = pos - windowStart;
+        if (at >= 0 && at <= windowLength - len) {
+            System.arraycopy(window, (int) at, bytes, off, len);
+            return;
+        }
         try {
             reader.read(checkRandom(pos, len), bytes, off, len);
         } catch (ClosedChannelException e) {
@@ -235,29 +327,20 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
 
     @Override
     public short readShort(long pos) throws IOException {
-        try {
-            return reader.readShort(checkRandom(pos, Short.BYTES));
-        } catch (ClosedChannelException e) {
-            throw closed(e);
-        }
+        int at = windowed(pos, Short.BYTES);
+        return (short) BitUtil.VH_LE_SHORT.get(window, at);
     }
 
     @Override
     public int readInt(long pos) throws IOException {
-        try {
-            return reader.readInt(checkRandom(pos, Integer.BYTES));
-        } catch (ClosedChannelException e) {
-            throw closed(e);
-        }
+        int at = windowed(pos, Integer.BYTES);
+        return (int) BitUtil.VH_LE_INT.get(window, at);
     }
 
     @Override
     public long readLong(long pos) throws IOException {
-        try {
-            return reader.readLong(checkRandom(pos, Long.BYTES));
-        } catch (ClosedChannelException e) {
-            throw closed(e);
-        }
+        int at = windowed(pos, Long.BYTES);
+        return (long) BitUtil.VH_LE_LONG.get(window, at);
     }
 
     @Override
