@@ -2,6 +2,8 @@ package org.pagecache.lucene;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
@@ -40,6 +42,8 @@ import org.pagecache.api.PagedFile;
  */
 public class PageCacheDirectory extends FSDirectory {
     private final PageCache cache;
+    /** Options added to every open of a file through the cache (for example direct I/O). */
+    private final OpenOption[] fileOptions;
 
     /**
      * @param path        the index folder (created if missing)
@@ -48,8 +52,42 @@ public class PageCacheDirectory extends FSDirectory {
      * @throws IOException if the folder cannot be created or resolved
      */
     public PageCacheDirectory(Path path, LockFactory lockFactory, PageCache cache) throws IOException {
+        this(path, lockFactory, cache, new OpenOption[0]);
+    }
+
+    /**
+     * A directory whose files are opened through the cache with {@code fileOptions} added, for example
+     * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}: the cache then reads and writes the index files with
+     * direct I/O, and the OS page cache holds none of them.
+     *
+     * @param fileOptions options the cache's {@code open} accepts beyond the standard ones; the directory chooses
+     *                    {@code READ}, {@code WRITE} and creation itself, so a {@link StandardOpenOption} or a
+     *                    {@link LinkOption} is refused
+     * @throws IllegalArgumentException if an option is a standard one (nothing is created then)
+     */
+    public PageCacheDirectory(Path path, LockFactory lockFactory, PageCache cache, OpenOption... fileOptions)
+            throws IOException {
+        this(checked(fileOptions), path, lockFactory, cache);
+    }
+
+    private PageCacheDirectory(OpenOption[] fileOptions, Path path, LockFactory lockFactory, PageCache cache)
+            throws IOException {
         super(path, lockFactory);
         this.cache = Objects.requireNonNull(cache, "cache");
+        this.fileOptions = fileOptions;
+    }
+
+    private static OpenOption[] checked(OpenOption[] fileOptions) {
+        Objects.requireNonNull(fileOptions, "fileOptions");
+        OpenOption[] copy = fileOptions.clone();
+        for (OpenOption o : copy) {
+            Objects.requireNonNull(o, "fileOptions contains null");
+            if (o instanceof StandardOpenOption || o instanceof LinkOption) {
+                throw new IllegalArgumentException("fileOptions: " + o + " is chosen by the directory itself;"
+                        + " pass only options beyond the standard ones (for example direct I/O)");
+            }
+        }
+        return copy;
     }
 
     /** A directory with the default file-system lock factory. */
@@ -66,10 +104,19 @@ public class PageCacheDirectory extends FSDirectory {
     private PagedFile openCached(String name) throws IOException {
         Path path = directory.resolve(name);
         try {
-            return cache.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            return cache.open(path, options(StandardOpenOption.READ, StandardOpenOption.WRITE));
         } catch (AccessDeniedException e) {
-            return cache.open(path, StandardOpenOption.READ);
+            return cache.open(path, options(StandardOpenOption.READ));
         }
+    }
+
+    private OpenOption[] options(OpenOption... standard) {
+        if (fileOptions.length == 0) {
+            return standard;
+        }
+        OpenOption[] all = java.util.Arrays.copyOf(standard, standard.length + fileOptions.length);
+        System.arraycopy(fileOptions, 0, all, standard.length, fileOptions.length);
+        return all;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.pagecache.lucene.bench;
 
+import com.sun.nio.file.ExtendedOpenOption;
+import java.nio.file.OpenOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,7 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSLockFactory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.store.NIOFSDirectory;
 import org.pagecache.api.PageCache;
@@ -89,6 +92,12 @@ public final class LuceneBench {
             subjects.add(new Subject("NIOFSDirectory", 0, p -> new NIOFSDirectory(p)));
             subjects.add(new Subject("PageCacheDirectory, cache 2x the index", Math.max(64L * PAGE, 2 * indexBytes), null));
             subjects.add(new Subject("PageCacheDirectory, cache 1/4 the index", Math.max(64L * PAGE, indexBytes / 4), null));
+            if (!Boolean.getBoolean("bench.noDirect")) { // the cache with direct I/O: the OS caches none of the index
+                subjects.add(new Subject("PageCacheDirectory, cache 2x the index, direct I/O",
+                        Math.max(64L * PAGE, 2 * indexBytes), null, ExtendedOpenOption.DIRECT));
+                subjects.add(new Subject("PageCacheDirectory, cache 1/4 the index, direct I/O",
+                        Math.max(64L * PAGE, indexBytes / 4), null, ExtendedOpenOption.DIRECT));
+            }
 
             // indexing: two rounds in opposite orders; the second round's indexes are the ones queried
             for (int round = 0; round < 2; round++) {
@@ -178,20 +187,25 @@ public final class LuceneBench {
         PageCacheStats afterIndex;
         PageCacheStats afterQueries;
 
-        Subject(String name, long cacheBytes, DirFactory factory) {
+        /** Options of the cache directory's file opens (direct I/O), or none. */
+        final OpenOption[] fileOptions;
+
+        Subject(String name, long cacheBytes, DirFactory factory, OpenOption... fileOptions) {
             this.name = name;
             this.cacheBytes = cacheBytes;
             this.factory = factory;
+            this.fileOptions = fileOptions;
         }
 
         String shortName() {
-            return cacheBytes == 0 ? name.replace("Directory", "") : "PC " + name.substring(name.indexOf("cache ") + 6, name.indexOf(" the"));
+            return cacheBytes == 0 ? name.replace("Directory", "") : "PC " + name.substring(name.indexOf("cache ") + 6, name.indexOf(" the"))
+                    + (fileOptions.length > 0 ? " direct" : "");
         }
 
         /** Indexes the corpus into a fresh folder (and, for the cache, a fresh cache); keeps it open if {@code keep}. */
         void index(Path path, int docs, long seed, String[] words, double[] cdf, boolean keep) throws IOException {
             PageCache c = cacheBytes == 0 ? null : OffHeapPageCache.builder().pageSize(PAGE).capacity(cacheBytes).build();
-            Directory d = c == null ? factory.open(path) : new PageCacheDirectory(path, c);
+            Directory d = c == null ? factory.open(path) : new PageCacheDirectory(path, FSLockFactory.getDefault(), c, fileOptions);
             try {
                 PageCacheStats s0 = c == null ? null : c.stats();
                 long t0 = System.nanoTime();
