@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  */
 public interface MappedView extends WriteSource, AutoCloseable {
 
-    /** @return the position in the file of the view's first byte */
+    /** {@return the position in the file of the view's first byte} */
     long position();
 
     /**

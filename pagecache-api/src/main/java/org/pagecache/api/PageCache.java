@@ -35,7 +35,7 @@ public interface PageCache extends AutoCloseable {
      */
     PagedFile open(Path file, OpenOption... options) throws IOException;
 
-    /** @return the size of one page in bytes: a power of two from 4 KiB to 64 KiB. */
+    /** {@return the size of one page in bytes: a power of two from 4 KiB to 64 KiB} */
     int pageSize();
 
     /**

@@ -50,7 +50,27 @@ public record PageCacheStats(
         long reopenDrops,
         long retainedFiles) {
 
-    /** The snapshot without the counters added later (they read as zero). */
+    /**
+     * The snapshot without the counters added later ({@code reclaimerFailures}, {@code reopenHits},
+     * {@code reopenDrops} and {@code retainedFiles} read as zero).
+     *
+     * @param hits              page accesses served from a resident page
+     * @param faults            page-ins
+     * @param evictions         frames taken from a page to reuse for another
+     * @param writebacks        pages written back to their file
+     * @param writebackBatches  write-back I/O calls
+     * @param tempPageCopies    write chunks copied through a temporary page
+     * @param directCopies      write chunks copied straight from a source that cannot fault
+     * @param fastPathHits      write chunks from a {@link MappedView} copied directly from pinned resident pages
+     * @param fastPathFallbacks write chunks from a {@link MappedView} that could not take the fast path
+     * @param sourceFaults      write chunks abandoned because their source faulted
+     * @param lockWaits         page lock acquisitions that had to wait
+     * @param lockWaitNanos     total time spent waiting for page locks
+     * @param frames            frames in the cache
+     * @param freeFrames        frames holding no page
+     * @param dirtyFrames       frames holding a page not yet written back
+     * @param pinnedFrames      frames pinned by at least one user
+     */
     public PageCacheStats(long hits, long faults, long evictions, long writebacks, long writebackBatches,
             long tempPageCopies, long directCopies, long fastPathHits, long fastPathFallbacks, long sourceFaults,
             long lockWaits, long lockWaitNanos, long frames, long freeFrames, long dirtyFrames, long pinnedFrames) {
@@ -59,7 +79,7 @@ public record PageCacheStats(
                 pinnedFrames, 0, 0, 0, 0);
     }
 
-    /** @return hits divided by all page accesses ({@code hits + faults}), or 0 when there were none */
+    /** {@return hits divided by all page accesses ({@code hits + faults}), or 0 when there were none} */
     public double hitRatio() {
         long total = hits + faults;
         return total == 0 ? 0.0 : (double) hits / total;

@@ -37,10 +37,10 @@ import java.lang.foreign.MemorySegment;
  */
 public interface PageGuard extends AutoCloseable {
 
-    /** @return the index of the page (its position divided by the page size) */
+    /** {@return the index of the page (its position divided by the page size)} */
     long pageIndex();
 
-    /** @return the page's memory, {@link PageCache#pageSize()} bytes; read-only for a read guard */
+    /** {@return the page's memory, {@link PageCache#pageSize()} bytes; read-only for a read guard} */
     MemorySegment memory();
 
     /**
@@ -53,9 +53,10 @@ public interface PageGuard extends AutoCloseable {
     long readStamp();
 
     /**
+     * {@return whether no writer changed the page since the stamp was taken: what was read in between is one
+     *          instant of the page}
+     *
      * @param stamp from {@link #readStamp()}
-     * @return whether no writer changed the page since the stamp was taken: what was read in between is one
-     *         instant of the page
      * @throws IllegalStateException if the guard is closed
      */
     boolean validate(long stamp);

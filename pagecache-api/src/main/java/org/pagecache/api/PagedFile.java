@@ -24,7 +24,8 @@ import java.nio.ByteBuffer;
 public interface PagedFile extends Closeable {
 
     /**
-     * @return the size of the file in bytes, including buffered writes not yet written back
+     * {@return the size of the file in bytes, including buffered writes not yet written back}
+     *
      * @throws IOException if the file is closed
      */
     long size() throws IOException;

@@ -32,22 +32,62 @@ import java.util.Objects;
  */
 public interface PagedReader {
 
-    /** @return the byte at {@code position} */
+    /**
+     * {@return the byte at {@code position}}
+     *
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     byte readByte(long position) throws IOException;
 
-    /** @return the little-endian short at {@code position} */
+    /**
+     * {@return the little-endian short at {@code position}}
+     *
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     short readShort(long position) throws IOException;
 
-    /** @return the little-endian int at {@code position} */
+    /**
+     * {@return the little-endian int at {@code position}}
+     *
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     int readInt(long position) throws IOException;
 
-    /** @return the little-endian long at {@code position} */
+    /**
+     * {@return the little-endian long at {@code position}}
+     *
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     long readLong(long position) throws IOException;
 
-    /** Reads exactly {@code length} bytes at {@code position} into {@code dst[offset, offset + length)}. */
+    /**
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst[offset, offset + length)}.
+     *
+     * @param dst    the array to fill
+     * @param offset where in {@code dst} the first byte goes
+     * @param length the number of bytes
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     void read(long position, byte[] dst, int offset, int length) throws IOException;
 
-    /** Reads exactly {@code dst.byteSize()} bytes at {@code position} into {@code dst}. */
+    /**
+     * Reads exactly {@code dst.byteSize()} bytes at {@code position} into {@code dst}.
+     *
+     * @param dst the segment to fill
+     * @param position the file position of the first byte; not negative
+     * @throws IOException if the read ends past the file's size ({@link EOFException}), the file or cache is
+     *                     closed, or a page-in fails
+     */
     void read(long position, MemorySegment dst) throws IOException;
 
     /**
@@ -57,7 +97,11 @@ public interface PagedReader {
         private final PagedFile file;
         private final ByteBuffer scratch = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
-        /** @param file the file to read */
+        /**
+         * A reader of {@code file}.
+         *
+         * @param file the file to read
+         */
         public Simple(PagedFile file) {
             this.file = Objects.requireNonNull(file, "file");
         }

@@ -10,12 +10,16 @@ import java.io.Serial;
  * held, and the cache keeps working.
  */
 public class SourceFaultException extends IOException {
+    /** The serialized form's version. */
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The bytes written before the source faulted. */
     private final long bytesWritten;
 
     /**
+     * A fault of the source of a write.
+     *
      * @param message      what faulted, and where
      * @param bytesWritten bytes written before the fault
      * @param cause        the underlying error, if any
@@ -25,7 +29,7 @@ public class SourceFaultException extends IOException {
         this.bytesWritten = bytesWritten;
     }
 
-    /** @return the bytes written before the source faulted; {@code 0} when thrown by {@link PagedFile#write} */
+    /** {@return the bytes written before the source faulted; {@code 0} when thrown by {@link PagedFile#write}} */
     public long bytesWritten() {
         return bytesWritten;
     }

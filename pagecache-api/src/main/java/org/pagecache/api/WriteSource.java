@@ -42,8 +42,9 @@ import java.util.Objects;
 public interface WriteSource {
 
     /**
+     * {@return a source of all of {@code bytes}}
+     *
      * @param bytes the whole array
-     * @return a source of all of {@code bytes}
      * @throws NullPointerException if {@code bytes} is null
      */
     static WriteSource of(byte[] bytes) {
@@ -52,10 +53,11 @@ public interface WriteSource {
     }
 
     /**
+     * {@return a source of {@code bytes[offset, offset + length)}}
+     *
      * @param bytes  the array
      * @param offset first byte; {@code 0 <= offset <= bytes.length}
      * @param length number of bytes; {@code 0 <= length <= bytes.length - offset}
-     * @return a source of {@code bytes[offset, offset + length)}
      * @throws NullPointerException     if {@code bytes} is null
      * @throws IllegalArgumentException if {@code offset} or {@code length} is out of range, naming which
      */
@@ -72,8 +74,9 @@ public interface WriteSource {
     }
 
     /**
+     * {@return a source of the bytes between the buffer's position and limit at the time of the call}
+     *
      * @param buffer a heap, direct or memory-mapped buffer
-     * @return a source of the bytes between the buffer's position and limit at the time of the call
      * @throws NullPointerException if {@code buffer} is null
      */
     static WriteSource of(ByteBuffer buffer) {
@@ -82,8 +85,9 @@ public interface WriteSource {
     }
 
     /**
+     * {@return a source of the whole segment}
+     *
      * @param segment any segment: heap, native, or mapped (for example {@code FileChannel.map(..., arena)})
-     * @return a source of the whole segment
      * @throws NullPointerException if {@code segment} is null
      */
     static WriteSource of(MemorySegment segment) {
@@ -114,7 +118,7 @@ public interface WriteSource {
         return new SegmentSource(segment, mayFault);
     }
 
-    /** @return the number of bytes in this source */
+    /** {@return the number of bytes in this source} */
     long length();
 
     /**

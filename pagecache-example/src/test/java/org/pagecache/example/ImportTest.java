@@ -1,6 +1,6 @@
 package org.pagecache.example;
 
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

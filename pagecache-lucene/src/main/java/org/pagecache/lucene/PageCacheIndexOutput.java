@@ -121,7 +121,7 @@ final class PageCacheIndexOutput extends IndexOutput {
             return;
         }
         closed = true;
-        try (PagedFile f = file) {
+        try (file) {
             flushBuffer();
         }
     }

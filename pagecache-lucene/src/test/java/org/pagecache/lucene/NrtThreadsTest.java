@@ -25,7 +25,7 @@ import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.TermQuery;
 import org.junit.Test;
 import org.pagecache.api.PageCache;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Near-real-time search on real threads: writers add and update documents and commit while searchers reopen

@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
@@ -27,6 +26,7 @@ import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.PageOwner;
 import org.pagecache.offheap.reclaim.Reclaimer;
+import org.pagecache.offheap.store.DirectIo;
 import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.StoreFactory;
 import org.pagecache.offheap.write.TempPagePool;
@@ -281,11 +281,11 @@ public final class OffHeapPageCache implements PageCache {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         Set<OpenOption> opts = new HashSet<>();
-        boolean direct = false;
+        OpenOption direct = null;
         for (OpenOption o : options) {
             Objects.requireNonNull(o, "options contains null");
-            if (o == ExtendedOpenOption.DIRECT) {
-                direct = true;
+            if (DirectIo.isDirect(o)) {
+                direct = o;
                 continue;
             }
             if (!(o instanceof StandardOpenOption so) || so == StandardOpenOption.APPEND
@@ -297,14 +297,14 @@ public final class OffHeapPageCache implements PageCache {
         if (opts.isEmpty()) {
             opts.add(StandardOpenOption.WRITE);
         }
-        if (direct) {
+        if (direct != null) {
             long blockSize = DirectStore.blockSize(file);
             if (frames.pageSize() % blockSize != 0) {
                 throw new IOException(file + ": direct I/O needs a page size that is a multiple of the file system's"
                         + " block size (" + blockSize + " bytes); this cache's pages are " + frames.pageSize()
                         + " bytes");
             }
-            opts.add(ExtendedOpenOption.DIRECT);
+            opts.add(direct);
         }
         boolean writable = opts.contains(StandardOpenOption.WRITE);
         if (!writable && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW)

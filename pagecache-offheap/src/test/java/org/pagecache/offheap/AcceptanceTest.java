@@ -22,6 +22,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * A program written only against the public API: a 1 MiB cache over a 16 MiB file, random writes from

@@ -25,6 +25,7 @@ import org.pagecache.api.MappedView;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 class ConcurrencyTest {
     private static final int PAGE = 4096;

@@ -32,6 +32,7 @@ import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
+import org.pagecache.offheap.testing.Threads;
 
 /** Dirty throttling: bounded dirty pages, background write-back in large writes, bounded interruptible waits. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -20,6 +20,7 @@ import org.pagecache.api.PageGuard;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.reclaim.QueuePolicy;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * The replacement policy's use marks (a page-in is not a use; every hit is, guards included) and, replayed

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageGuard;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 /** Close, sync and guards racing: findings 3, 4 and 5 of the everyday-faults issue. */
 class LifecycleRacesTest {

@@ -28,6 +28,7 @@ import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * The truncation storm through the cache (W3): a thread truncates and re-extends memory-mapped source files

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Native memory mapped from a file by other means than {@code FileChannel.map} (here {@code mmap(2)} called

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.PagedReader;
+import org.pagecache.offheap.testing.Threads;
 
 /** {@link PagedFile#reader()} and {@link PagedFile#prefetch}. */
 class PagedReaderTest {

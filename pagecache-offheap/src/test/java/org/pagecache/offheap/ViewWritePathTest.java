@@ -30,6 +30,7 @@ import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Writes whose source is a view of a cache: W1 (no destination lock held while a source can fault), W4 (no

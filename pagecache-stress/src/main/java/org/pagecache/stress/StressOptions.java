@@ -336,7 +336,7 @@ final class StressOptions {
     java.nio.file.OpenOption[] cachedFileOptions() {
         return directIo
                 ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
-                    java.nio.file.StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT}
+                    java.nio.file.StandardOpenOption.WRITE, org.pagecache.offheap.store.DirectIo.option()}
                 : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
                     java.nio.file.StandardOpenOption.WRITE};
     }

@@ -1,6 +1,5 @@
 package org.pagecache.stress;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,6 +23,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.store.DirectIo;
 import org.pagecache.offheap.store.DirectStore;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.StoreFactory;
@@ -124,7 +124,7 @@ public final class StressRunner {
         Run(StressOptions o, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal) {
             this.o = o;
             // with --direct-io every cached file is a DirectStore over two descriptors opened by the given factory
-            this.stores = o.directIo ? (file, options) -> options.contains(ExtendedOpenOption.DIRECT)
+            this.stores = o.directIo ? (file, options) -> options.stream().anyMatch(DirectIo::isDirect)
                     ? DirectStore.open(file, options, stores) : stores.open(file, options) : stores;
             this.out = out;
             this.err = err;
@@ -359,7 +359,7 @@ public final class StressRunner {
                 throw new IOException("--direct-io: the page size " + o.pageSize + " is not a multiple of the block"
                         + " size " + block + " of the file system of " + file);
             }
-            try (FileChannel probe = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+            try (FileChannel probe = FileChannel.open(file, StandardOpenOption.READ, DirectIo.option())) {
                 probe.size();
             } catch (IOException e) {
                 throw new IOException("--direct-io: the file system of " + file + " refuses direct I/O (O_DIRECT): "

@@ -1,6 +1,5 @@
 package org.pagecache.jmh.disk;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,6 +20,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.store.DirectIo;
 
 /**
  * The disk harness: the cache's miss and write-back paths against the device, cold, with the peers of the same
@@ -120,7 +120,7 @@ public final class DiskBench {
      */
     private void warmUp() throws IOException {
         try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                ExtendedOpenOption.DIRECT)) {
+                DirectIo.option())) {
             ByteBuffer buffer = ByteBuffer.allocate(PAGE);
             for (int i = 0; i < 1000; i++) {
                 buffer.clear();
@@ -233,7 +233,7 @@ public final class DiskBench {
     }
 
     private double randomBare(int threads) throws Exception {
-        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, DirectIo.option())) {
             return timedRandom(threads, (t, pos, buf) -> {
                 while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) {
                     // loop on short reads
@@ -248,7 +248,7 @@ public final class DiskBench {
 
     private double randomCache(int threads) throws Exception {
         try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                ExtendedOpenOption.DIRECT)) {
+                DirectIo.option())) {
             double r = timedRandom(threads, (t, pos, buf) -> f.read(pos, buf));
             System.out.println("  " + cache.stats());
             return r;
@@ -275,7 +275,7 @@ public final class DiskBench {
     }
 
     private double sequentialDevice() throws Exception {
-        return sequential(BIG, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+        return sequential(BIG, StandardOpenOption.READ, DirectIo.option());
     }
 
     private double sequentialBuffered() throws Exception {
@@ -288,7 +288,7 @@ public final class DiskBench {
         long read = 0;
         long start = System.nanoTime();
         try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                ExtendedOpenOption.DIRECT)) {
+                DirectIo.option())) {
             for (long pos = 0; pos < fileBytes && System.nanoTime() - start < nanos; pos += PAGE) {
                 buffer.clear();
                 f.read(pos, buffer);
@@ -305,7 +305,7 @@ public final class DiskBench {
         buffer.limit(BIG);
         long start = System.nanoTime();
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                ExtendedOpenOption.DIRECT)) {
+                DirectIo.option())) {
             for (long pos = 0; pos < bytes; pos += BIG) {
                 buffer.clear();
                 buffer.limit(BIG);
@@ -325,7 +325,7 @@ public final class DiskBench {
         WriteSource src = WriteSource.of(page);
         long start = System.nanoTime();
         try (PageCache cache = cache(); PagedFile f = cache.open(out, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+                StandardOpenOption.WRITE, DirectIo.option())) {
             for (long pos = 0; pos < bytes; pos += PAGE) {
                 f.write(pos, src);
             }
@@ -341,8 +341,8 @@ public final class DiskBench {
         Path out = dir.resolve("writer");
         Files.deleteIfExists(out);
         try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                ExtendedOpenOption.DIRECT); PagedFile w = cache.open(out, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+                DirectIo.option()); PagedFile w = cache.open(out, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, DirectIo.option())) {
             AtomicBoolean stop = new AtomicBoolean();
             Throwable[] failure = new Throwable[1];
             Thread writer = new Thread(() -> {

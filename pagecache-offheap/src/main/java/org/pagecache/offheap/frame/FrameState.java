@@ -103,7 +103,7 @@ public final class FrameState {
 
     /**
      * The stamp of an unlocked state word: version and file slot. An optimistic reader takes it before its copy
-     * and {@linkplain #validate validates} it after; every exclusive unlock, unbinding and rebinding changes it.
+     * and {@linkplain FrameTable#validate validates} it after; every exclusive unlock, unbinding and rebinding changes it.
      */
     public static long stamp(long state) {
         assert (state & LOCKED) == 0 : "stamp of a locked state " + describe(state);

@@ -1,7 +1,8 @@
 /**
  * Frames and the protocol of their state words: internal to the cache, public only because the engine's other
  * packages use it and so that the jcstress module ({@code pagecache-jcstress}) runs the engine's own methods
- * (and {@code pagecache-jmh} measures them). Not an API: names and signatures change without notice.
+ * (and {@code pagecache-jmh} measures them). Not an API: names and signatures change without notice. The module
+ * {@code org.pagecache.offheap} does not export it; those tools use the engine from the class path.
  *
  * <ul>
  *   <li>{@link org.pagecache.offheap.frame.FrameTable}: the frame memory, one 64-bit state word and one page index

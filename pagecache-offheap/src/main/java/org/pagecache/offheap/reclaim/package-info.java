@@ -1,6 +1,7 @@
 /**
  * Eviction and write-back: internal to the cache, public only because the engine's package
- * ({@code org.pagecache.offheap}) uses it. Not an API: names and signatures change without notice.
+ * ({@code org.pagecache.offheap}) uses it. Not an API: names and signatures change without notice, and the module
+ * {@code org.pagecache.offheap} does not export it.
  *
  * <ul>
  *   <li>{@link org.pagecache.offheap.reclaim.Reclaimer}: keeps free frames between two watermarks (an Agrona agent

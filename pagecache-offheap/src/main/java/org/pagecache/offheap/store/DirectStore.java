@@ -1,6 +1,5 @@
 package org.pagecache.offheap.store;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -48,7 +47,7 @@ public final class DirectStore implements BackingStore {
     }
 
     /**
-     * Opens {@code file} twice: with {@link ExtendedOpenOption#DIRECT} for aligned transfers, and buffered for
+     * Opens {@code file} twice: with {@code ExtendedOpenOption.DIRECT} ({@link DirectIo}) for aligned transfers, and buffered for
      * the rest.
      *
      * @param file     the file
@@ -61,7 +60,7 @@ public final class DirectStore implements BackingStore {
             throws IOException {
         boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
         Set<OpenOption> bufferedOptions = new HashSet<>(options);
-        bufferedOptions.remove(ExtendedOpenOption.DIRECT);
+        bufferedOptions.removeIf(DirectIo::isDirect);
         BackingStore buffered = opener.open(file, Set.copyOf(bufferedOptions));
         try {
             long blockSize = blockSize(file);
@@ -70,7 +69,7 @@ public final class DirectStore implements BackingStore {
             directOptions.remove(StandardOpenOption.CREATE);
             directOptions.remove(StandardOpenOption.CREATE_NEW);
             directOptions.remove(StandardOpenOption.TRUNCATE_EXISTING);
-            directOptions.add(ExtendedOpenOption.DIRECT);
+            directOptions.add(DirectIo.option());
             BackingStore direct;
             try {
                 direct = opener.open(file, Set.copyOf(directOptions));

@@ -23,10 +23,10 @@ public interface StoreFactory {
 
     /**
      * @return the factory of the real store: a {@link FileChannelStore} (positional I/O that survives interrupts of the threads using it), or with
-     *         {@link com.sun.nio.file.ExtendedOpenOption#DIRECT} among the options a {@link DirectStore} on two of them
+     *         {@code ExtendedOpenOption.DIRECT} (see {@link DirectIo}) among the options a {@link DirectStore} on two of them
      */
     static StoreFactory defaultFactory() {
-        return (file, options) -> options.contains(com.sun.nio.file.ExtendedOpenOption.DIRECT)
+        return (file, options) -> options.stream().anyMatch(DirectIo::isDirect)
                 ? DirectStore.open(file, options, FileChannelStore::open)
                 : FileChannelStore.open(file, options);
     }

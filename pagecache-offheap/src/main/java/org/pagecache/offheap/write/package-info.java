@@ -1,6 +1,7 @@
 /**
  * The write path's helpers: internal to the cache, public only because the engine's package uses them and the
- * JMH module ({@code pagecache-jmh}) measures them. Not an API: names and signatures change without notice. The write path itself and its invariants W1–W5 are in
+ * JMH module ({@code pagecache-jmh}) measures them. Not an API: names and signatures change without notice; the
+ * module {@code org.pagecache.offheap} does not export it (the JMH module uses the engine from the class path). The write path itself and its invariants W1–W5 are in
  * {@code CachedFile} and docs/write-path.md.
  *
  * <ul>

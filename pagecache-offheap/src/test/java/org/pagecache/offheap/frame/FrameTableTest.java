@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 class FrameTableTest {
 

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 class TranslationTableTest {
     private static final int LEAF = TranslationTable.LEAF;

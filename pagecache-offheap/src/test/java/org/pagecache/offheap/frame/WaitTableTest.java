@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 class WaitTableTest {
     private static final long HOUR = Duration.ofHours(1).toMillis();

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pagecache.offheap.testing.ChildJvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,8 +133,8 @@ class CrashRecoveryTest {
     }
 
     private List<String> command(long roundSeed) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = ChildJvm.java();
+        String cp = ChildJvm.classPath();
         return List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
                 CrashWorkload.class.getName(), dir.toString(), Long.toString(roundSeed), Integer.toString(FILES),
                 Integer.toString(FILE_BYTES), Integer.toString(PAGE), Integer.toString(FRAMES));

@@ -34,7 +34,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.FileChannelStore;

@@ -1379,7 +1379,7 @@ final class RandomizedHarness {
                 helper.join(RACE_TIMEOUT.toMillis());
                 if (helper.isAlive()) {
                     throw new AssertionError("a helper racing a close of " + f + " did not finish in " + RACE_TIMEOUT
-                            + " (a hang)\n" + org.pagecache.offheap.Threads.dump());
+                            + " (a hang)\n" + org.pagecache.offheap.testing.Threads.dump());
                 }
                 if (failure != null) {
                     throw new AssertionError("a call racing a close of " + f + " went wrong: " + failure, failure);

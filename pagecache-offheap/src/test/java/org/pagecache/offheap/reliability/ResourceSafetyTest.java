@@ -24,6 +24,7 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.testing.ChildJvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,8 +222,8 @@ class ResourceSafetyTest {
     @Test
     void nativeMemoryTrackingSeesEveryCacheFreed() throws Exception {
         int cycles = Integer.getInteger("pagecache.resource.cacheCycles", 1_000);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = ChildJvm.java();
+        String cp = ChildJvm.classPath();
         Path out = dir.resolve("nmt.out");
         Process child = new ProcessBuilder(java, "-Xmx128m", "-XX:NativeMemoryTracking=summary", "-cp", cp,
                 ResourceCycles.class.getName(), dir.toString(), Integer.toString(cycles), Long.toString(CACHE_BYTES))

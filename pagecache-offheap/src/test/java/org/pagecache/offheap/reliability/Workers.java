@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Runs test workers on real threads with a hard deadline. A worker that does not finish in time fails the test

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 class TempPagePoolTest {
     private static final int PAGE = 4096;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.pagecache.offheap.Threads;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * A truncation storm: one thread truncates mapped source files (at page boundaries) and re-extends them with their

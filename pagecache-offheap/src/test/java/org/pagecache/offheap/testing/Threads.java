@@ -1,4 +1,4 @@
-package org.pagecache.offheap;
+package org.pagecache.offheap.testing;
 
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
@@ -12,6 +12,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Runs tasks on real threads with a deadline. A task that fails fails the test with its exception; a task still
  * running at the deadline fails the test with a dump of every thread (a hang is a failed test, never a hung build).
+ *
+ * <p>Shared with other modules' tests through the offheap test jar. It has a package of its own: the test jar is on
+ * the class path of modular tests (pagecache-example's), where a class in one of the engine module's packages would
+ * be hidden by the module.
  */
 public final class Threads {
     private Threads() {
