@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -92,6 +93,12 @@ class FaultInjectionTest {
                     reports++;
                     assertThrows(IOException.class, fa::sync, kind + ": sync #" + i + " must report the failed write-back");
                     reports++;
+                    // background write-back and the reclaimer retry the failing pages, each claim trading DIRTY
+                    // for WRITEBACK until its failure puts DIRTY back: look until no claim is in flight
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (cache.stats().dirtyFrames() < 4 && System.nanoTime() - until < 0) {
+                        Thread.onSpinWait();
+                    }
                     assertTrue(cache.stats().dirtyFrames() >= 4, kind + ": the pages must stay dirty: " + cache.stats());
                     assertArrayEquals(data, readAll(fa), kind + ": the cached data must be intact");
                 }
