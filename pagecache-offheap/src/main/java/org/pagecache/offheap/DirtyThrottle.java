@@ -24,7 +24,7 @@ import org.pagecache.offheap.reclaim.Reclaimer;
  * <p>Pages that are dirty or under write-back are counted (an estimate: each write that dirties a clean page
  * adds one, each page written back by anyone subtracts one, and the write-back thread recounts the frames at
  * every pass and, when pages were dirtied, every 100 ms while idle). Above the <em>background</em> limit
- * a daemon thread writes dirty pages back, grouped by file and in page order, so the reclaimer's vectored
+ * a daemon thread writes dirty pages back, grouped by file and in page order, so the reclaimer's
  * write-back turns each run of file-adjacent pages into one large write. Above the <em>dirty</em> limit a
  * writer waits before it dirties more, until write-back brings the count under the limit: a writer that
  * outruns the device runs at the device's pace instead of filling the cache with pages nobody can evict, and

@@ -289,6 +289,11 @@ public final class OffHeapPageCache implements PageCache {
         return dirtyThrottle.waits();
     }
 
+    /** @return nanoseconds writes spent waiting for write-back (see {@link #throttledWrites()}) */
+    public long throttleWaitNanos() {
+        return dirtyThrottle.waitNanos();
+    }
+
     /** @return pages written back by background write-back (over {@link Builder#dirtyBackgroundRatio}) */
     public long backgroundWritebacks() {
         return dirtyThrottle.pagesWritten();

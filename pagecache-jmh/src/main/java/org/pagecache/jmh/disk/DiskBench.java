@@ -123,6 +123,9 @@ public final class DiskBench {
         if (cases.contains("write")) {
             Path out = dir.resolve("stream");
             long streamBytes = 4 * CACHE_BYTES;
+            // one untimed stream first: the write path's first 65,536 writes in a JVM run mostly before the JIT
+            // has compiled it (the read trials warm up the read path only)
+            System.out.printf(Locale.ROOT, "  warm-up stream: %.0f MB/s%n", streamCache(out, streamBytes));
             double deviceWrite = streamDevice(out, streamBytes);
             double cacheWrite = streamCache(out, streamBytes);
             row("streaming 4 KiB writes of 4x the cache + sync (MB/s)", cacheWrite, "128 KiB direct writes + force",
@@ -392,7 +395,13 @@ public final class DiskBench {
             for (long pos = 0; pos < bytes; pos += PAGE) {
                 f.write(pos, src);
             }
+            long written = System.nanoTime();
             f.sync();
+            long synced = System.nanoTime();
+            OffHeapPageCache c = (OffHeapPageCache) cache;
+            System.out.printf(Locale.ROOT, "  writes %.0f ms, sync %.0f ms; %d writes waited %.0f ms for write-back;"
+                    + " %d pages written back in the background%n", (written - start) / 1e6, (synced - written) / 1e6,
+                    c.throttledWrites(), c.throttleWaitNanos() / 1e6, c.backgroundWritebacks());
             System.out.println("  " + cache.stats());
         }
         return bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
