@@ -9,7 +9,8 @@
 #   smoke  1 fork, 1 x 1 s warm-up, 1 x 1 s measurement: checks that every benchmark runs, numbers are noise
 #   disk   the disk harness (org.pagecache.jmh.disk.DiskBench): cold direct-I/O reads and writes through the cache
 #          against bare FileChannel I/O and the device's bandwidth, OS cache dropped before each trial; a 2 GiB
-#          file and 5 s per trial, about 2 minutes (DISK_SECONDS and DISK_MIB change them)
+#          file and 5 s per trial, about 3 minutes (DISK_SECONDS and DISK_MIB change them; DISK_CASES, a
+#          comma-separated subset of random,prefetch,sequential,write,p99, runs only those rows)
 #
 # Environment:
 #   JAVA_HOME         a JDK 25 (else scripts/jdk25.sh looks in /usr/lib/jvm and on the PATH)
@@ -79,7 +80,8 @@ run_jmh() {
 
 started=$SECONDS
 if [[ "$profile" == disk ]]; then
-  "$java" -cp "$jar" org.pagecache.jmh.disk.DiskBench "${DISK_SECONDS:-5}" "${DISK_MIB:-2048}" 2>&1 | tee "$out/disk.md"
+  "$java" -cp "$jar" org.pagecache.jmh.disk.DiskBench "${DISK_SECONDS:-5}" "${DISK_MIB:-2048}" \
+    "${DISK_CASES:-random,prefetch,sequential,write,p99}" 2>&1 | tee "$out/disk.md"
   echo "ran in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s; results in $out"
   exit 0
 fi

@@ -24,7 +24,7 @@ import org.pagecache.offheap.reclaim.Reclaimer;
  * <p>Pages that are dirty or under write-back are counted (an estimate: each write that dirties a clean page
  * adds one, each page written back by anyone subtracts one, and the write-back thread recounts the frames at
  * every pass and, when pages were dirtied, every 100 ms while idle). Above the <em>background</em> limit
- * a daemon thread writes dirty pages back, grouped by file and in page order, so the reclaimer's vectored
+ * a daemon thread writes dirty pages back, grouped by file and in page order, so the reclaimer's
  * write-back turns each run of file-adjacent pages into one large write. Above the <em>dirty</em> limit a
  * writer waits before it dirties more, until write-back brings the count under the limit: a writer that
  * outruns the device runs at the device's pace instead of filling the cache with pages nobody can evict, and
@@ -220,7 +220,7 @@ final class DirtyThrottle implements AutoCloseable {
      */
     private boolean pass() {
         dirtiedSinceCount = false;
-        long writebacksBefore = reclaimer.writebacks();
+        long dirtiedBefore = dirty.get();
         int n = frames.frames();
         long count = 0;
         Int2ObjectHashMap<LongArrayList> bySlot = new Int2ObjectHashMap<>();
@@ -241,7 +241,7 @@ final class DirtyThrottle implements AutoCloseable {
             }
             list.addLong((((long) frames.pageIndex(f)) << 32) | f);
         }
-        setCount(count, writebacksBefore);
+        setCount(count, dirtiedBefore);
         boolean cleaned = false;
         int[] batch = new int[BATCH];
         for (Int2ObjectHashMap<LongArrayList>.EntryIterator it = bySlot.entrySet().iterator(); it.hasNext(); ) {
@@ -276,7 +276,7 @@ final class DirtyThrottle implements AutoCloseable {
     /** Sets the estimate to the frames dirty or under write-back now. */
     private void recount() {
         dirtiedSinceCount = false;
-        long writebacksBefore = reclaimer.writebacks();
+        long dirtiedBefore = dirty.get();
         int n = frames.frames();
         long count = 0;
         for (int f = 0; f < n; f++) {
@@ -284,16 +284,23 @@ final class DirtyThrottle implements AutoCloseable {
                 count++;
             }
         }
-        setCount(count, writebacksBefore);
+        setCount(count, dirtiedBefore);
     }
 
     /**
-     * Restarts the estimate from a count of the frames. Write-backs that completed during the count may be
-     * subtracted although the count missed their pages already: an underestimate, corrected by the next count.
+     * Restarts the estimate from a count of the frames that has just ended. Whatever happened during the count
+     * errs on the high side, corrected by the next count: a write-back that completed during it is not
+     * subtracted (the count may have seen its pages still dirty), and a page dirtied during it is added (the
+     * count may have passed its frame before). Never low: taking the write-back total from before the count
+     * subtracted a run that completed during it although the count had missed its pages already, and setting
+     * the count over the pages dirtied during it dropped them, so a writer could go past the limit by as much as
+     * the largest write-back run.
+     *
+     * @param dirtiedBefore {@link #dirty} when the count began
      */
-    private void setCount(long count, long writebacksBefore) {
-        writebacksAtCount = writebacksBefore;
-        dirty.set(count);
+    private void setCount(long count, long dirtiedBefore) {
+        writebacksAtCount = reclaimer.writebacks();
+        dirty.addAndGet(count - dirtiedBefore);
     }
 
     /** Stops the write-back thread, waiting a bounded time for a pass in flight. */

@@ -75,8 +75,11 @@ public final class OffHeapPageCache implements PageCache {
     private final Reclaimer reclaimer;
     private final AgentRunner reclaimerRunner;
     private final TempPagePool temps;
-    /** Background page-ins of {@code PagedFile.prefetch}: two daemon threads, started by the first request. */
-    private final Prefetcher prefetcher = new Prefetcher(2, 1024, "pagecache-prefetch");
+    /**
+     * Background page-ins of {@code PagedFile.prefetch}: up to {@link Prefetcher#THREADS} daemon threads, started
+     * as requests queue up, so one thread prefetching a batch of random pages has that many reads in flight.
+     */
+    private final Prefetcher prefetcher = new Prefetcher(Prefetcher.THREADS, 1024, "pagecache-prefetch");
     private final Counters counters = new Counters();
     /** Sequential read-ahead ({@link Builder#readAhead}). */
     private final ReadAhead readAhead;
@@ -197,6 +200,11 @@ public final class OffHeapPageCache implements PageCache {
     /** @return writes that waited for write-back because the dirty pages were over {@link Builder#dirtyRatio} */
     public long throttledWrites() {
         return dirtyThrottle.waits();
+    }
+
+    /** @return nanoseconds writes spent waiting for write-back (see {@link #throttledWrites()}) */
+    public long throttleWaitNanos() {
+        return dirtyThrottle.waitNanos();
     }
 
     /** @return pages written back by background write-back (over {@link Builder#dirtyBackgroundRatio}) */

@@ -3,14 +3,22 @@ package org.pagecache.offheap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The background page-ins of {@link org.pagecache.api.PagedFile#prefetch}: page ranges queued to a few daemon
- * threads ({@link PageRangeWorkers}) that page them in through the file's locked page-in path (the one a read
+ * The background page-ins of {@link org.pagecache.api.PagedFile#prefetch}: page ranges queued to daemon threads
+ * ({@link PageRangeWorkers}, one started per request queued while none is idle, up to {@link #THREADS}) that
+ * page them in through the file's locked page-in path (the one a read
  * takes, so a page is read once however many readers and prefetches race for it). A request finding the queue
  * full is dropped: a prefetch is advice. Errors of a page-in are dropped too (a later read retries and reports
  * them); an {@code Error} is dropped as well, after the page-in path released its locks, so the threads keep
  * running. Threads start with the first request and stop at {@link #close()} (the cache's close).
  */
 final class Prefetcher implements AutoCloseable {
+    /**
+     * Most page-ins of prefetches in flight at once, each on a thread of its own: a solid-state device reaches
+     * most of its random-read throughput at about this queue depth (the device measured in docs/benchmarks.md
+     * does 5.5x its one-at-a-time rate at 32).
+     */
+    static final int THREADS = 32;
+
     private final PageRangeWorkers workers;
     private final LongAdder dropped = new LongAdder();
 
@@ -18,10 +26,21 @@ final class Prefetcher implements AutoCloseable {
         this.workers = new PageRangeWorkers(threadCount, capacity, name, () -> this::pageIn);
     }
 
-    /** Queues pages {@code first..last} of {@code file}; drops the request if the queue is full or closed. */
+    /**
+     * Queues pages {@code first..last} of {@code file}, split into up to {@link #THREADS} requests of adjacent
+     * pages so that several threads page them in at once; drops what finds the queue full or closed.
+     */
     void submit(CachedFile file, int first, int last) {
-        if (!workers.submit(file, first, last) && !workers.isClosed()) {
-            dropped.increment();
+        long pages = (long) last - first + 1;
+        int per = (int) Math.max(1, (pages + THREADS - 1) / THREADS);
+        for (long p = first; p <= last; p += per) {
+            int to = (int) Math.min(last, p + per - 1);
+            if (!workers.submit(file, (int) p, to)) {
+                if (!workers.isClosed()) {
+                    dropped.increment();
+                }
+                return;
+            }
         }
     }
 

@@ -255,4 +255,26 @@ class DirtyThrottleTest {
         assertThrows(IllegalArgumentException.class, () -> OffHeapPageCache.builder().dirtyRatio(0.2)
                 .dirtyBackgroundRatio(0.3).build());
     }
+
+    /**
+     * Writing again to a page that is already dirty adds no dirty page: writes that keep rewriting fewer pages
+     * than the limit never wait, however many there are, and the estimate stays at the pages actually dirty.
+     */
+    @Test
+    void rewritingDirtyPagesIsNotCountedAsNewDirtying() throws Exception {
+        int frames = 64;
+        Path file = dir.resolve("rewrite");
+        byte[] page = data(1, 5);
+        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE)
+                .dirtyRatio(0.125).dirtyBackgroundRatio(0.125).build(); PagedFile f = cache.open(file, RW)) {
+            assertEquals(8, cache.dirtyThrottle().limit());
+            for (int i = 0; i < 10_000; i++) {
+                f.write((long) (i % 4) * PAGE, WriteSource.of(page));
+            }
+            assertEquals(0, cache.throttledWrites(), "writes that waited for write-back");
+            assertTrue(cache.dirtyThrottle().dirtyEstimate() <= 4, "estimate " + cache.dirtyThrottle().dirtyEstimate()
+                    + " with 4 pages dirty");
+            assertEquals(4, cache.stats().dirtyFrames());
+        }
+    }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,13 +29,17 @@ import org.pagecache.offheap.store.DirectIo;
  * {@code posix_fadvise(DONTNEED)}) and prints what {@code fincore} then reports resident.
  *
  * <pre>
- *   java -cp pagecache-jmh/target/benchmarks.jar org.pagecache.jmh.disk.DiskBench [seconds per trial] [file MiB]
+ *   java -cp pagecache-jmh/target/benchmarks.jar org.pagecache.jmh.disk.DiskBench [seconds per trial] [file MiB] [cases]
  * </pre>
+ *
+ * {@code cases} is a comma-separated subset of {@code random,prefetch,sequential,write,p99} (default: all).
  *
  * Cases (4 KiB pages throughout; the cache holds 64 MiB, far less than the file):
  * <ul>
  *   <li>cold random reads with 1 and 4 threads: the cache with direct I/O against bare {@code pread}s of the same
  *       positions through a {@code FileChannel} opened with {@code DIRECT} into aligned buffers;</li>
+ *   <li>one thread reading batches of 32 random pages, each batch first {@code prefetch}ed page by page and then
+ *       read, against the same reads without prefetch (cold, direct);</li>
  *   <li>cold sequential 4 KiB reads: the cache (direct) against the device's sequential bandwidth (128 KiB direct
  *       reads) and against buffered {@code FileChannel} 4 KiB reads with the kernel's read-ahead;</li>
  *   <li>streaming 4 KiB writes over a file 4 times the cache, then {@code sync()}: the cache (direct) against
@@ -52,9 +57,13 @@ public final class DiskBench {
     private final Path data;
     private final long fileBytes;
     private final long nanos;
-    private final List<String[]> rows = new ArrayList<>();
+    private static final int BATCH = 32;
 
-    private DiskBench(Path dir, long fileBytes, int seconds) {
+    private final List<String[]> rows = new ArrayList<>();
+    private final Set<String> cases;
+
+    private DiskBench(Path dir, long fileBytes, int seconds, Set<String> cases) {
+        this.cases = cases;
         this.dir = dir;
         this.data = dir.resolve("data");
         this.fileBytes = fileBytes;
@@ -64,11 +73,16 @@ public final class DiskBench {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         long mib = args.length > 1 ? Long.parseLong(args[1]) : 2048;
+        Set<String> all = Set.of("random", "prefetch", "sequential", "write", "p99");
+        Set<String> cases = args.length > 2 ? Set.of(args[2].split(",")) : all;
+        if (!all.containsAll(cases)) {
+            throw new IllegalArgumentException("cases " + cases + ": each one of " + all);
+        }
         String env = System.getenv("PAGECACHE_BENCH_DIR");
         Path base = Path.of(env != null && !env.isEmpty() ? env : System.getProperty("java.io.tmpdir"));
         Path dir = Files.createTempDirectory(base, "pagecache-disk-");
         try {
-            new DiskBench(dir, mib << 20, seconds).run();
+            new DiskBench(dir, mib << 20, seconds, cases).run();
         } finally {
             try (var paths = Files.list(dir)) {
                 for (Path p : paths.toList()) {
@@ -84,28 +98,46 @@ public final class DiskBench {
                 CACHE_BYTES >> 20, nanos / 1_000_000_000L);
         fill(data, fileBytes);
         warmUp();
-        for (int threads : new int[] {1, 4}) {
-            double bare = randomBare(threads);
-            double cache = randomCache(threads);
-            row("cold random 4 KiB reads, " + threads + " thread(s), direct", cache, "bare DIRECT pread", bare, 0.9);
+        if (cases.contains("random")) {
+            for (int threads : new int[] {1, 4}) {
+                double bare = randomBare(threads);
+                double cache = randomCache(threads);
+                row("cold random 4 KiB reads, " + threads + " thread(s), direct", cache, "bare DIRECT pread", bare,
+                        0.9);
+            }
         }
-        double device = sequentialDevice();
-        double buffered = sequentialBuffered();
-        double seqCache = sequentialCache();
-        row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "128 KiB direct reads (device)", device, 0.9);
-        row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "FileChannel 4 KiB, kernel read-ahead", buffered,
-                1.0);
-        Path out = dir.resolve("stream");
-        long streamBytes = 4 * CACHE_BYTES;
-        double deviceWrite = streamDevice(out, streamBytes);
-        double cacheWrite = streamCache(out, streamBytes);
-        row("streaming 4 KiB writes of 4x the cache + sync (MB/s)", cacheWrite, "128 KiB direct writes + force",
-                deviceWrite, 0.8);
-        long quiet = readerP99(false);
-        long loud = readerP99(true);
-        rows.add(new String[] {"reader p99 with a streaming writer (us)", us(loud), "the same without writer",
-            us(quiet), String.format(Locale.ROOT, "%.1fx", (double) loud / quiet), "<= 20x",
-            loud <= 20 * quiet ? "met" : "missed"});
+        if (cases.contains("prefetch")) {
+            double plain = batches(false);
+            double prefetched = batches(true);
+            row("batches of " + BATCH + " random 4 KiB reads, prefetched, 1 thread", prefetched,
+                    "the same reads without prefetch", plain, 3.0);
+        }
+        if (cases.contains("sequential")) {
+            double device = sequentialDevice();
+            double buffered = sequentialBuffered();
+            double seqCache = sequentialCache();
+            row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "128 KiB direct reads (device)", device, 0.9);
+            row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "FileChannel 4 KiB, kernel read-ahead",
+                    buffered, 1.0);
+        }
+        if (cases.contains("write")) {
+            Path out = dir.resolve("stream");
+            long streamBytes = 4 * CACHE_BYTES;
+            // one untimed stream first: the write path's first 65,536 writes in a JVM run mostly before the JIT
+            // has compiled it (the read trials warm up the read path only)
+            System.out.printf(Locale.ROOT, "  warm-up stream: %.0f MB/s%n", streamCache(out, streamBytes));
+            double deviceWrite = streamDevice(out, streamBytes);
+            double cacheWrite = streamCache(out, streamBytes);
+            row("streaming 4 KiB writes of 4x the cache + sync (MB/s)", cacheWrite, "128 KiB direct writes + force",
+                    deviceWrite, 0.8);
+        }
+        if (cases.contains("p99")) {
+            long quiet = readerP99(false);
+            long loud = readerP99(true);
+            rows.add(new String[] {"reader p99 with a streaming writer (us)", us(loud), "the same without writer",
+                us(quiet), String.format(Locale.ROOT, "%.1fx", (double) loud / quiet), "<= 20x",
+                loud <= 20 * quiet ? "met" : "missed"});
+        }
         System.out.println();
         System.out.println("| case | pagecache | peer | peer result | ratio | target | |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
@@ -255,6 +287,40 @@ public final class DiskBench {
         }
     }
 
+    /**
+     * One thread reading batches of {@link #BATCH} random pages through the cache (direct I/O, cold): with
+     * {@code prefetch}, every page of a batch is prefetched before the batch is read, so the batch's reads are in
+     * flight at once; without, each read waits for its own. The positions are the same in both trials.
+     *
+     * @return reads/s
+     */
+    private double batches(boolean prefetch) throws Exception {
+        dropFromOsCache(data);
+        long[] pos = positions(2024, 1 << 20, fileBytes);
+        ByteBuffer buffer = ByteBuffer.allocate(PAGE);
+        long reads = 0;
+        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
+                DirectIo.option())) {
+            long start = System.nanoTime();
+            for (int i = 0; i + BATCH <= pos.length && System.nanoTime() - start < nanos; i += BATCH) {
+                if (prefetch) {
+                    for (int j = i; j < i + BATCH; j++) {
+                        f.prefetch(pos[j], PAGE);
+                    }
+                }
+                for (int j = i; j < i + BATCH; j++) {
+                    buffer.clear();
+                    f.read(pos[j], buffer);
+                }
+                reads += BATCH;
+            }
+            double r = reads * 1e9 / (System.nanoTime() - start);
+            System.out.printf(Locale.ROOT, "  %s prefetch: %,.0f reads/s; %s%n", prefetch ? "with" : "without", r,
+                    cache.stats());
+            return r;
+        }
+    }
+
     private double sequential(int block, OpenOption... options) throws Exception {
         dropFromOsCache(data);
         ByteBuffer buffer = ByteBuffer.allocateDirect(block + PAGE).alignedSlice(PAGE);
@@ -323,16 +389,35 @@ public final class DiskBench {
         byte[] page = new byte[PAGE];
         Arrays.fill(page, (byte) 7);
         WriteSource src = WriteSource.of(page);
-        long start = System.nanoTime();
-        try (PageCache cache = cache(); PagedFile f = cache.open(out, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, DirectIo.option())) {
+        long start;
+        long synced;
+        // timed from the open of the file (as the peer is) to the end of the sync: building and closing the
+        // cache (allocating its 64 MiB of frames, joining its threads) is not part of the stream
+        try (PageCache cache = cache(); PagedFile f = open(cache, out)) {
+            start = System.nanoTime() - openNanos;
             for (long pos = 0; pos < bytes; pos += PAGE) {
                 f.write(pos, src);
             }
+            long written = System.nanoTime();
             f.sync();
+            synced = System.nanoTime();
+            OffHeapPageCache c = (OffHeapPageCache) cache;
+            System.out.printf(Locale.ROOT, "  writes %.0f ms, sync %.0f ms; %d writes waited %.0f ms for write-back;"
+                    + " %d pages written back in the background%n", (written - start) / 1e6, (synced - written) / 1e6,
+                    c.throttledWrites(), c.throttleWaitNanos() / 1e6, c.backgroundWritebacks());
             System.out.println("  " + cache.stats());
         }
-        return bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+        return bytes / 1e6 / ((synced - start) / 1e9);
+    }
+
+    private long openNanos;
+
+    /** Opens {@code out} for direct writes through {@code cache}, setting {@link #openNanos} to what that took. */
+    private PagedFile open(PageCache cache, Path out) throws IOException {
+        long t0 = System.nanoTime();
+        PagedFile f = cache.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, DirectIo.option());
+        openNanos = System.nanoTime() - t0;
+        return f;
     }
 
     /** @return the p99 latency, in ns, of one thread's cold random cached reads, with or without a writer */

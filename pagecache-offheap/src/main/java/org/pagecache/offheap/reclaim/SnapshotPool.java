@@ -8,9 +8,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * Buffers that write-back copies pages into, under each page's lock, before the I/O: what reaches the file is
  * the page at one instant, never a page torn by a writer that got the lock after the claim.
  *
- * <p>Each buffer holds {@link WriteBack#MAX_RUN} pages, aligned to the page size (direct I/O needs it). A few are
- * made on first need from the cache's own arena and kept for reuse (freed when the cache closes), so steady
- * write-back allocates nothing; when more threads write back at once than are kept, the extra buffers come from
+ * <p>Each buffer holds the pages of one write-back run (at most {@link WriteBack#MAX_RUN_BYTES}), aligned to the
+ * page size (direct I/O needs it). A few are made on first need from the cache's own arena and kept for reuse
+ * (freed when the cache closes), so steady write-back allocates nothing; when more threads write back at once than are kept, the extra buffers come from
  * an automatic arena and are freed by the garbage collector once dropped.
  */
 final class SnapshotPool implements AutoCloseable {
@@ -22,12 +22,12 @@ final class SnapshotPool implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
 
-    SnapshotPool(int pageSize) {
-        this.bytes = (long) WriteBack.MAX_RUN * pageSize;
+    SnapshotPool(int pageSize, int pages) {
+        this.bytes = (long) pages * pageSize;
         this.alignment = pageSize;
     }
 
-    /** @return a buffer of {@link WriteBack#MAX_RUN} pages, owned by the caller until {@link #release} */
+    /** @return a buffer of one run's pages, owned by the caller until {@link #release} */
     MemorySegment acquire() {
         MemorySegment s = kept.poll();
         if (s != null) {

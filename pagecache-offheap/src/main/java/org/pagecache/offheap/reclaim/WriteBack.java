@@ -13,7 +13,7 @@ import org.pagecache.offheap.jfr.WritebackBatchEvent;
 
 /**
  * Writes dirty pages back: a file's pages for its flush and sync ({@link #writeBack}), and the dirty victims of
- * the {@link Reclaimer}'s sweep and direct reclaim, grouped by file ({@link #writeBackFrames}); one vectored
+ * the {@link Reclaimer}'s sweep and direct reclaim, grouped by file ({@link #writeBackFrames}); one
  * write per run of file-adjacent pages. Apart from the sweep, so durability does not depend on the eviction
  * class.
  *
@@ -26,8 +26,13 @@ import org.pagecache.offheap.jfr.WritebackBatchEvent;
  * completion puts the claimed pages back to dirty with {@code ERROR} before it propagates.
  */
 public final class WriteBack implements AutoCloseable {
-    /** Most pages in one vectored write. */
-    public static final int MAX_RUN = 64;
+    /**
+     * Most bytes in one write of a run of adjacent pages (at least one page): 1 MiB, 256 pages of 4 KiB. A
+     * direct write of a growing file on ext4 runs one at a time per file, so its size is what sets the
+     * bandwidth of write-back; measured in docs/benchmarks.md ("Disk"), 1 MiB writes went at 1.5x the rate of
+     * 256 KiB ones.
+     */
+    public static final int MAX_RUN_BYTES = 1 << 20;
     /** Most frames {@link #writeBackFrames} sorts at once: the index field of {@link #sortKey}. */
     static final int MAX_BATCH = 1 << 16;
     private static final int MAX_FLUSH_PASSES = 1000;
@@ -38,6 +43,8 @@ public final class WriteBack implements AutoCloseable {
     private final FrameTable frames;
     private final IntFunction<PageOwner> owners;
     private final long frameWaitNanos;
+    /** Most pages in one write: {@link #MAX_RUN_BYTES} in pages. */
+    private final int maxRun;
     private final SnapshotPool snapshots;
     private final LongAdder writebacks = new LongAdder();
     private final LongAdder writebackBatches = new LongAdder();
@@ -53,7 +60,8 @@ public final class WriteBack implements AutoCloseable {
         this.frames = frames;
         this.owners = owners;
         this.frameWaitNanos = frameWaitNanos;
-        this.snapshots = new SnapshotPool(frames.pageSize());
+        this.maxRun = Math.max(1, MAX_RUN_BYTES / frames.pageSize());
+        this.snapshots = new SnapshotPool(frames.pageSize(), maxRun);
     }
 
     /**
@@ -174,8 +182,8 @@ public final class WriteBack implements AutoCloseable {
         int[] pending = list;
         int pendingCount = count;
         int pageSize = frames.pageSize();
-        int[] claimed = new int[MAX_RUN];
-        int[] pages = new int[MAX_RUN];
+        int[] claimed = new int[maxRun];
+        int[] pages = new int[maxRun];
         MemorySegment snapshot = snapshots.acquire();
         try {
             for (int pass = 0; pendingCount > 0; pass++) {
@@ -185,11 +193,11 @@ public final class WriteBack implements AutoCloseable {
                 IntHashSet seen = wait ? new IntHashSet(pendingCount) : null;
                 int i = 0;
                 while (i < pendingCount) {
-                    // claim up to MAX_RUN frames, copying each into the snapshot under its lock, then write them
+                    // claim up to maxRun frames, copying each into the snapshot under its lock, then write them
                     int m = 0;
                     int settled = 0;
                     try {
-                        for (; i < pendingCount && m < MAX_RUN; i++) {
+                        for (; i < pendingCount && m < maxRun; i++) {
                             int f = pending[i];
                             if (wait) {
                                 if (!seen.add(f)) {
@@ -275,7 +283,8 @@ public final class WriteBack implements AutoCloseable {
     }
 
     /**
-     * Writes claimed pages {@code start..end-1} (file-adjacent) from their snapshots in one vectored write.
+     * Writes claimed pages {@code start..end-1} (file-adjacent) from their snapshots in one write (the whole
+     * pages as one buffer, a page clipped at the end of the file as a second).
      * On every path each of them leaves {@code WRITEBACK}: {@code UNSYNCED} on success, else {@code DIRTY} and
      * {@code ERROR}, reported to the file; an {@code Error} is rethrown after that.
      */
@@ -285,20 +294,28 @@ public final class WriteBack implements AutoCloseable {
         WritebackBatchEvent event = null;
         long total = 0;
         try {
+            // The run's snapshots are adjacent in the snapshot buffer: its whole pages go out as one buffer (one
+            // positional write, no gathering), a page clipped at the end of the file as a second one.
             long size = owner.size();
-            ByteBuffer[] buffers = new ByteBuffer[end - start];
-            int used = 0;
+            int whole = 0;
+            int tail = 0;
             for (int i = start; i < end; i++) {
                 long pageStart = (long) pages[i] * pageSize;
                 int limit = (int) Math.max(0, Math.min(pageSize, size - pageStart));
-                if (limit == 0) {
+                if (limit < pageSize) {
+                    tail = limit;
                     break;
                 }
-                buffers[used++] = snapshot.asSlice((long) i * pageSize, limit).asByteBuffer();
-                total += limit;
+                whole++;
             }
-            if (used < buffers.length) {
-                buffers = Arrays.copyOf(buffers, used);
+            total = (long) whole * pageSize + tail;
+            ByteBuffer[] buffers = new ByteBuffer[(whole > 0 ? 1 : 0) + (tail > 0 ? 1 : 0)];
+            int used = 0;
+            if (whole > 0) {
+                buffers[used++] = snapshot.asSlice((long) start * pageSize, (long) whole * pageSize).asByteBuffer();
+            }
+            if (tail > 0) {
+                buffers[used] = snapshot.asSlice((long) (start + whole) * pageSize, tail).asByteBuffer();
             }
             event = new WritebackBatchEvent();
             event.begin();
