@@ -29,8 +29,8 @@ import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 
 /**
- * The miss path: random page reads over a file {@link #fileFactor} times the cache (4 by default), so about three reads in four are a
- * page-in plus an eviction; against {@link FileChannel#read(ByteBuffer, long)} of the same pages. The file is
+ * The miss path: random page reads over a file {@link #fileFactor} times the cache (4 by default), so about
+ * three reads in four are a page-in plus an eviction; against {@link FileChannel#read(ByteBuffer, long)} of the same pages. The file is
  * held in the OS page cache for both, so the ratio is the cost of the cache's bookkeeping around the
  * {@code pread} it wraps, not of a disk. Both read into a reused direct buffer. The tear-down fails the
  * trial unless the cache really faulted and evicted pages.
