@@ -8,6 +8,7 @@ import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
@@ -209,11 +210,13 @@ final class CachedFile implements PageOwner {
             }
             copyOut(f, inPage, dst, dstIndex, n);
             if (frames.validate(f, FrameState.stamp(s))) {
-                long after = frames.state(f);
-                if (FrameState.isReferenced(after) || !cache.readAhead().firstUse(f, slot, page)) {
-                    frames.markReferenced(f, after); // the first read of a page read ahead is not a use
+                if (!FrameState.isReferenced(s)) { // referenced already (most hits): nothing more to read
+                    long after = frames.state(f);
+                    if (FrameState.isReferenced(after) || !cache.readAhead().firstUse(f, slot, page)) {
+                        frames.markReferenced(f, after); // the first read of a page read ahead is not a use
+                    }
                 }
-                counters.hits.increment();
+                counters.hit();
                 return;
             }
         }
@@ -239,7 +242,7 @@ final class CachedFile implements PageOwner {
     }
 
     void countHit() {
-        counters.hits.increment();
+        counters.hit();
     }
 
     /**
@@ -296,11 +299,11 @@ final class CachedFile implements PageOwner {
     }
 
     private void copyOut(int f, int inPage, ByteBuffer dst, int dstIndex, int n) {
-        long from = frames.offset(f) + inPage;
         if (dst.hasArray()) {
+            long from = frames.offset(f) + inPage;
             MemorySegment.copy(frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
         } else {
-            MemorySegment.copy(frames.memory(), from, MemorySegment.ofBuffer(dst), dstIndex - dst.position(), n);
+            frames.copyOut(f, inPage, dst, dstIndex, n); // no segment of the buffer made per read
         }
     }
 
@@ -340,7 +343,7 @@ final class CachedFile implements PageOwner {
                     if (!FrameState.isReferenced(frames.state(f)) && !cache.readAhead().firstUse(f, slot, page)) {
                         frames.reference(f); // a hit is a use, whoever locks the page (not the first read ahead)
                     }
-                    counters.hits.increment();
+                    counters.hit();
                     return f;
                 }
                 Thread.onSpinWait();
@@ -362,7 +365,7 @@ final class CachedFile implements PageOwner {
                     throw e;
                 }
                 frames.markUptodate(nf);
-                counters.faults.increment();
+                counters.fault();
             }
             return nf;
         }
@@ -371,13 +374,13 @@ final class CachedFile implements PageOwner {
     /** Reads a page in from the store; bytes past the end of the stored file read as zeros. */
     private void fill(int f, int page) throws IOException {
         long pageStart = (long) page << pageShift;
-        MemorySegment frame = frames.frame(f);
-        ByteBuffer buffer = frame.asByteBuffer();
+        ByteBuffer buffer = frames.fillView(f); // this thread's, reused: no view made per page-in
+        int start = buffer.position();
         PageInEvent event = new PageInEvent();
         event.begin();
         int stalls = 0;
         while (buffer.hasRemaining()) {
-            int n = store.read(buffer, pageStart + buffer.position());
+            int n = store.read(buffer, pageStart + buffer.position() - start);
             if (n < 0) {
                 break;
             }
@@ -389,11 +392,12 @@ final class CachedFile implements PageOwner {
         if (event.shouldCommit()) {
             event.file = path.toString();
             event.pageIndex = page;
-            event.bytesRead = buffer.position();
+            event.bytesRead = buffer.position() - start;
             event.commit();
         }
         if (buffer.hasRemaining()) {
-            frame.asSlice(buffer.position()).fill((byte) 0);
+            int read = buffer.position() - start;
+            frames.memory().asSlice(frames.offset(f) + read, pageSize - read).fill((byte) 0);
         }
     }
 
@@ -449,7 +453,7 @@ final class CachedFile implements PageOwner {
                         return sourceFault(done, pos, "memory", "the source's memory was freed", null);
                     }
                     copyIn(page, inPage, src, done, n);
-                    counters.directCopies.increment();
+                    counters.directCopy();
                 }
                 done += n;
             }
@@ -543,6 +547,17 @@ final class CachedFile implements PageOwner {
      * and it is not cached, W2), copy from memory that cannot fault, grow the file, mark the page dirty.
      */
     private void copyIn(int page, int inPage, MemorySegment from, long fromOffset, int n) throws IOException {
+        int hit = lockCachedForWrite(page);
+        if (hit >= 0) {
+            try {
+                MemorySegment.copy(from, fromOffset, frames.memory(), frames.offset(hit) + inPage, n);
+            } catch (RuntimeException | Error e) {
+                frames.unlockUnchanged(hit, 0, 0);
+                throw e;
+            }
+            commit(hit, ((long) page << pageShift) + inPage + n);
+            return;
+        }
         long stamp = structure.readLock();
         try {
             ensureOpen();
@@ -558,6 +573,37 @@ final class CachedFile implements PageOwner {
         } finally {
             structure.unlockRead(stamp);
         }
+    }
+
+    /**
+     * The write hit: the frame of a cached page, locked without the structural lock, or -1 (not cached, its lock
+     * held by someone else, or a truncation or close under way: the caller takes the structural lock and
+     * {@link #lockPage} instead, which waits). The page lock is taken first and the structural lock's optimistic
+     * stamp validated after it: a truncation or close takes the structural lock exclusively (then a full fence)
+     * before it looks at any frame, so either the validation fails here or that look finds this frame locked and
+     * waits for the write. A cached frame that is unlocked is uptodate, so the write needs no page-in.
+     */
+    private int lockCachedForWrite(int page) {
+        long optimistic = structure.tryOptimisticRead();
+        if (optimistic == 0) {
+            return -1;
+        }
+        int f = table.get(page);
+        if (f < 0 || !frames.tryLock(f)) {
+            return -1;
+        }
+        if (!frames.keepLockIfBound(f, slot, page)) {
+            return -1;
+        }
+        if (!structure.validate(optimistic) || closed || retainedAs != null) {
+            frames.unlockUnchanged(f, 0, 0);
+            return -1;
+        }
+        if (!FrameState.isReferenced(frames.state(f)) && !cache.readAhead().firstUse(f, slot, page)) {
+            frames.reference(f); // a hit is a use, as in lockPage
+        }
+        counters.hit();
+        return f;
     }
 
     /** Ends a write chunk that filled its page up to {@code end}: grows the file, unlocks the page dirty. */
@@ -693,7 +739,7 @@ final class CachedFile implements PageOwner {
                         if (FrameState.isReferenced(pinned) || !cache.readAhead().firstUse(f, slot, page)) {
                             frames.markReferenced(f, pinned);
                         }
-                        counters.hits.increment();
+                        counters.hit();
                         ok = true;
                         return new Guard(this, frames, f, page, false, 0);
                     }
@@ -811,6 +857,7 @@ final class CachedFile implements PageOwner {
      */
     void truncate(long newSize) throws IOException {
         long stamp = structure.writeLock();
+        VarHandle.fullFence(); // before any look at a frame: see lockCachedForWrite
         try {
             ensureOpen();
             if (newSize >= size.get()) {
@@ -923,6 +970,7 @@ final class CachedFile implements PageOwner {
     boolean closeLastHandle() throws IOException {
         IOException closeFailure = null;
         long stamp = structure.writeLock();
+        VarHandle.fullFence(); // before any look at a frame: see lockCachedForWrite
         try {
             if (closed) {
                 return false;
@@ -1052,6 +1100,7 @@ final class CachedFile implements PageOwner {
      */
     void close(boolean force) throws IOException {
         long stamp = structure.writeLock();
+        VarHandle.fullFence(); // before any look at a frame: see lockCachedForWrite
         try {
             if (closed) {
                 return;

@@ -36,10 +36,20 @@ import java.util.concurrent.locks.LockSupport;
  * A bound frame that is not locked is always uptodate: page-ins and writes mark it before they unlock, and a
  * failed page-in frees the frame before it unlocks.
  *
- * <h2>Per-frame metadata</h2>
- * 8 bytes of state word and 4 bytes of page index per frame, both off-heap; with the 4-byte entry of the
- * file's translation table, a cached page costs 16 bytes of metadata here (the reclaimer's free-frame queue adds
- * a slot per frame; see docs/benchmarks.md).
+ * <h2>Per-frame metadata: one 16-byte record</h2>
+ * <pre>
+ *   0               8               12              16
+ *  +---------------+---------------+---------------+
+ *  |  state word   |  page index   | policy stamp  |
+ *  +---------------+---------------+---------------+
+ * </pre>
+ * One record per frame, off-heap, records aligned so that none straddles a cache line: a lookup that found the
+ * frame in a translation table reads the state word and the page index from one line. The page index of a free
+ * frame (file slot 0) holds the link of the free list instead: the next free frame plus one, 0 at the end
+ * ({@link #pushFree}, {@link #popFree}; a Treiber stack whose head carries an ABA tag), so free frames cost no
+ * memory of their own. The policy stamp belongs to the replacement policy ({@link #policyStamp}). With the
+ * 4-byte entry of the file's translation table a cached page costs 20 bytes of metadata here, the stamp
+ * included (see docs/benchmarks.md).
  */
 public final class FrameTable implements AutoCloseable {
     /** Exclusive page lock. */
@@ -85,22 +95,54 @@ public final class FrameTable implements AutoCloseable {
 
     /** Bytes of state word per frame. */
     public static final int STATE_BYTES = Long.BYTES;
-    /** Bytes of page index per frame. */
+    /** Bytes of page index (or free-list link) per frame. */
     public static final int PAGE_INDEX_BYTES = Integer.BYTES;
+    /** Bytes of the replacement policy's stamp per frame. */
+    public static final int POLICY_STAMP_BYTES = Integer.BYTES;
+    /** Bytes of metadata per frame: one record of state word, page index and policy stamp. */
+    public static final int RECORD_BYTES = STATE_BYTES + PAGE_INDEX_BYTES + POLICY_STAMP_BYTES;
+    private static final int RECORD_SHIFT = 4;
+    private static final long PAGE_OFFSET = STATE_BYTES;
+    private static final long STAMP_OFFSET = STATE_BYTES + PAGE_INDEX_BYTES;
+    /** The free list's head: the ABA tag in the high half, the top frame plus one (0: empty) in the low half. */
+    private static final long FREE_TOP_MASK = 0xFFFF_FFFFL;
+    private static final long FREE_TAG_ONE = 1L << 32;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle FREE_HEAD;
+    private static final VarHandle FREE_COUNT;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            FREE_HEAD = l.findVarHandle(FrameTable.class, "freeHead", long.class);
+            FREE_COUNT = l.findVarHandle(FrameTable.class, "freeCount", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private static final int SPINS = 100;
+    private static final int VIEW_BYTES_SHIFT = 30;
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final Arena arena;
     private final MemorySegment memory;
-    private final MemorySegment states;
-    private final MemorySegment pageIndexes;
+    private final MemorySegment records;
+    @SuppressWarnings("unused") // through FREE_HEAD
+    private volatile long freeHead;
+    @SuppressWarnings("unused") // through FREE_COUNT
+    private volatile int freeCount;
     private final int frames;
     private final int pageSize;
     private final int pageShift;
     private final WaitTable waits;
+    /** log2 of frames per byte-buffer view of the frame memory (views hold at most 1 GiB each). */
+    private final int viewShift;
+    /** Read-only views of the frame memory, one per 1 GiB: sources of absolute bulk copies, any thread. */
+    private final java.nio.ByteBuffer[] views;
+    /** Each thread's own duplicates of {@link #views}, made on first use: the targets of page-in reads. */
+    private final ThreadLocal<java.nio.ByteBuffer[]> fillViews;
     private final LongAdder lockWaits = new LongAdder();
     private final LongAdder lockWaitNanos = new LongAdder();
 
@@ -127,14 +169,95 @@ public final class FrameTable implements AutoCloseable {
         boolean ok = false;
         try {
             this.memory = arena.allocate((long) frames * pageSize, pageSize);
-            this.states = arena.allocate((long) frames * STATE_BYTES, STATE_BYTES);
-            this.pageIndexes = arena.allocate((long) frames * PAGE_INDEX_BYTES, PAGE_INDEX_BYTES);
+            this.records = arena.allocate((long) frames << RECORD_SHIFT, 64); // no record straddles a line
+            this.viewShift = Math.max(0, VIEW_BYTES_SHIFT - pageShift);
+            int viewCount = (int) (((long) frames + (1L << viewShift) - 1) >>> viewShift);
+            this.views = new java.nio.ByteBuffer[viewCount];
+            for (int v = 0; v < viewCount; v++) {
+                long start = (long) v << (viewShift + pageShift);
+                long bytes = Math.min(memory.byteSize() - start, 1L << (viewShift + pageShift));
+                views[v] = memory.asSlice(start, bytes).asByteBuffer();
+            }
+            this.fillViews = ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[views.length]);
             ok = true;
         } finally {
             if (!ok) {
                 arena.close();
             }
         }
+    }
+
+    /**
+     * Puts every frame on the free list, lowest first: used by the reclaimer once, before any frame is taken.
+     * (A new table's frames are unbound but not yet free, so a table used without a reclaimer binds them at will.)
+     */
+    public void freeAll() {
+        for (int f = 0; f < frames; f++) {
+            INT.set(records, recordOffset(f) + PAGE_OFFSET, f + 1 < frames ? f + 2 : 0);
+        }
+        FREE_COUNT.setVolatile(this, frames);
+        FREE_HEAD.setVolatile(this, frames == 0 ? 0L : 1L);
+    }
+
+    private static long recordOffset(int frame) {
+        return (long) frame << RECORD_SHIFT;
+    }
+
+    // ---------------------------------------------------------------- free list
+
+    /**
+     * Puts a frame that is unbound and unlocked, and owned by the caller, on the free list. Its page index word
+     * becomes the list's link.
+     */
+    public void pushFree(int frame) {
+        long link = recordOffset(frame) + PAGE_OFFSET;
+        for (;;) {
+            long h = (long) FREE_HEAD.getVolatile(this);
+            INT.set(records, link, (int) (h & FREE_TOP_MASK));
+            if (FREE_HEAD.compareAndSet(this, h, ((h & ~FREE_TOP_MASK) + FREE_TAG_ONE) | (frame + 1L))) {
+                FREE_COUNT.getAndAdd(this, 1);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Takes a frame off the free list: unbound, unlocked, owned by the caller until it binds or frees it.
+     *
+     * @return the frame, or -1 if none is free
+     */
+    public int popFree() {
+        for (;;) {
+            long h = (long) FREE_HEAD.getVolatile(this);
+            int top = (int) (h & FREE_TOP_MASK);
+            if (top == 0) {
+                return -1;
+            }
+            int f = top - 1;
+            // the link may be read while another thread pops f and binds it: the tag makes that CAS fail
+            int next = (int) INT.getVolatile(records, recordOffset(f) + PAGE_OFFSET);
+            if (FREE_HEAD.compareAndSet(this, h, ((h & ~FREE_TOP_MASK) + FREE_TAG_ONE) | (next & FREE_TOP_MASK))) {
+                FREE_COUNT.getAndAdd(this, -1);
+                return f;
+            }
+        }
+    }
+
+    /** @return frames on the free list now */
+    public int freeCount() {
+        return (int) FREE_COUNT.getVolatile(this);
+    }
+
+    // ---------------------------------------------------------------- policy stamp
+
+    /** @return the replacement policy's stamp of the frame (plain read: the policy guards it with its monitor) */
+    public int policyStamp(int frame) {
+        return (int) INT.get(records, recordOffset(frame) + STAMP_OFFSET);
+    }
+
+    /** Sets the replacement policy's stamp of the frame (plain write, under the policy's monitor). */
+    public void policyStamp(int frame, int stamp) {
+        INT.set(records, recordOffset(frame) + STAMP_OFFSET, stamp);
     }
 
     /** @return number of frames */
@@ -157,6 +280,31 @@ public final class FrameTable implements AutoCloseable {
         return (long) frame << pageShift;
     }
 
+    /**
+     * Copies {@code n} bytes of the frame from {@code inPage} into {@code dst} at absolute index {@code dstIndex},
+     * changing neither buffer's position: a copy into any buffer, heap or direct, that allocates nothing.
+     */
+    public void copyOut(int frame, int inPage, java.nio.ByteBuffer dst, int dstIndex, int n) {
+        int at = (int) ((long) (frame & ((1 << viewShift) - 1)) << pageShift) + inPage;
+        dst.put(dstIndex, views[frame >>> viewShift], at, n);
+    }
+
+    /**
+     * The calling thread's buffer over the frame, positioned at its first byte and limited to its last (a
+     * page-in reads into it); the same object for every frame of a gigabyte, so nothing is allocated per read.
+     */
+    public java.nio.ByteBuffer fillView(int frame) {
+        java.nio.ByteBuffer[] mine = fillViews.get();
+        int v = frame >>> viewShift;
+        java.nio.ByteBuffer b = mine[v];
+        if (b == null) {
+            b = views[v].duplicate();
+            mine[v] = b;
+        }
+        int at = (int) ((long) (frame & ((1 << viewShift) - 1)) << pageShift);
+        return b.limit(at + pageSize).position(at);
+    }
+
     /** @return the frame's memory as its own segment */
     public MemorySegment frame(int frame) {
         return memory.asSlice(offset(frame), pageSize);
@@ -164,17 +312,17 @@ public final class FrameTable implements AutoCloseable {
 
     /** @return the state word, read with acquire semantics */
     public long state(int frame) {
-        return (long) LONG.getAcquire(states, (long) frame * STATE_BYTES);
+        return (long) LONG.getAcquire(records, recordOffset(frame));
     }
 
     /** @return whether the state word changed from {@code expected} to {@code next} */
     public boolean casState(int frame, long expected, long next) {
-        return LONG.compareAndSet(states, (long) frame * STATE_BYTES, expected, next);
+        return LONG.compareAndSet(records, recordOffset(frame), expected, next);
     }
 
     /** @return the page index the frame is bound to (meaningful while bound, stable while locked or pinned) */
     public int pageIndex(int frame) {
-        return (int) INT.getAcquire(pageIndexes, (long) frame * PAGE_INDEX_BYTES);
+        return (int) INT.getAcquire(records, recordOffset(frame) + PAGE_OFFSET);
     }
 
     /** @return the file slot in a state word */
@@ -561,7 +709,7 @@ public final class FrameTable implements AutoCloseable {
      * uptodate.
      */
     public void bindLocked(int frame, int slot, int pageIndex) {
-        INT.setRelease(pageIndexes, (long) frame * PAGE_INDEX_BYTES, pageIndex);
+        INT.setRelease(records, recordOffset(frame) + PAGE_OFFSET, pageIndex);
         for (;;) {
             long s = state(frame);
             assert slot(s) == 0 : "binding a frame in use: " + FrameState.describe(s);
