@@ -113,6 +113,11 @@ final class Counters {
         DIRECT_COPIES.setOpaque(c, c.directCopies + 1);
     }
 
+    /** @return cells registered and not yet folded (tests: the cells follow the live threads) */
+    synchronized int cells() {
+        return cells.size();
+    }
+
     /** @return hits counted so far */
     synchronized long hits() {
         long sum = retiredHits;
