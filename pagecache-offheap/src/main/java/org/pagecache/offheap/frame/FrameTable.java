@@ -4,103 +4,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The cache's frames: one off-heap arena of {@code frames * pageSize} bytes, and beside it the metadata of
- * every frame: a 64-bit state word and the index of the file page the frame holds.
- *
- * <h2>State word</h2>
- * Changed only by compare-and-set; read with acquire semantics.
- * <pre>
- *   63                              36 35            20 19         8 7 6 5 4 3 2 1 0
- *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
- *  |          version (28 bits)       | file slot (16) | pins (12)  |S|R|E|W|D|U|Q|L|
- *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
- *   L  LOCKED      exclusive page lock (page-in, write, eviction, truncation)
- *   Q  WAITERS     some thread waits in the {@link WaitTable} for this frame's lock
- *   U  UPTODATE    the frame holds the page's current content
- *   D  DIRTY       the frame holds writes not yet written back
- *   W  WRITEBACK   a write-back of the frame is in flight (the lock is not held during its I/O)
- *   E  ERROR       the last write-back of the frame failed (the frame stays dirty; kept while it is written
- *                  again, cleared when a write-back succeeds)
- *   R  REFERENCED  hit since the replacement policy last looked at the frame (a page-in does not set it)
- *   S  UNSYNCED    written back but not yet forced to stable storage (re-dirtied if the force fails)
- *   pins           users that need the frame to keep its page (no eviction, no rebinding) while pinned
- *   file slot      the cached file the frame belongs to; 0 means the frame is free
- *   version        bumped by every exclusive unlock; an optimistic reader that sees the same unlocked
- *                  version before and after its copy copied a consistent page
- * </pre>
- * A bound frame that is not locked is always uptodate: page-ins and writes mark it before they unlock, and a
- * failed page-in frees the frame before it unlocks.
- *
- * <h2>Per-frame metadata: one 16-byte record</h2>
- * <pre>
- *   0               8               12              16
- *  +---------------+---------------+---------------+
- *  |  state word   |  page index   | policy stamp  |
- *  +---------------+---------------+---------------+
- * </pre>
- * One record per frame, off-heap, records aligned so that none straddles a cache line: a lookup that found the
- * frame in a translation table reads the state word and the page index from one line. The page index of a free
- * frame (file slot 0) holds the link of the free list instead: the next free frame plus one, 0 at the end
- * ({@link #pushFree}, {@link #popFree}; a Treiber stack whose head carries an ABA tag), so free frames cost no
- * memory of their own. The policy stamp belongs to the replacement policy ({@link #policyStamp}). With the
- * 4-byte entry of the file's translation table a cached page costs 20 bytes of metadata here, the stamp
- * included (see docs/benchmarks.md).
+ * every frame, one 16-byte record each (state word, page index, policy stamp; the layout and the meaning of every
+ * bit are in {@link FrameLayout}), with the frame protocol's operations on them: binding, the page lock, pins,
+ * optimistic reads, write-back, eviction, and the free list threaded through the records.
  */
-public final class FrameTable implements AutoCloseable {
-    /** Exclusive page lock. */
-    public static final long LOCKED = 1L;
-    /** A thread waits for the lock. */
-    public static final long WAITERS = 1L << 1;
-    /** The frame holds the page's current content. */
-    public static final long UPTODATE = 1L << 2;
-    /** The frame holds writes not yet written back. */
-    public static final long DIRTY = 1L << 3;
-    /** A write-back of the frame is in flight. */
-    public static final long WRITEBACK = 1L << 4;
-    /** The last write-back failed. */
-    public static final long ERROR = 1L << 5;
-    /** Hit since the replacement policy ({@code reclaim.QueuePolicy}) last looked at the frame. */
-    public static final long REFERENCED = 1L << 6;
-
-    /** Written back, not yet forced to stable storage. */
-    public static final long UNSYNCED = 1L << 7;
-
-    /** Lowest bit of the pin count. */
-    public static final int PIN_SHIFT = 8;
-    /** One pin. */
-    public static final long PIN_ONE = 1L << PIN_SHIFT;
-    /** Most pins one frame can hold. */
-    public static final int MAX_PINS = (1 << 12) - 1;
-    /** The pin count's bits. */
-    public static final long PIN_MASK = (long) MAX_PINS << PIN_SHIFT;
-
-    /** Lowest bit of the file slot. */
-    public static final int SLOT_SHIFT = 20;
-    /** Highest file slot. */
-    public static final int MAX_SLOT = (1 << 16) - 1;
-    /** The file slot's bits. */
-    public static final long SLOT_MASK = (long) MAX_SLOT << SLOT_SHIFT;
-
-    /** Lowest bit of the version. */
-    public static final int VERSION_SHIFT = 36;
-    /** One version step. */
-    public static final long VERSION_ONE = 1L << VERSION_SHIFT;
-    /** The version's bits. */
-    public static final long VERSION_MASK = -1L << VERSION_SHIFT;
-
-    /** Bytes of state word per frame. */
-    public static final int STATE_BYTES = Long.BYTES;
-    /** Bytes of page index (or free-list link) per frame. */
-    public static final int PAGE_INDEX_BYTES = Integer.BYTES;
-    /** Bytes of the replacement policy's stamp per frame. */
-    public static final int POLICY_STAMP_BYTES = Integer.BYTES;
-    /** Bytes of metadata per frame: one record of state word, page index and policy stamp. */
-    public static final int RECORD_BYTES = STATE_BYTES + PAGE_INDEX_BYTES + POLICY_STAMP_BYTES;
+public final class FrameTable implements FrameLayout, AutoCloseable {
     private static final int RECORD_SHIFT = 4;
     private static final long PAGE_OFFSET = STATE_BYTES;
     private static final long STAMP_OFFSET = STATE_BYTES + PAGE_INDEX_BYTES;
@@ -122,9 +33,6 @@ public final class FrameTable implements AutoCloseable {
             throw new ExceptionInInitializerError(e);
         }
     }
-    private static final int SPINS = 100;
-    private static final int VIEW_BYTES_SHIFT = 30;
-    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final Arena arena;
     private final MemorySegment memory;
@@ -136,15 +44,8 @@ public final class FrameTable implements AutoCloseable {
     private final int frames;
     private final int pageSize;
     private final int pageShift;
-    private final WaitTable waits;
-    /** log2 of frames per byte-buffer view of the frame memory (views hold at most 1 GiB each). */
-    private final int viewShift;
-    /** Read-only views of the frame memory, one per 1 GiB: sources of absolute bulk copies, any thread. */
-    private final java.nio.ByteBuffer[] views;
-    /** Each thread's own duplicates of {@link #views}, made on first use: the targets of page-in reads. */
-    private final ThreadLocal<java.nio.ByteBuffer[]> fillViews;
-    private final LongAdder lockWaits = new LongAdder();
-    private final LongAdder lockWaitNanos = new LongAdder();
+    private final FrameWaits waits;
+    private final FrameViews views;
 
     /**
      * @param frames   number of frames
@@ -161,7 +62,7 @@ public final class FrameTable implements AutoCloseable {
      *                    has waiters wakes them); tests make it huge so that a lost wake-up shows as a hang
      */
     public FrameTable(int frames, int pageSize, long sliceMillis) {
-        this.waits = new WaitTable(sliceMillis);
+        this.waits = new FrameWaits(sliceMillis);
         this.frames = frames;
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
@@ -170,15 +71,7 @@ public final class FrameTable implements AutoCloseable {
         try {
             this.memory = arena.allocate((long) frames * pageSize, pageSize);
             this.records = arena.allocate((long) frames << RECORD_SHIFT, 64); // no record straddles a line
-            this.viewShift = Math.max(0, VIEW_BYTES_SHIFT - pageShift);
-            int viewCount = (int) (((long) frames + (1L << viewShift) - 1) >>> viewShift);
-            this.views = new java.nio.ByteBuffer[viewCount];
-            for (int v = 0; v < viewCount; v++) {
-                long start = (long) v << (viewShift + pageShift);
-                long bytes = Math.min(memory.byteSize() - start, 1L << (viewShift + pageShift));
-                views[v] = memory.asSlice(start, bytes).asByteBuffer();
-            }
-            this.fillViews = ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[views.length]);
+            this.views = new FrameViews(memory, frames, pageSize);
             ok = true;
         } finally {
             if (!ok) {
@@ -285,8 +178,7 @@ public final class FrameTable implements AutoCloseable {
      * changing neither buffer's position: a copy into any buffer, heap or direct, that allocates nothing.
      */
     public void copyOut(int frame, int inPage, java.nio.ByteBuffer dst, int dstIndex, int n) {
-        int at = (int) ((long) (frame & ((1 << viewShift) - 1)) << pageShift) + inPage;
-        dst.put(dstIndex, views[frame >>> viewShift], at, n);
+        views.copyOut(frame, inPage, dst, dstIndex, n);
     }
 
     /**
@@ -294,15 +186,7 @@ public final class FrameTable implements AutoCloseable {
      * page-in reads into it); the same object for every frame of a gigabyte, so nothing is allocated per read.
      */
     public java.nio.ByteBuffer fillView(int frame) {
-        java.nio.ByteBuffer[] mine = fillViews.get();
-        int v = frame >>> viewShift;
-        java.nio.ByteBuffer b = mine[v];
-        if (b == null) {
-            b = views[v].duplicate();
-            mine[v] = b;
-        }
-        int at = (int) ((long) (frame & ((1 << viewShift) - 1)) << pageShift);
-        return b.limit(at + pageSize).position(at);
+        return views.fillView(frame);
     }
 
     /** @return the frame's memory as its own segment */
@@ -574,26 +458,7 @@ public final class FrameTable implements AutoCloseable {
         if ((s & LOCKED) == 0 && acquire(frame, s)) {
             return;
         }
-        lockSlow(frame);
-    }
-
-    private void lockSlow(int frame) {
-        for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            if (tryLock(frame)) {
-                return;
-            }
-        }
-        long start = System.nanoTime();
-        lockWaits.increment();
-        boolean interrupted = false;
-        while (!tryLock(frame)) {
-            interrupted |= waits.awaitUnlock(this, frame);
-        }
-        lockWaitNanos.add(System.nanoTime() - start);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waits.lockSlow(this, frame);
     }
 
     /**
@@ -602,27 +467,7 @@ public final class FrameTable implements AutoCloseable {
      * @return whether the lock was taken
      */
     public boolean tryLock(int frame, long timeoutNanos) {
-        if (tryLock(frame)) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        lockWaits.increment();
-        long start = System.nanoTime();
-        boolean interrupted = false;
-        try {
-            while (!tryLock(frame)) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                interrupted |= waits.awaitUnlock(this, frame);
-            }
-            return true;
-        } finally {
-            lockWaitNanos.add(System.nanoTime() - start);
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return waits.tryLock(this, frame, timeoutNanos);
     }
 
     /**
@@ -631,33 +476,14 @@ public final class FrameTable implements AutoCloseable {
      * @throws java.io.InterruptedIOException if interrupted while waiting
      */
     public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
-        while (!tryLock(frame)) {
-            if (Thread.interrupted() || waits.awaitUnlock(this, frame)) {
-                throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
-            }
-        }
+        waits.lockInterruptibly(this, frame);
     }
 
     /**
      * Waits, without taking it, until the frame's lock is free (an optimistic reader that met a writer).
      */
     public void awaitUnlocked(int frame) {
-        for (int i = 0; i < SPINS; i++) {
-            if ((state(frame) & LOCKED) == 0) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
-        long start = System.nanoTime();
-        lockWaits.increment();
-        boolean interrupted = false;
-        while ((state(frame) & LOCKED) != 0) {
-            interrupted |= waits.awaitUnlock(this, frame);
-        }
-        lockWaitNanos.add(System.nanoTime() - start);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waits.awaitUnlocked(this, frame);
     }
 
     /**
@@ -858,32 +684,17 @@ public final class FrameTable implements AutoCloseable {
      * @return whether that happened before the deadline
      */
     public boolean awaitClear(int frame, long bits, long timeoutNanos) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
-        try {
-            while ((state(frame) & bits) != 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                LockSupport.parkNanos(POLL_NANOS);
-                interrupted |= Thread.interrupted(); // else every later park would return at once
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return waits.awaitClear(this, frame, bits, timeoutNanos);
     }
 
     /** @return page lock acquisitions that waited */
     public long lockWaits() {
-        return lockWaits.sum();
+        return waits.lockWaits();
     }
 
     /** @return nanoseconds spent waiting for page locks */
     public long lockWaitNanos() {
-        return lockWaitNanos.sum();
+        return waits.lockWaitNanos();
     }
 
     /** Frees the arena. Every access after this fails with {@link IllegalStateException}. */
