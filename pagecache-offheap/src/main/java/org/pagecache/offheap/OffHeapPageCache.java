@@ -85,7 +85,7 @@ import org.pagecache.offheap.write.TempPagePool;
  *                          #holdForTruncate, #close; only tried: Reclaimer#tryEvict
  *                          (FrameTable#tryLockForEviction) and WriteBack#writeBack (without waiting from the
  *                          sweep, waiting a bounded time from flush and sync)
- *          pins            FrameTable#tryPin in CachedFile#pinSource (under the destination page lock) and
+ *          pins            FrameTable#tryPin in FileWrites#pinSource (under the destination page lock) and
  *                          #pinForRead; FrameTable#pinLocked under the page's own lock
  *          policy          QueuePolicy's monitor: #admit (under the new frame's lock), #evicted (under the
  *                          evicted frame's lock), #forget, #next (which only reads state words)
