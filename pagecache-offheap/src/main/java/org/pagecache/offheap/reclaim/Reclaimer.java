@@ -49,6 +49,8 @@ public final class Reclaimer implements Agent {
     private final LongAdder evictions = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final int[] batch = new int[BATCH];
+    /** The sweep's candidate out-parameter (the agent thread's alone). */
+    private final int[] sweepOut = new int[1];
     private final WriteBack writer;
     private volatile Thread thread;
     /** A {@link #wake} has unparked the thread since the current duty cycle started. */
@@ -389,7 +391,7 @@ public final class Reclaimer implements Agent {
         event.begin();
         long sweep = sweepLength(n);
         long scanned = 0;
-        int[] out = new int[1];
+        int[] out = sweepOut; // the agent thread only: no array per sweep
         for (; scanned < sweep && frames.freeCount() < highWatermark; scanned++) {
             int kind = inspect(out);
             int f = out[0];
