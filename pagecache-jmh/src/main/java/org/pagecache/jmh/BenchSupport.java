@@ -26,8 +26,12 @@ import org.pagecache.offheap.OffHeapPageCache;
  */
 final class BenchSupport {
 
-    /** The page size of every benchmark: 4 KiB. */
-    static final int PAGE = 4096;
+    /**
+     * The page size of every benchmark: 4 KiB, or {@code -Dpagecache.bench.page} (for example 8192, passed to
+     * the forks with {@code -jvmArgsAppend -Dpagecache.bench.page=8192}; the whole-page hit read then needs
+     * {@code -p readSize=8192,64}).
+     */
+    static final int PAGE = Integer.getInteger("pagecache.bench.page", 4096);
 
     /** Number of precomputed positions per cursor; a power of two, so the cursor wraps with a mask. */
     static final int POSITIONS = 1 << 16;

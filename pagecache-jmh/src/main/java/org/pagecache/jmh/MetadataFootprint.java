@@ -65,7 +65,7 @@ public final class MetadataFootprint {
             double heap = (double) (large.heapBytes() - small.heapBytes()) / pages;
             double offHeap = nmt
                     ? (double) (large.nativeBytes() - small.nativeBytes()) / pages
-                    : (double) (FrameTable.STATE_BYTES + FrameTable.PAGE_INDEX_BYTES) * (large.frames() - small.frames()) / pages;
+                    : (double) FrameTable.RECORD_BYTES * (large.frames() - small.frames()) / pages;
             double total = heap + offHeap;
             double perFrame = total * pages / (large.frames() - small.frames());
             System.out.printf(Locale.ROOT, "caches of %d and %d frames of %d B: %d and %d pages cached%n",

@@ -32,9 +32,9 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 
 /**
- * One thread against two on the same cache: 4 KiB hit reads into a direct buffer, 4 KiB writes from a heap
- * array (both at random positions of resident pages, each thread with its own positions), and the raw copy of
- * the hit read as the machine's own scaling limit (two cores share one memory system). JMH sums the
+ * One thread against two on the same cache: whole-page and 64-byte hit reads into a direct buffer, whole-page
+ * writes from a heap array (all at random positions of resident pages, each thread with its own positions), and
+ * the raw copies of the hit reads as the machine's own scaling limit (two cores share one memory system). JMH sums the
  * throughput of the threads, so the ratio of the two-thread score to the one-thread score is the speed-up.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +43,9 @@ import org.pagecache.api.WriteSource;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ScalingBenchmark {
+
+    /** Bytes of the small reads: a record inside a page. */
+    static final int SMALL = 64;
 
     /** The cache, file and raw pool, shared by the threads. */
     @State(Scope.Benchmark)
@@ -97,6 +100,9 @@ public class ScalingBenchmark {
         MemorySegment segment;
         WriteSource source;
         long[] positions;
+        ByteBuffer small;
+        MemorySegment smallSegment;
+        long[] smallPositions;
         int cursor;
 
         @Setup(Level.Trial)
@@ -105,6 +111,13 @@ public class ScalingBenchmark {
             segment = MemorySegment.ofBuffer(buffer);
             source = WriteSource.of(BenchSupport.randomBytes(PAGE, 100 + thread.getThreadIndex()));
             positions = BenchSupport.randomPositions(shared.pages, PAGE, 17 + thread.getThreadIndex());
+            small = ByteBuffer.allocateDirect(SMALL);
+            smallSegment = MemorySegment.ofBuffer(small);
+            smallPositions = BenchSupport.randomPositions(shared.pages, SMALL, 23 + thread.getThreadIndex());
+        }
+
+        long nextSmall() {
+            return smallPositions[cursor++ & POSITION_MASK];
         }
 
         long next() {
@@ -134,6 +147,30 @@ public class ScalingBenchmark {
     @Threads(2)
     public long write2T(Shared shared, PerThread thread) throws IOException {
         return shared.file.write(thread.next(), thread.source);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int smallRead1T(Shared shared, PerThread thread) throws IOException {
+        return shared.file.read(thread.nextSmall(), thread.small.clear());
+    }
+
+    @Benchmark
+    @Threads(2)
+    public int smallRead2T(Shared shared, PerThread thread) throws IOException {
+        return shared.file.read(thread.nextSmall(), thread.small.clear());
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void rawSmall1T(Shared shared, PerThread thread) {
+        MemorySegment.copy(shared.pool, thread.nextSmall(), thread.smallSegment, 0, SMALL);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void rawSmall2T(Shared shared, PerThread thread) {
+        MemorySegment.copy(shared.pool, thread.nextSmall(), thread.smallSegment, 0, SMALL);
     }
 
     @Benchmark

@@ -369,13 +369,13 @@ public final class OffHeapPageCache implements PageCache {
             }
         }
         return new PageCacheStats(
-                counters.hits.sum(),
-                counters.faults.sum(),
+                counters.hits(),
+                counters.faults(),
                 reclaimer.evictions(),
                 reclaimer.writebacks(),
                 reclaimer.writebackBatches(),
                 counters.tempPageCopies.sum(),
-                counters.directCopies.sum(),
+                counters.directCopies(),
                 counters.fastPathHits.sum(),
                 counters.fastPathFallbacks.sum(),
                 counters.sourceFaults.sum(),

@@ -134,7 +134,7 @@ final class PageReader implements PagedReader {
 
     private void flushHits() {
         if (pendingHits > 0) {
-            file.cache().counters().hits.add(pendingHits);
+            file.cache().counters().hits(pendingHits);
             pendingHits = 0;
         }
     }

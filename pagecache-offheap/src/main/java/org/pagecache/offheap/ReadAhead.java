@@ -303,7 +303,7 @@ final class ReadAhead implements AutoCloseable {
                 frames.unlock(f, UPTODATE, 0);
             }
             pages.add(n);
-            counters.faults.add(n);
+            counters.faults(n);
         } catch (IOException | RuntimeException | Error e) {
             for (int i = done; i < n; i++) {
                 int f = run[i];

@@ -4,105 +4,48 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The cache's frames: one off-heap arena of {@code frames * pageSize} bytes, and beside it the metadata of
- * every frame: a 64-bit state word and the index of the file page the frame holds.
- *
- * <h2>State word</h2>
- * Changed only by compare-and-set; read with acquire semantics.
- * <pre>
- *   63                              36 35            20 19         8 7 6 5 4 3 2 1 0
- *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
- *  |          version (28 bits)       | file slot (16) | pins (12)  |S|R|E|W|D|U|Q|L|
- *  +----------------------------------+----------------+------------+-+-+-+-+-+-+-+-+
- *   L  LOCKED      exclusive page lock (page-in, write, eviction, truncation)
- *   Q  WAITERS     some thread waits in the {@link WaitTable} for this frame's lock
- *   U  UPTODATE    the frame holds the page's current content
- *   D  DIRTY       the frame holds writes not yet written back
- *   W  WRITEBACK   a write-back of the frame is in flight (the lock is not held during its I/O)
- *   E  ERROR       the last write-back of the frame failed (the frame stays dirty; kept while it is written
- *                  again, cleared when a write-back succeeds)
- *   R  REFERENCED  hit since the replacement policy last looked at the frame (a page-in does not set it)
- *   S  UNSYNCED    written back but not yet forced to stable storage (re-dirtied if the force fails)
- *   pins           users that need the frame to keep its page (no eviction, no rebinding) while pinned
- *   file slot      the cached file the frame belongs to; 0 means the frame is free
- *   version        bumped by every exclusive unlock; an optimistic reader that sees the same unlocked
- *                  version before and after its copy copied a consistent page
- * </pre>
- * A bound frame that is not locked is always uptodate: page-ins and writes mark it before they unlock, and a
- * failed page-in frees the frame before it unlocks.
- *
- * <h2>Per-frame metadata</h2>
- * 8 bytes of state word and 4 bytes of page index per frame, both off-heap; with the 4-byte entry of the
- * file's translation table, a cached page costs 16 bytes of metadata here (the reclaimer's free-frame queue adds
- * a slot per frame; see docs/benchmarks.md).
+ * every frame, one 16-byte record each (state word, page index, policy stamp; the layout and the meaning of every
+ * bit are in {@link FrameLayout}), with the frame protocol's operations on them: binding, the page lock, pins,
+ * optimistic reads, write-back, eviction, and the free list threaded through the records.
  */
-public final class FrameTable implements AutoCloseable {
-    /** Exclusive page lock. */
-    public static final long LOCKED = 1L;
-    /** A thread waits for the lock. */
-    public static final long WAITERS = 1L << 1;
-    /** The frame holds the page's current content. */
-    public static final long UPTODATE = 1L << 2;
-    /** The frame holds writes not yet written back. */
-    public static final long DIRTY = 1L << 3;
-    /** A write-back of the frame is in flight. */
-    public static final long WRITEBACK = 1L << 4;
-    /** The last write-back failed. */
-    public static final long ERROR = 1L << 5;
-    /** Hit since the replacement policy ({@code reclaim.QueuePolicy}) last looked at the frame. */
-    public static final long REFERENCED = 1L << 6;
-
-    /** Written back, not yet forced to stable storage. */
-    public static final long UNSYNCED = 1L << 7;
-
-    /** Lowest bit of the pin count. */
-    public static final int PIN_SHIFT = 8;
-    /** One pin. */
-    public static final long PIN_ONE = 1L << PIN_SHIFT;
-    /** Most pins one frame can hold. */
-    public static final int MAX_PINS = (1 << 12) - 1;
-    /** The pin count's bits. */
-    public static final long PIN_MASK = (long) MAX_PINS << PIN_SHIFT;
-
-    /** Lowest bit of the file slot. */
-    public static final int SLOT_SHIFT = 20;
-    /** Highest file slot. */
-    public static final int MAX_SLOT = (1 << 16) - 1;
-    /** The file slot's bits. */
-    public static final long SLOT_MASK = (long) MAX_SLOT << SLOT_SHIFT;
-
-    /** Lowest bit of the version. */
-    public static final int VERSION_SHIFT = 36;
-    /** One version step. */
-    public static final long VERSION_ONE = 1L << VERSION_SHIFT;
-    /** The version's bits. */
-    public static final long VERSION_MASK = -1L << VERSION_SHIFT;
-
-    /** Bytes of state word per frame. */
-    public static final int STATE_BYTES = Long.BYTES;
-    /** Bytes of page index per frame. */
-    public static final int PAGE_INDEX_BYTES = Integer.BYTES;
+public final class FrameTable implements FrameLayout, AutoCloseable {
+    private static final int RECORD_SHIFT = 4;
+    private static final long PAGE_OFFSET = STATE_BYTES;
+    private static final long STAMP_OFFSET = STATE_BYTES + PAGE_INDEX_BYTES;
+    /** The free list's head: the ABA tag in the high half, the top frame plus one (0: empty) in the low half. */
+    private static final long FREE_TOP_MASK = 0xFFFF_FFFFL;
+    private static final long FREE_TAG_ONE = 1L << 32;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final int SPINS = 100;
-    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final VarHandle FREE_HEAD;
+    private static final VarHandle FREE_COUNT;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            FREE_HEAD = l.findVarHandle(FrameTable.class, "freeHead", long.class);
+            FREE_COUNT = l.findVarHandle(FrameTable.class, "freeCount", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Arena arena;
     private final MemorySegment memory;
-    private final MemorySegment states;
-    private final MemorySegment pageIndexes;
+    private final MemorySegment records;
+    @SuppressWarnings("unused") // through FREE_HEAD
+    private volatile long freeHead;
+    @SuppressWarnings("unused") // through FREE_COUNT
+    private volatile int freeCount;
     private final int frames;
     private final int pageSize;
     private final int pageShift;
-    private final WaitTable waits;
-    private final LongAdder lockWaits = new LongAdder();
-    private final LongAdder lockWaitNanos = new LongAdder();
+    private final FrameWaits waits;
+    private final FrameViews views;
 
     /**
      * @param frames   number of frames
@@ -119,7 +62,7 @@ public final class FrameTable implements AutoCloseable {
      *                    has waiters wakes them); tests make it huge so that a lost wake-up shows as a hang
      */
     public FrameTable(int frames, int pageSize, long sliceMillis) {
-        this.waits = new WaitTable(sliceMillis);
+        this.waits = new FrameWaits(sliceMillis);
         this.frames = frames;
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
@@ -127,14 +70,87 @@ public final class FrameTable implements AutoCloseable {
         boolean ok = false;
         try {
             this.memory = arena.allocate((long) frames * pageSize, pageSize);
-            this.states = arena.allocate((long) frames * STATE_BYTES, STATE_BYTES);
-            this.pageIndexes = arena.allocate((long) frames * PAGE_INDEX_BYTES, PAGE_INDEX_BYTES);
+            this.records = arena.allocate((long) frames << RECORD_SHIFT, 64); // no record straddles a line
+            this.views = new FrameViews(memory, frames, pageSize);
             ok = true;
         } finally {
             if (!ok) {
                 arena.close();
             }
         }
+    }
+
+    /**
+     * Puts every frame on the free list, lowest first: used by the reclaimer once, before any frame is taken.
+     * (A new table's frames are unbound but not yet free, so a table used without a reclaimer binds them at will.)
+     */
+    public void freeAll() {
+        for (int f = 0; f < frames; f++) {
+            INT.set(records, recordOffset(f) + PAGE_OFFSET, f + 1 < frames ? f + 2 : 0);
+        }
+        FREE_COUNT.setVolatile(this, frames);
+        FREE_HEAD.setVolatile(this, frames == 0 ? 0L : 1L);
+    }
+
+    private static long recordOffset(int frame) {
+        return (long) frame << RECORD_SHIFT;
+    }
+
+    // ---------------------------------------------------------------- free list
+
+    /**
+     * Puts a frame that is unbound and unlocked, and owned by the caller, on the free list. Its page index word
+     * becomes the list's link.
+     */
+    public void pushFree(int frame) {
+        long link = recordOffset(frame) + PAGE_OFFSET;
+        for (;;) {
+            long h = (long) FREE_HEAD.getVolatile(this);
+            INT.set(records, link, (int) (h & FREE_TOP_MASK));
+            if (FREE_HEAD.compareAndSet(this, h, ((h & ~FREE_TOP_MASK) + FREE_TAG_ONE) | (frame + 1L))) {
+                FREE_COUNT.getAndAdd(this, 1);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Takes a frame off the free list: unbound, unlocked, owned by the caller until it binds or frees it.
+     *
+     * @return the frame, or -1 if none is free
+     */
+    public int popFree() {
+        for (;;) {
+            long h = (long) FREE_HEAD.getVolatile(this);
+            int top = (int) (h & FREE_TOP_MASK);
+            if (top == 0) {
+                return -1;
+            }
+            int f = top - 1;
+            // the link may be read while another thread pops f and binds it: the tag makes that CAS fail
+            int next = (int) INT.getVolatile(records, recordOffset(f) + PAGE_OFFSET);
+            if (FREE_HEAD.compareAndSet(this, h, ((h & ~FREE_TOP_MASK) + FREE_TAG_ONE) | (next & FREE_TOP_MASK))) {
+                FREE_COUNT.getAndAdd(this, -1);
+                return f;
+            }
+        }
+    }
+
+    /** @return frames on the free list now */
+    public int freeCount() {
+        return (int) FREE_COUNT.getVolatile(this);
+    }
+
+    // ---------------------------------------------------------------- policy stamp
+
+    /** @return the replacement policy's stamp of the frame (plain read: the policy guards it with its monitor) */
+    public int policyStamp(int frame) {
+        return (int) INT.get(records, recordOffset(frame) + STAMP_OFFSET);
+    }
+
+    /** Sets the replacement policy's stamp of the frame (plain write, under the policy's monitor). */
+    public void policyStamp(int frame, int stamp) {
+        INT.set(records, recordOffset(frame) + STAMP_OFFSET, stamp);
     }
 
     /** @return number of frames */
@@ -157,6 +173,22 @@ public final class FrameTable implements AutoCloseable {
         return (long) frame << pageShift;
     }
 
+    /**
+     * Copies {@code n} bytes of the frame from {@code inPage} into {@code dst} at absolute index {@code dstIndex},
+     * changing neither buffer's position: a copy into any buffer, heap or direct, that allocates nothing.
+     */
+    public void copyOut(int frame, int inPage, java.nio.ByteBuffer dst, int dstIndex, int n) {
+        views.copyOut(frame, inPage, dst, dstIndex, n);
+    }
+
+    /**
+     * The calling thread's buffer over the frame, positioned at its first byte and limited to its last (a
+     * page-in reads into it); the same object for every frame of a gigabyte, so nothing is allocated per read.
+     */
+    public java.nio.ByteBuffer fillView(int frame) {
+        return views.fillView(frame);
+    }
+
     /** @return the frame's memory as its own segment */
     public MemorySegment frame(int frame) {
         return memory.asSlice(offset(frame), pageSize);
@@ -164,17 +196,17 @@ public final class FrameTable implements AutoCloseable {
 
     /** @return the state word, read with acquire semantics */
     public long state(int frame) {
-        return (long) LONG.getAcquire(states, (long) frame * STATE_BYTES);
+        return (long) LONG.getAcquire(records, recordOffset(frame));
     }
 
     /** @return whether the state word changed from {@code expected} to {@code next} */
     public boolean casState(int frame, long expected, long next) {
-        return LONG.compareAndSet(states, (long) frame * STATE_BYTES, expected, next);
+        return LONG.compareAndSet(records, recordOffset(frame), expected, next);
     }
 
     /** @return the page index the frame is bound to (meaningful while bound, stable while locked or pinned) */
     public int pageIndex(int frame) {
-        return (int) INT.getAcquire(pageIndexes, (long) frame * PAGE_INDEX_BYTES);
+        return (int) INT.getAcquire(records, recordOffset(frame) + PAGE_OFFSET);
     }
 
     /** @return the file slot in a state word */
@@ -426,26 +458,7 @@ public final class FrameTable implements AutoCloseable {
         if ((s & LOCKED) == 0 && acquire(frame, s)) {
             return;
         }
-        lockSlow(frame);
-    }
-
-    private void lockSlow(int frame) {
-        for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            if (tryLock(frame)) {
-                return;
-            }
-        }
-        long start = System.nanoTime();
-        lockWaits.increment();
-        boolean interrupted = false;
-        while (!tryLock(frame)) {
-            interrupted |= waits.awaitUnlock(this, frame);
-        }
-        lockWaitNanos.add(System.nanoTime() - start);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waits.lockSlow(this, frame);
     }
 
     /**
@@ -454,27 +467,7 @@ public final class FrameTable implements AutoCloseable {
      * @return whether the lock was taken
      */
     public boolean tryLock(int frame, long timeoutNanos) {
-        if (tryLock(frame)) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        lockWaits.increment();
-        long start = System.nanoTime();
-        boolean interrupted = false;
-        try {
-            while (!tryLock(frame)) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                interrupted |= waits.awaitUnlock(this, frame);
-            }
-            return true;
-        } finally {
-            lockWaitNanos.add(System.nanoTime() - start);
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return waits.tryLock(this, frame, timeoutNanos);
     }
 
     /**
@@ -483,33 +476,14 @@ public final class FrameTable implements AutoCloseable {
      * @throws java.io.InterruptedIOException if interrupted while waiting
      */
     public void lockInterruptibly(int frame) throws java.io.InterruptedIOException {
-        while (!tryLock(frame)) {
-            if (Thread.interrupted() || waits.awaitUnlock(this, frame)) {
-                throw new java.io.InterruptedIOException("interrupted waiting for the lock of frame " + frame);
-            }
-        }
+        waits.lockInterruptibly(this, frame);
     }
 
     /**
      * Waits, without taking it, until the frame's lock is free (an optimistic reader that met a writer).
      */
     public void awaitUnlocked(int frame) {
-        for (int i = 0; i < SPINS; i++) {
-            if ((state(frame) & LOCKED) == 0) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
-        long start = System.nanoTime();
-        lockWaits.increment();
-        boolean interrupted = false;
-        while ((state(frame) & LOCKED) != 0) {
-            interrupted |= waits.awaitUnlock(this, frame);
-        }
-        lockWaitNanos.add(System.nanoTime() - start);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waits.awaitUnlocked(this, frame);
     }
 
     /**
@@ -561,7 +535,7 @@ public final class FrameTable implements AutoCloseable {
      * uptodate.
      */
     public void bindLocked(int frame, int slot, int pageIndex) {
-        INT.setRelease(pageIndexes, (long) frame * PAGE_INDEX_BYTES, pageIndex);
+        INT.setRelease(records, recordOffset(frame) + PAGE_OFFSET, pageIndex);
         for (;;) {
             long s = state(frame);
             assert slot(s) == 0 : "binding a frame in use: " + FrameState.describe(s);
@@ -710,32 +684,17 @@ public final class FrameTable implements AutoCloseable {
      * @return whether that happened before the deadline
      */
     public boolean awaitClear(int frame, long bits, long timeoutNanos) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
-        try {
-            while ((state(frame) & bits) != 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                LockSupport.parkNanos(POLL_NANOS);
-                interrupted |= Thread.interrupted(); // else every later park would return at once
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return waits.awaitClear(this, frame, bits, timeoutNanos);
     }
 
     /** @return page lock acquisitions that waited */
     public long lockWaits() {
-        return lockWaits.sum();
+        return waits.lockWaits();
     }
 
     /** @return nanoseconds spent waiting for page locks */
     public long lockWaitNanos() {
-        return lockWaitNanos.sum();
+        return waits.lockWaitNanos();
     }
 
     /** Frees the arena. Every access after this fails with {@link IllegalStateException}. */

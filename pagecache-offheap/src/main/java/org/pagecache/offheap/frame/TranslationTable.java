@@ -38,56 +38,47 @@ public final class TranslationTable {
     private static final int BLOCK_MASK = BLOCK - 1;
     private static final int DIR_SHIFT = LEAF_SHIFT + BLOCK_SHIFT;
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle LEAF_REF = MethodHandles.arrayElementVarHandle(Leaf[].class);
-    private static final VarHandle COUNT;
+    private static final VarHandle LEAF_REF = MethodHandles.arrayElementVarHandle(int[][].class);
+    /** Where a leaf keeps its count, after its entries. */
+    private static final int COUNT = LEAF;
 
-    static {
-        try {
-            COUNT = MethodHandles.lookup().findVarHandle(Leaf.class, "count", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final int[][][] EMPTY = new int[0][][];
 
-    private static final Leaf[][] EMPTY = new Leaf[0][];
+    /*
+     * A leaf is an int[LEAF + 1]: the entries, then their count plus installs in progress (-1 once retired), so
+     * that a lookup goes from the block straight to the entry, one object and no header of a leaf object between.
+     */
 
-    /** One leaf: entries, and their count plus installs in progress; -1 once retired. */
-    private static final class Leaf {
-        final int[] entries = new int[LEAF];
-        @SuppressWarnings("unused") // through COUNT
-        volatile int count;
-    }
-
-    private volatile Leaf[][] directory = EMPTY;
+    private volatile int[][][] directory = EMPTY;
     /** Live leaves (an estimate for tests and stats). */
     private volatile int leaves;
 
-    private Leaf leaf(int pageIndex) {
-        Leaf[][] d = directory;
+    private int[] leaf(int pageIndex) {
+        int[][][] d = directory;
         int di = pageIndex >>> DIR_SHIFT;
         if (di >= d.length) {
             return null;
         }
-        Leaf[] block = d[di];
+        int[][] block = d[di];
         if (block == null) {
             return null;
         }
-        return (Leaf) LEAF_REF.getAcquire(block, (pageIndex >>> LEAF_SHIFT) & BLOCK_MASK);
+        return (int[]) LEAF_REF.getAcquire(block, (pageIndex >>> LEAF_SHIFT) & BLOCK_MASK);
     }
 
     /** @return the frame holding the page, or -1 */
     public int get(int pageIndex) {
-        Leaf leaf = leaf(pageIndex);
+        int[] leaf = leaf(pageIndex);
         if (leaf == null) {
             return -1;
         }
-        return (int) ENTRY.getAcquire(leaf.entries, pageIndex & LEAF_MASK) - 1;
+        return (int) ENTRY.getAcquire(leaf, pageIndex & LEAF_MASK) - 1;
     }
 
     /** @return whether the page now maps to {@code frame}; false if another frame got there first */
     public boolean install(int pageIndex, int frame) {
-        Leaf leaf = reserve(pageIndex);
-        if (ENTRY.compareAndSet(leaf.entries, pageIndex & LEAF_MASK, 0, frame + 1)) {
+        int[] leaf = reserve(pageIndex);
+        if (ENTRY.compareAndSet(leaf, pageIndex & LEAF_MASK, 0, frame + 1)) {
             return true;
         }
         release(pageIndex, leaf);
@@ -96,8 +87,8 @@ public final class TranslationTable {
 
     /** Removes the mapping of the page if it maps to {@code frame}. */
     public boolean remove(int pageIndex, int frame) {
-        Leaf leaf = leaf(pageIndex);
-        if (leaf == null || !ENTRY.compareAndSet(leaf.entries, pageIndex & LEAF_MASK, frame + 1, 0)) {
+        int[] leaf = leaf(pageIndex);
+        if (leaf == null || !ENTRY.compareAndSet(leaf, pageIndex & LEAF_MASK, frame + 1, 0)) {
             return false;
         }
         release(pageIndex, leaf);
@@ -109,10 +100,10 @@ public final class TranslationTable {
      * The table may change meanwhile; every entry seen is a hint, as for {@link #get}.
      */
     public void forEach(int fromPage, IntBinaryOperator action) {
-        Leaf[][] d = directory;
+        int[][][] d = directory;
         int from = Math.max(0, fromPage);
         for (int di = from >>> DIR_SHIFT; di < d.length; di++) {
-            Leaf[] block = d[di];
+            int[][] block = d[di];
             if (block == null) {
                 continue;
             }
@@ -121,12 +112,12 @@ public final class TranslationTable {
                 if (base + LEAF_MASK < from) {
                     continue;
                 }
-                Leaf leaf = (Leaf) LEAF_REF.getAcquire(block, bi);
+                int[] leaf = (int[]) LEAF_REF.getAcquire(block, bi);
                 if (leaf == null) {
                     continue;
                 }
                 for (int i = Math.max(0, from - base); i < LEAF; i++) {
-                    int e = (int) ENTRY.getAcquire(leaf.entries, i);
+                    int e = (int) ENTRY.getAcquire(leaf, i);
                     if (e != 0) {
                         action.applyAsInt(base | i, e - 1);
                     }
@@ -142,25 +133,25 @@ public final class TranslationTable {
 
     /** @return an estimate of the heap this table holds, in bytes */
     public long footprintBytes() {
-        Leaf[][] d = directory;
+        int[][][] d = directory;
         long blocks = 0;
-        for (Leaf[] b : d) {
+        for (int[][] b : d) {
             if (b != null) {
                 blocks++;
             }
         }
-        return 16L + 8L * d.length + blocks * (16L + 4L * BLOCK) + (long) leaves * (32L + 16L + 4L * LEAF);
+        return 16L + 8L * d.length + blocks * (16L + 4L * BLOCK) + (long) leaves * (16L + 4L * (LEAF + 1));
     }
 
     /** Reserves a place in the live leaf of the page, making the leaf if needed. */
-    private Leaf reserve(int pageIndex) {
+    private int[] reserve(int pageIndex) {
         for (;;) {
-            Leaf leaf = leaf(pageIndex);
+            int[] leaf = leaf(pageIndex);
             if (leaf == null) {
                 leaf = makeLeaf(pageIndex);
             }
-            int c = (int) COUNT.getVolatile(leaf);
-            if (c >= 0 && COUNT.compareAndSet(leaf, c, c + 1)) {
+            int c = (int) ENTRY.getVolatile(leaf, COUNT);
+            if (c >= 0 && ENTRY.compareAndSet(leaf, COUNT, c, c + 1)) {
                 return leaf;
             }
             if (c < 0) {
@@ -170,49 +161,49 @@ public final class TranslationTable {
     }
 
     /** Gives back a place in a leaf; retires and unlinks the leaf when it is empty. */
-    private void release(int pageIndex, Leaf leaf) {
-        int left = (int) COUNT.getAndAdd(leaf, -1) - 1;
-        if (left == 0 && COUNT.compareAndSet(leaf, 0, -1)) {
+    private void release(int pageIndex, int[] leaf) {
+        int left = (int) ENTRY.getAndAdd(leaf, COUNT, -1) - 1;
+        if (left == 0 && ENTRY.compareAndSet(leaf, COUNT, 0, -1)) {
             unlink(pageIndex, leaf);
         }
     }
 
-    private synchronized void unlink(int pageIndex, Leaf leaf) {
-        Leaf[][] d = directory;
+    private synchronized void unlink(int pageIndex, int[] leaf) {
+        int[][][] d = directory;
         int di = pageIndex >>> DIR_SHIFT;
         if (di < d.length && d[di] != null) {
-            if (LEAF_REF.compareAndSet(d[di], (pageIndex >>> LEAF_SHIFT) & BLOCK_MASK, leaf, (Leaf) null)) {
+            if (LEAF_REF.compareAndSet(d[di], (pageIndex >>> LEAF_SHIFT) & BLOCK_MASK, leaf, (int[]) null)) {
                 leaves--;
             }
         }
     }
 
-    private synchronized Leaf makeLeaf(int pageIndex) {
+    private synchronized int[] makeLeaf(int pageIndex) {
         int di = pageIndex >>> DIR_SHIFT;
-        Leaf[][] d = directory;
+        int[][][] d = directory;
         if (di >= d.length) {
             d = Arrays.copyOf(d, Math.max(di + 1, d.length * 2));
             directory = d;
         }
-        Leaf[] block = d[di];
+        int[][] block = d[di];
         if (block == null) {
-            block = new Leaf[BLOCK];
-            Leaf[][] copy = d.clone();
+            block = new int[BLOCK][];
+            int[][][] copy = d.clone();
             copy[di] = block;
             directory = copy;
         }
         int bi = (pageIndex >>> LEAF_SHIFT) & BLOCK_MASK;
-        Leaf leaf = (Leaf) LEAF_REF.getVolatile(block, bi);
-        if (leaf == null || (int) COUNT.getVolatile(leaf) < 0) {
-            Leaf fresh = new Leaf();
-            if (leaf == null ? LEAF_REF.compareAndSet(block, bi, (Leaf) null, fresh)
+        int[] leaf = (int[]) LEAF_REF.getVolatile(block, bi);
+        if (leaf == null || (int) ENTRY.getVolatile(leaf, COUNT) < 0) {
+            int[] fresh = new int[LEAF + 1];
+            if (leaf == null ? LEAF_REF.compareAndSet(block, bi, (int[]) null, fresh)
                     : LEAF_REF.compareAndSet(block, bi, leaf, fresh)) {
                 if (leaf == null) {
                     leaves++;
                 }
                 leaf = fresh;
             } else {
-                leaf = (Leaf) LEAF_REF.getVolatile(block, bi);
+                leaf = (int[]) LEAF_REF.getVolatile(block, bi);
             }
         }
         return leaf;

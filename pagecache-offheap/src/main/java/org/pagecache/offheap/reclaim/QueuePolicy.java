@@ -39,12 +39,12 @@ import org.pagecache.offheap.frame.FrameTable;
  * returned, in case the reclaimer cannot evict it (dirty, or it was locked or pinned meanwhile); its eviction
  * ({@link #evicted}) makes that entry stale.
  *
- * <p>Memory, all on the heap and allocated once: per frame a 4-byte stamp, a 1-byte class/count/flags, a slot
- * in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame) and 8 bytes of sketch (one
+ * <p>Memory, allocated once: per frame a 4-byte stamp (in the frame's record, {@link FrameTable#policyStamp}),
+ * and on the heap a 1-byte class/count/flags, a slot in each FIFO ring (8 bytes each, as each FIFO can briefly hold every frame) and 8 bytes of sketch (one
  * {@code long} of 16 counters per frame, a power of two); the ghost set holds up to {@code 0.96 * frames} keys
  * in a ring of 8-byte keys and an open-addressing map (16-byte slots, a power of two at least
  * {@code 2 * 0.96 * frames}). For 4,096 frames 84 KiB + 32 KiB + 31 KiB + 128 KiB = 275 KiB, 69 bytes per
- * frame (1.7% of a 4 KiB page); see docs/eviction.md.
+ * frame (1.7% of a 4 KiB page), 16 KiB of it the stamps; see docs/eviction.md.
  */
 public final class QueuePolicy {
     private static final byte NONE = 0;
@@ -93,7 +93,6 @@ public final class QueuePolicy {
     private final Tuning tuning;
     private final FrequencySketch sketch;
     private final int smallTarget;
-    private final int[] stamps;
     private final byte[] info;
     private final Ring small;
     private final Ring main;
@@ -122,7 +121,6 @@ public final class QueuePolicy {
         int floor = Math.max(1, Math.min(4, n / 4));
         this.smallTarget = Math.max(floor, (int) ((long) n * tuning.smallPercent() / 100));
         this.sketch = new FrequencySketch(n);
-        this.stamps = new int[n];
         this.info = new byte[n];
         this.small = new Ring(n + 1);
         this.main = new Ring(n + 1);
@@ -145,7 +143,8 @@ public final class QueuePolicy {
             leniency = Math.max(0, leniency - LENIENCY_STEP); // a displaced page came back: admit less
         }
         sketch.increment(k);
-        int st = ++stamps[frame];
+        int st = frames.policyStamp(frame) + 1;
+        frames.policyStamp(frame, st);
         if (wasGhost && tuning.filterGhosts() && !(tuning.adaptive() && nextRandom() < leniency)) {
             info[frame] = SMALL | CANDIDATE;
             smallCount++;
@@ -192,7 +191,7 @@ public final class QueuePolicy {
         }
         long e = ring.poll();
         int f = (int) (e >>> 32);
-        if (stamps[f] != (int) e) {
+        if (frames.policyStamp(f) != (int) e) {
             return -1; // stale
         }
         long s = frames.state(f);
@@ -272,7 +271,7 @@ public final class QueuePolicy {
         for (int i = 0; i < PROBE && main.size > 0; i++) {
             long e = main.poll();
             int f = (int) (e >>> 32);
-            if (stamps[f] != (int) e) {
+            if (frames.policyStamp(f) != (int) e) {
                 continue;
             }
             long s = frames.state(f);
@@ -319,7 +318,7 @@ public final class QueuePolicy {
             mainCount--;
         }
         if (cls != NONE) {
-            stamps[frame]++;
+            frames.policyStamp(frame, frames.policyStamp(frame) + 1);
         }
         info[frame] = NONE;
     }
@@ -356,7 +355,7 @@ public final class QueuePolicy {
 
     private boolean valid(long e) {
         int f = (int) (e >>> 32);
-        return stamps[f] == (int) e;
+        return frames.policyStamp(f) == (int) e;
     }
 
     /** A FIFO of entries (frame, stamp); compacted (stale entries dropped) when full. */

@@ -11,7 +11,6 @@ import org.agrona.concurrent.Agent;
 import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 import org.pagecache.offheap.jfr.EvictionBatchEvent;
-import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
  * Keeps free frames between two watermarks by evicting the victims of the replacement policy ({@link QueuePolicy},
@@ -43,7 +42,6 @@ public final class Reclaimer implements Agent {
 
     private final FrameTable frames;
     private final IntFunction<PageOwner> owners;
-    private final MpmcAtomicArrayQueue<Integer> free;
     private final int lowWatermark;
     private final int highWatermark;
     private final long frameWaitNanos;
@@ -51,8 +49,12 @@ public final class Reclaimer implements Agent {
     private final LongAdder evictions = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final int[] batch = new int[BATCH];
+    /** The sweep's candidate out-parameter (the agent thread's alone). */
+    private final int[] sweepOut = new int[1];
     private final WriteBack writer;
     private volatile Thread thread;
+    /** A {@link #wake} has unparked the thread since the current duty cycle started. */
+    private volatile boolean wakePending;
 
     /**
      * @param frames         the frames
@@ -70,10 +72,7 @@ public final class Reclaimer implements Agent {
         this.highWatermark = highWatermark;
         this.frameWaitNanos = frameWaitNanos;
         this.policy = new QueuePolicy(frames);
-        this.free = new MpmcAtomicArrayQueue<>(Math.max(2, frames.frames()));
-        for (int f = 0; f < frames.frames(); f++) {
-            free.offer(f);
-        }
+        frames.freeAll(); // the free frames: a list threaded through their records, no memory of its own
     }
 
     @Override
@@ -86,8 +85,17 @@ public final class Reclaimer implements Agent {
         thread = Thread.currentThread();
     }
 
-    /** Wakes the reclaimer thread if it is idle. */
+    /**
+     * Wakes the reclaimer thread if it may be idle. One unpark per duty cycle at most: the flag is cleared when a
+     * cycle starts, so a wake that finds it set was preceded, since that clearing, by an unpark whose permit
+     * makes the next idle park return at once. (An unpark per page-in, while the sweep was already running, cost
+     * the miss path a system call each.)
+     */
     public void wake() {
+        if (wakePending) {
+            return;
+        }
+        wakePending = true;
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
@@ -96,7 +104,7 @@ public final class Reclaimer implements Agent {
 
     /** @return frames holding no page */
     public int freeFrames() {
-        return free.size();
+        return frames.freeCount();
     }
 
     /** @return frames evicted */
@@ -140,9 +148,9 @@ public final class Reclaimer implements Agent {
      * @throws IOException if no frame could be found in time
      */
     public int allocate() throws IOException {
-        Integer f = free.poll();
-        if (f != null) {
-            if (free.size() < lowWatermark) {
+        int f = frames.popFree();
+        if (f >= 0) {
+            if (frames.freeCount() < lowWatermark) {
                 wake();
             }
             return f;
@@ -155,8 +163,8 @@ public final class Reclaimer implements Agent {
             if (e >= 0) {
                 return e;
             }
-            f = free.poll();
-            if (f != null) {
+            f = frames.popFree();
+            if (f >= 0) {
                 return f;
             }
             long now = System.nanoTime();
@@ -181,12 +189,11 @@ public final class Reclaimer implements Agent {
      * @return the frame, owned by the caller as after {@link #allocate()}, or -1
      */
     public int tryAllocate() {
-        if (free.size() <= lowWatermark) {
+        if (frames.freeCount() <= lowWatermark) {
             wake();
             return -1;
         }
-        Integer f = free.poll();
-        return f == null ? -1 : f;
+        return frames.popFree();
     }
 
     /**
@@ -246,7 +253,7 @@ public final class Reclaimer implements Agent {
     /** Returns a frame that is unbound and unlocked to the free queue. */
     public void free(int frame) {
         policy.forget(frame);
-        free.offer(frame);
+        frames.pushFree(frame);
     }
 
     /**
@@ -317,7 +324,7 @@ public final class Reclaimer implements Agent {
                 if (tryEvict(dirty[i])) {
                     for (int j = i + 1; j < dirtyCount; j++) {
                         if (tryEvict(dirty[j])) {
-                            free.offer(dirty[j]);
+                            frames.pushFree(dirty[j]);
                         }
                     }
                     return dirty[i];
@@ -357,6 +364,7 @@ public final class Reclaimer implements Agent {
      */
     @Override
     public int doWork() {
+        wakePending = false;
         try {
             return sweep();
         } catch (Throwable t) {
@@ -372,7 +380,7 @@ public final class Reclaimer implements Agent {
     }
 
     private int sweep() {
-        if (free.size() >= lowWatermark) {
+        if (frames.freeCount() >= lowWatermark) {
             return 0;
         }
         int n = frames.frames();
@@ -383,8 +391,8 @@ public final class Reclaimer implements Agent {
         event.begin();
         long sweep = sweepLength(n);
         long scanned = 0;
-        int[] out = new int[1];
-        for (; scanned < sweep && free.size() < highWatermark; scanned++) {
+        int[] out = sweepOut; // the agent thread only: no array per sweep
+        for (; scanned < sweep && frames.freeCount() < highWatermark; scanned++) {
             int kind = inspect(out);
             int f = out[0];
             if (kind == DIRTY_CANDIDATE) {
@@ -394,7 +402,7 @@ public final class Reclaimer implements Agent {
                     dirtyCount = 0;
                 }
             } else if (kind == CLEAN_CANDIDATE && tryEvict(f)) {
-                free.offer(f);
+                frames.pushFree(f);
                 work++;
             }
         }
@@ -415,8 +423,8 @@ public final class Reclaimer implements Agent {
         writer.writeBackFrames(batch, count, true);
         int evicted = 0;
         for (int i = 0; i < count; i++) {
-            if (free.size() < highWatermark && tryEvict(batch[i])) {
-                free.offer(batch[i]);
+            if (frames.freeCount() < highWatermark && tryEvict(batch[i])) {
+                frames.pushFree(batch[i]);
                 evicted++;
             }
         }
