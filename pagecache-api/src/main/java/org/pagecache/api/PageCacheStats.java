@@ -71,12 +71,44 @@ public record PageCacheStats(
      * @param dirtyFrames       frames holding a page not yet written back
      * @param pinnedFrames      frames pinned by at least one user
      */
-    public PageCacheStats(long hits, long faults, long evictions, long writebacks, long writebackBatches,
-            long tempPageCopies, long directCopies, long fastPathHits, long fastPathFallbacks, long sourceFaults,
-            long lockWaits, long lockWaitNanos, long frames, long freeFrames, long dirtyFrames, long pinnedFrames) {
-        this(hits, faults, evictions, writebacks, writebackBatches, tempPageCopies, directCopies, fastPathHits,
-                fastPathFallbacks, sourceFaults, lockWaits, lockWaitNanos, frames, freeFrames, dirtyFrames,
-                pinnedFrames, 0, 0, 0, 0);
+    public PageCacheStats(
+            long hits,
+            long faults,
+            long evictions,
+            long writebacks,
+            long writebackBatches,
+            long tempPageCopies,
+            long directCopies,
+            long fastPathHits,
+            long fastPathFallbacks,
+            long sourceFaults,
+            long lockWaits,
+            long lockWaitNanos,
+            long frames,
+            long freeFrames,
+            long dirtyFrames,
+            long pinnedFrames) {
+        this(
+                hits,
+                faults,
+                evictions,
+                writebacks,
+                writebackBatches,
+                tempPageCopies,
+                directCopies,
+                fastPathHits,
+                fastPathFallbacks,
+                sourceFaults,
+                lockWaits,
+                lockWaitNanos,
+                frames,
+                freeFrames,
+                dirtyFrames,
+                pinnedFrames,
+                0,
+                0,
+                0,
+                0);
     }
 
     /** {@return hits divided by all page accesses ({@code hits + faults}), or 0 when there were none} */

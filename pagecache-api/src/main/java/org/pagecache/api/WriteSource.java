@@ -64,7 +64,8 @@ public interface WriteSource {
     static WriteSource of(byte[] bytes, int offset, int length) {
         Objects.requireNonNull(bytes, "bytes");
         if (offset < 0 || offset > bytes.length) {
-            throw new IllegalArgumentException("offset " + offset + " is outside the array of " + bytes.length + " bytes");
+            throw new IllegalArgumentException(
+                    "offset " + offset + " is outside the array of " + bytes.length + " bytes");
         }
         if (length < 0 || length > bytes.length - offset) {
             throw new IllegalArgumentException("length " + length + " at offset " + offset

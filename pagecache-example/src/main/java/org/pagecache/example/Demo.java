@@ -35,8 +35,7 @@ public final class Demo {
     private static final int UPDATERS = 4;
     private static final int READERS = 2;
 
-    private Demo() {
-    }
+    private Demo() {}
 
     /**
      * @param args an optional directory (default: a new temporary one) and an optional number of records (50000)
@@ -68,23 +67,28 @@ public final class Demo {
         try (PageCache cache = newCache()) {
             out.printf("cache     %d-byte pages, %d KiB of frames%n", cache.pageSize(), CACHE_BYTES >> 10);
             RecordTable table = RecordTable.create(cache, tablePath, Math.max(1, records / 45), VALUE_SIZE);
-            out.printf("create    %s: %d buckets, values up to %d bytes, %d records a page%n",
+            out.printf(
+                    "create    %s: %d buckets, values up to %d bytes, %d records a page%n",
                     tablePath.getFileName(), table.buckets(), table.valueSize(), table.recordsPerPage());
 
             writeInput(input, 0, records, 0);
-            out.printf("write     %s: %,d records, %,d bytes (plain file I/O, outside the cache)%n",
+            out.printf(
+                    "write     %s: %,d records, %,d bytes (plain file I/O, outside the cache)%n",
                     input.getFileName(), records, Files.size(input));
 
             long t0 = System.nanoTime();
             long imported = table.importRecords(input);
-            out.printf("import    %,d records from the mapped %s in %d ms (staged by the cache's fault-safe write)%n",
+            out.printf(
+                    "import    %,d records from the mapped %s in %d ms (staged by the cache's fault-safe write)%n",
                     imported, input.getFileName(), ms(t0));
             table.flush();
 
             t0 = System.nanoTime();
             long reads = updateWhileReading(table, records, updated);
-            out.printf("update    %,d records in place from %d threads while %d threads read %,d records: every read "
-                    + "consistent, %d ms%n", updated, UPDATERS, READERS, reads, ms(t0));
+            out.printf(
+                    "update    %,d records in place from %d threads while %d threads read %,d records: every read "
+                            + "consistent, %d ms%n",
+                    updated, UPDATERS, READERS, reads, ms(t0));
 
             int deleted = 0;
             for (int key = 0; key < records; key += deleteEvery) {
@@ -104,29 +108,36 @@ public final class Demo {
                 table.importRecords(badInput, staged -> truncate(badInput, cut));
                 throw new IllegalStateException("the import of a truncated input succeeded");
             } catch (ImportFaultException e) {
-                check(table.count() == countBefore && table.get(10L * records) == null,
+                check(
+                        table.count() == countBefore && table.get(10L * records) == null,
                         "a failed import left records behind");
-                out.printf("fault     %s truncated during its import:%n          %s%n          %s%n"
-                        + "          the table still holds %,d records, none from it%n",
-                        badInput.getFileName(), e.getMessage(), e.getCause() == null ? "(a short write)" : e.getCause(),
+                out.printf(
+                        "fault     %s truncated during its import:%n          %s%n          %s%n"
+                                + "          the table still holds %,d records, none from it%n",
+                        badInput.getFileName(),
+                        e.getMessage(),
+                        e.getCause() == null ? "(a short write)" : e.getCause(),
                         table.count());
             }
             printStats(out, cache.stats());
             table.close();
         }
 
-        try (PageCache cache = newCache(); RecordTable table = RecordTable.open(cache, tablePath)) {
+        try (PageCache cache = newCache();
+                RecordTable table = RecordTable.open(cache, tablePath)) {
             long t0 = System.nanoTime();
             long present = 0;
             for (int key = 0; key < records; key++) {
                 byte[] value = table.get(key);
                 byte[] expected = key % deleteEvery == 0 ? null : value(key, key < updated ? 1 : 0);
-                check(expected == null ? value == null : value != null && Arrays.equals(value, expected),
+                check(
+                        expected == null ? value == null : value != null && Arrays.equals(value, expected),
                         "key " + key + " reads " + (value == null ? "nothing" : new String(value, US_ASCII)));
                 present += value == null ? 0 : 1;
             }
             check(present == table.count(), "count " + table.count() + " but " + present + " records found");
-            out.printf("reopen    %s with a new cache: %,d records in %,d pages; all %,d keys checked in %d ms%n",
+            out.printf(
+                    "reopen    %s with a new cache: %,d records in %,d pages; all %,d keys checked in %d ms%n",
                     tablePath.getFileName(), table.count(), table.pages(), records, ms(t0));
             printStats(out, cache.stats());
         }
@@ -134,7 +145,10 @@ public final class Demo {
     }
 
     private static PageCache newCache() {
-        return OffHeapPageCache.builder().pageSize(PAGE_SIZE).capacity(CACHE_BYTES).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE_SIZE)
+                .capacity(CACHE_BYTES)
+                .build();
     }
 
     static byte[] value(long key, int version) {
@@ -156,24 +170,29 @@ public final class Demo {
         List<Thread> updaters = new ArrayList<>();
         for (int t = 0; t < UPDATERS; t++) {
             int first = t;
-            updaters.add(Thread.ofPlatform().name("updater-" + t).start(() -> guarded(failure, () -> {
-                for (int key = first; key < updated; key += UPDATERS) {
-                    table.put(key, value(key, 1));
-                }
-            })));
+            updaters.add(Thread.ofPlatform()
+                    .name("updater-" + t)
+                    .start(() -> guarded(failure, () -> {
+                        for (int key = first; key < updated; key += UPDATERS) {
+                            table.put(key, value(key, 1));
+                        }
+                    })));
         }
         List<Thread> readers = new ArrayList<>();
         for (int t = 0; t < READERS; t++) {
-            readers.add(Thread.ofPlatform().name("reader-" + t).start(() -> guarded(failure, () -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (updaters.stream().anyMatch(Thread::isAlive)) {
-                    int key = random.nextInt(records);
-                    byte[] v = table.get(key);
-                    check(v != null && (Arrays.equals(v, value(key, 0)) || Arrays.equals(v, value(key, 1))),
-                            "key " + key + " read as " + (v == null ? "nothing" : new String(v, US_ASCII)));
-                    reads.incrementAndGet();
-                }
-            })));
+            readers.add(Thread.ofPlatform()
+                    .name("reader-" + t)
+                    .start(() -> guarded(failure, () -> {
+                        ThreadLocalRandom random = ThreadLocalRandom.current();
+                        while (updaters.stream().anyMatch(Thread::isAlive)) {
+                            int key = random.nextInt(records);
+                            byte[] v = table.get(key);
+                            check(
+                                    v != null && (Arrays.equals(v, value(key, 0)) || Arrays.equals(v, value(key, 1))),
+                                    "key " + key + " read as " + (v == null ? "nothing" : new String(v, US_ASCII)));
+                            reads.incrementAndGet();
+                        }
+                    })));
         }
         for (Thread t : updaters) {
             t.join();
@@ -208,12 +227,25 @@ public final class Demo {
     }
 
     private static void printStats(PrintStream out, PageCacheStats s) {
-        out.printf("stats     hits %,d, page-ins %,d (hit ratio %.3f), evictions %,d, write-backs %,d in %,d batches%n"
+        out.printf(
+                "stats     hits %,d, page-ins %,d (hit ratio %.3f), evictions %,d, write-backs %,d in %,d batches%n"
                         + "          copies: %,d through temporary pages (mapped sources), %,d direct; source faults %,d%n"
                         + "          lock waits %,d (%.1f ms); frames %,d: %,d free, %,d dirty, %,d pinned%n",
-                s.hits(), s.faults(), s.hitRatio(), s.evictions(), s.writebacks(), s.writebackBatches(),
-                s.tempPageCopies(), s.directCopies(), s.sourceFaults(), s.lockWaits(), s.lockWaitNanos() / 1e6,
-                s.frames(), s.freeFrames(), s.dirtyFrames(), s.pinnedFrames());
+                s.hits(),
+                s.faults(),
+                s.hitRatio(),
+                s.evictions(),
+                s.writebacks(),
+                s.writebackBatches(),
+                s.tempPageCopies(),
+                s.directCopies(),
+                s.sourceFaults(),
+                s.lockWaits(),
+                s.lockWaitNanos() / 1e6,
+                s.frames(),
+                s.freeFrames(),
+                s.dirtyFrames(),
+                s.pinnedFrames());
     }
 
     private static void check(boolean condition, String failure) {

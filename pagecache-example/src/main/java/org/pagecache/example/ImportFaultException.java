@@ -18,8 +18,10 @@ public final class ImportFaultException extends IOException {
     private final long offset;
 
     ImportFaultException(Path input, long offset, SourceFaultException cause) {
-        super("import of " + input + " stopped: reading the mapped input faulted at byte " + offset
-                + " (was the file truncated, or is its disk failing?); nothing was imported", cause);
+        super(
+                "import of " + input + " stopped: reading the mapped input faulted at byte " + offset
+                        + " (was the file truncated, or is its disk failing?); nothing was imported",
+                cause);
         this.input = input;
         this.offset = offset;
     }

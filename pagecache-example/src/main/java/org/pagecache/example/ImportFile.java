@@ -24,7 +24,8 @@ public final class ImportFile implements AutoCloseable {
         this.channel = channel;
         this.valueSize = valueSize;
         this.recordSize = RecordTable.slotSize(valueSize);
-        this.buffer = ByteBuffer.allocate(Math.max(1, (64 << 10) / recordSize) * recordSize).order(ByteOrder.LITTLE_ENDIAN);
+        this.buffer = ByteBuffer.allocate(Math.max(1, (64 << 10) / recordSize) * recordSize)
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -38,8 +39,13 @@ public final class ImportFile implements AutoCloseable {
         if (valueSize < 1) {
             throw new IllegalArgumentException("valueSize " + valueSize + " is less than 1");
         }
-        return new ImportFile(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING), valueSize);
+        return new ImportFile(
+                FileChannel.open(
+                        path,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING),
+                valueSize);
     }
 
     /**
@@ -52,7 +58,8 @@ public final class ImportFile implements AutoCloseable {
     public void add(long key, byte[] value) throws IOException {
         Objects.requireNonNull(value, "value");
         if (value.length > valueSize) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes is longer than valueSize " + valueSize);
+            throw new IllegalArgumentException(
+                    "value of " + value.length + " bytes is longer than valueSize " + valueSize);
         }
         if (buffer.remaining() < recordSize) {
             drain();
@@ -62,7 +69,9 @@ public final class ImportFile implements AutoCloseable {
                 .putInt(at + RecordLayout.SLOT_LENGTH, value.length)
                 .putLong(at + RecordLayout.SLOT_KEY, key)
                 .put(at + RecordLayout.SLOT_HEADER, value)
-                .put(at + RecordLayout.SLOT_HEADER + value.length, new byte[recordSize - RecordLayout.SLOT_HEADER - value.length])
+                .put(
+                        at + RecordLayout.SLOT_HEADER + value.length,
+                        new byte[recordSize - RecordLayout.SLOT_HEADER - value.length])
                 .position(at + recordSize);
         records++;
     }

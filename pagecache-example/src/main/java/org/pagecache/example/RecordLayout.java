@@ -27,6 +27,7 @@ final class RecordLayout {
 
     /** "PCRTBL01" read as a little-endian long. */
     static final long MAGIC = 0x31304C4254524350L;
+
     static final long HEADER_MAGIC = 0;
     static final long HEADER_PAGE_SIZE = 8;
     static final long HEADER_BUCKETS = 12;
@@ -85,8 +86,9 @@ final class RecordLayout {
         if (page.get(LONG, HEADER_MAGIC) != MAGIC) {
             return null;
         }
-        return new int[] {page.get(INT, HEADER_PAGE_SIZE), page.get(INT, HEADER_BUCKETS),
-            page.get(INT, HEADER_VALUE_SIZE)};
+        return new int[] {
+            page.get(INT, HEADER_PAGE_SIZE), page.get(INT, HEADER_BUCKETS), page.get(INT, HEADER_VALUE_SIZE)
+        };
     }
 
     // ---------------------------------------------------------------- bucket pages
@@ -129,7 +131,8 @@ final class RecordLayout {
         page.set(INT, at + SLOT_LENGTH, value.length);
         page.set(LONG, at + SLOT_KEY, key);
         MemorySegment.copy(value, 0, page, JAVA_BYTE, at + SLOT_HEADER, value.length);
-        page.asSlice(at + SLOT_HEADER + value.length, slotSize - SLOT_HEADER - value.length).fill((byte) 0);
+        page.asSlice(at + SLOT_HEADER + value.length, slotSize - SLOT_HEADER - value.length)
+                .fill((byte) 0);
     }
 
     /** Frees the slot at {@code at}: all zeros. */

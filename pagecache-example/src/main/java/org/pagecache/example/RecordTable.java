@@ -77,6 +77,7 @@ public final class RecordTable implements AutoCloseable {
     private final int slotsPerPage;
     /** The next overflow page to hand out; every page below it is in use or was once. */
     private final AtomicLong nextPage;
+
     private final AtomicLong records = new AtomicLong();
 
     private RecordTable(PageCache cache, PagedFile file, Path path, int buckets, int valueSize) throws IOException {
@@ -117,8 +118,8 @@ public final class RecordTable implements AutoCloseable {
             throw new IllegalArgumentException("buckets " + buckets + " is not between 1 and " + Integer.MAX_VALUE / 2);
         }
         if (!RecordLayout.fits(cache.pageSize(), valueSize)) {
-            throw new IllegalArgumentException("valueSize " + valueSize + " does not fit a record into a page of "
-                    + cache.pageSize() + " bytes");
+            throw new IllegalArgumentException(
+                    "valueSize " + valueSize + " does not fit a record into a page of " + cache.pageSize() + " bytes");
         }
         PagedFile file = cache.open(path, CREATE_NEW, READ, WRITE);
         try {
@@ -151,7 +152,8 @@ public final class RecordTable implements AutoCloseable {
         PagedFile file = cache.open(path, READ, WRITE);
         try {
             if (file.size() < cache.pageSize()) {
-                throw new IOException(path + " is not a record table: " + file.size() + " bytes, less than a header page");
+                throw new IOException(
+                        path + " is not a record table: " + file.size() + " bytes, less than a header page");
             }
             int[] header;
             try (PageGuard page = file.pinForRead(0)) {
@@ -161,10 +163,11 @@ public final class RecordTable implements AutoCloseable {
                 throw new IOException(path + " is not a record table: wrong magic number");
             }
             if (header[0] != cache.pageSize()) {
-                throw new IOException(path + " was created with " + header[0] + "-byte pages; open it with a cache of that "
-                        + "page size, not " + cache.pageSize());
+                throw new IOException(path + " was created with " + header[0]
+                        + "-byte pages; open it with a cache of that " + "page size, not " + cache.pageSize());
             }
-            if (header[1] < 1 || file.size() < (header[1] + 1L) * cache.pageSize()
+            if (header[1] < 1
+                    || file.size() < (header[1] + 1L) * cache.pageSize()
                     || !RecordLayout.fits(cache.pageSize(), header[2])) {
                 throw new IOException(path + " is damaged: header says " + header[1] + " buckets of values up to "
                         + header[2] + " bytes, file has " + file.size() + " bytes");
@@ -197,7 +200,7 @@ public final class RecordTable implements AutoCloseable {
                 int slot;
                 int length = 0;
                 long next;
-                do {                                          // optimistic read: retry if a writer got in
+                do { // optimistic read: retry if a writer got in
                     stamp = guard.readStamp();
                     slot = findKey(m, key);
                     if (slot >= 0) {
@@ -207,7 +210,7 @@ public final class RecordTable implements AutoCloseable {
                     }
                     next = RecordLayout.next(m);
                 } while (!guard.validate(stamp));
-                if (slot >= 0) {                              // only now are length and value one instant's
+                if (slot >= 0) { // only now are length and value one instant's
                     if (length < 0 || length > valueSize) {
                         throw damaged("page " + page + " slot " + slot + " has a value length of " + length);
                     }
@@ -230,10 +233,10 @@ public final class RecordTable implements AutoCloseable {
     public boolean put(long key, byte[] value) throws IOException {
         Objects.requireNonNull(value, "value");
         if (value.length > valueSize) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes is longer than the table's valueSize "
-                    + valueSize);
+            throw new IllegalArgumentException(
+                    "value of " + value.length + " bytes is longer than the table's valueSize " + valueSize);
         }
-        try (PageGuard bucket = file.lockForWrite(homePage(key))) {     // the bucket lock
+        try (PageGuard bucket = file.lockForWrite(homePage(key))) { // the bucket lock
             Location at = locate(bucket, key);
             if (at.keyPage() != RecordLayout.NO_PAGE) {
                 change(bucket, at.keyPage(), m -> store(m, at.keySlot(), key, value));
@@ -246,7 +249,7 @@ public final class RecordTable implements AutoCloseable {
                 // (in that order, so a failure on the way leaves no link to an unformatted page).
                 long fresh = nextPage.getAndIncrement();
                 try (PageGuard overflow = file.lockForWrite(fresh)) {
-                    overflow.memory().fill((byte) 0);         // it may hold a page that a crash left unlinked
+                    overflow.memory().fill((byte) 0); // it may hold a page that a crash left unlinked
                     store(overflow.memory(), 0, key, value);
                 }
                 change(bucket, at.tailPage(), m -> RecordLayout.setNext(m, fresh));
@@ -283,7 +286,7 @@ public final class RecordTable implements AutoCloseable {
      * @throws IOException as {@link #importRecords(Path, LongConsumer)}
      */
     public long importRecords(Path input) throws IOException {
-        return importRecords(input, staged -> { });
+        return importRecords(input, staged -> {});
     }
 
     /**
@@ -311,16 +314,17 @@ public final class RecordTable implements AutoCloseable {
         Objects.requireNonNull(progress, "progress");
         Path staging = Files.createTempFile(path.toAbsolutePath().getParent(), path.getFileName() + ".", ".import");
         try (FileChannel channel = FileChannel.open(input, READ);
-             Arena arena = Arena.ofConfined();
-             PagedFile stage = cache.open(staging, READ, WRITE)) {
+                Arena arena = Arena.ofConfined();
+                PagedFile stage = cache.open(staging, READ, WRITE)) {
             long size = channel.size();
             if (size % slotSize != 0) {
                 throw new IllegalArgumentException("input " + input + " has " + size + " bytes, not a whole number of "
                         + slotSize + "-byte records");
             }
-            MemorySegment mapped = size == 0 ? MemorySegment.NULL : channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment mapped =
+                    size == 0 ? MemorySegment.NULL : channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             try {
-                for (long staged = 0; staged < size; ) {      // 1. the cache copies the mapped input, fault-safe
+                for (long staged = 0; staged < size; ) { // 1. the cache copies the mapped input, fault-safe
                     long length = Math.min(STAGE_SLICE, size - staged);
                     long written;
                     try {
@@ -328,22 +332,23 @@ public final class RecordTable implements AutoCloseable {
                     } catch (SourceFaultException e) {
                         throw new ImportFaultException(input, staged, e);
                     }
-                    if (written < length) {                   // a short write: the source faulted part way
+                    if (written < length) { // a short write: the source faulted part way
                         throw new ImportFaultException(input, staged + written, null);
                     }
                     staged += length;
                     progress.accept(staged);
                 }
                 long count = size / slotSize;
-                forEachStaged(stage, count, (index, record) -> checkRecord(input, index, record));   // 2. all well-formed?
-                forEachStaged(stage, count, (index, record) -> {                                     // 3. insert
+                forEachStaged(
+                        stage, count, (index, record) -> checkRecord(input, index, record)); // 2. all well-formed?
+                forEachStaged(stage, count, (index, record) -> { // 3. insert
                     byte[] value = new byte[record.getInt(RecordLayout.SLOT_LENGTH)];
                     record.get(RecordLayout.SLOT_HEADER, value);
                     put(record.getLong(RecordLayout.SLOT_KEY), value);
                 });
                 return count;
             } finally {
-                stage.truncate(0);                            // drop the staged pages: nothing to write back
+                stage.truncate(0); // drop the staged pages: nothing to write back
             }
         } finally {
             Files.deleteIfExists(staging);
@@ -403,12 +408,10 @@ public final class RecordTable implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ chains
 
     /** Where a key is in its chain, or where it could go. Pages are {@link RecordLayout#NO_PAGE} when there is none. */
-    private record Location(long keyPage, int keySlot, long freePage, int freeSlot, long tailPage) {
-    }
+    private record Location(long keyPage, int keySlot, long freePage, int freeSlot, long tailPage) {}
 
     /** What one bucket page holds for a key: its slot or -1, the first free slot or -1, the next page. */
-    private record PageScan(int keySlot, int freeSlot, long next) {
-    }
+    private record PageScan(int keySlot, int freeSlot, long next) {}
 
     /** Walks the chain of the locked bucket, reading its overflow pages through read guards. */
     private Location locate(PageGuard bucket, long key) throws IOException {
@@ -480,8 +483,7 @@ public final class RecordTable implements AutoCloseable {
     }
 
     /** What {@link #countRecords()} reads from a page. */
-    private record PageCount(int live, long next) {
-    }
+    private record PageCount(int live, long next) {}
 
     /** Walks every chain once with read guards: checks the links and counts the live records. */
     private long countRecords() throws IOException {
@@ -536,7 +538,8 @@ public final class RecordTable implements AutoCloseable {
             batch.clear().limit(n * slotSize);
             while (batch.hasRemaining()) {
                 if (stage.read(first * slotSize + batch.position(), batch) < 0) {
-                    throw new IOException("staged input ended early at record " + (first + batch.position() / slotSize));
+                    throw new IOException(
+                            "staged input ended early at record " + (first + batch.position() / slotSize));
                 }
             }
             for (int i = 0; i < n; i++) {
@@ -569,8 +572,8 @@ public final class RecordTable implements AutoCloseable {
 
     private long checkNext(long page, long next) throws IOException {
         if (next != RecordLayout.NO_PAGE && (next <= buckets || next >= nextPage.get())) {
-            throw damaged("page " + page + " links to page " + next + ", outside the overflow pages "
-                    + (buckets + 1) + ".." + (nextPage.get() - 1));
+            throw damaged("page " + page + " links to page " + next + ", outside the overflow pages " + (buckets + 1)
+                    + ".." + (nextPage.get() - 1));
         }
         return next;
     }

@@ -1,6 +1,5 @@
 package org.pagecache.example;
 
-import org.pagecache.offheap.testing.Threads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Writers and readers on real threads against one table. Readers must never see a torn value, a value going back
@@ -58,7 +58,10 @@ class ConcurrencyTest {
      */
     static byte[] encode(long key, long version) {
         int length = 16 + Math.floorMod(key + version, VALUE_SIZE - 16 + 1);
-        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN).putLong(key).putLong(version);
+        ByteBuffer b = ByteBuffer.allocate(length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(key)
+                .putLong(version);
         while (b.hasRemaining()) {
             b.put((byte) (key ^ version * 31 ^ b.position()));
         }
@@ -74,8 +77,8 @@ class ConcurrencyTest {
         }
         long version = b.getLong(8);
         if (!Arrays.equals(value, encode(key, version))) {
-            throw new AssertionError("key " + key + " read a torn value of version " + version + ": "
-                    + Arrays.toString(value));
+            throw new AssertionError(
+                    "key " + key + " read a torn value of version " + version + ": " + Arrays.toString(value));
         }
         return version;
     }
@@ -93,12 +96,12 @@ class ConcurrencyTest {
         AtomicLong writes = new AtomicLong();
         PageCacheStats stats;
         try (PageCache cache = RecordTableTest.cache(frames);
-             RecordTable table = RecordTable.create(cache, path, buckets, VALUE_SIZE)) {
+                RecordTable table = RecordTable.create(cache, path, buckets, VALUE_SIZE)) {
             CountDownLatch writing = new CountDownLatch(WRITERS);
             List<Threads.Task> tasks = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 int writer = w;
-                Map<Long, Long> model = new HashMap<>();   // key -> last version put, or -1 if deleted last
+                Map<Long, Long> model = new HashMap<>(); // key -> last version put, or -1 if deleted last
                 finals.add(model);
                 tasks.add(() -> {
                     try {
@@ -119,11 +122,13 @@ class ConcurrencyTest {
                         byte[] value = table.get(key);
                         reads.incrementAndGet();
                         if (value == null) {
-                            assertTrue(seen[key] == 0 || !sticky(key),
+                            assertTrue(
+                                    seen[key] == 0 || !sticky(key),
                                     "sticky key " + key + " vanished after version " + seen[key]);
                         } else {
                             long version = decode(key, value);
-                            assertTrue(version >= seen[key],
+                            assertTrue(
+                                    version >= seen[key],
                                     "key " + key + " went back from version " + seen[key] + " to " + version);
                             seen[key] = version;
                             found.incrementAndGet();
@@ -133,14 +138,17 @@ class ConcurrencyTest {
             }
             Threads.runAll(Duration.ofSeconds(90), tasks);
 
-            System.out.printf("%d keys in %d buckets, %d frames: %d writes, %d reads (%d found)%n",
+            System.out.printf(
+                    "%d keys in %d buckets, %d frames: %d writes, %d reads (%d found)%n",
                     keys, buckets, frames, writes.get(), reads.get(), found.get());
-            assertTrue(reads.get() > 1_000 && found.get() > 100, "readers ran: " + reads + " reads, " + found + " found");
+            assertTrue(
+                    reads.get() > 1_000 && found.get() > 100, "readers ran: " + reads + " reads, " + found + " found");
             assertFinalState(table, finals);
             stats = cache.stats();
             System.out.println(stats);
         }
-        try (PageCache cache = RecordTableTest.cache(frames); RecordTable table = RecordTable.open(cache, path)) {
+        try (PageCache cache = RecordTableTest.cache(frames);
+                RecordTable table = RecordTable.open(cache, path)) {
             assertFinalState(table, finals);
         }
         return stats;
@@ -164,7 +172,8 @@ class ConcurrencyTest {
                 assertEquals(model.getOrDefault(key, -1L) >= 0, table.delete(key), "delete of key " + key);
                 model.put(key, -1L);
             } else {
-                assertEquals(model.getOrDefault(key, -1L) < 0, table.put(key, encode(key, version)), "put of key " + key);
+                assertEquals(
+                        model.getOrDefault(key, -1L) < 0, table.put(key, encode(key, version)), "put of key " + key);
                 model.put(key, version);
             }
         }

@@ -1,6 +1,5 @@
 package org.pagecache.example;
 
-import org.pagecache.offheap.testing.Threads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,6 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.SourceFaultException;
+import org.pagecache.offheap.testing.Threads;
 
 class ImportTest {
     private static final int PAGE = 4096;
@@ -50,7 +50,7 @@ class ImportTest {
     Path dir;
 
     private static PageCache cache() {
-        return RecordTableTest.cache(256);    // 1 MiB: less than the input, the table and the staged copy together
+        return RecordTableTest.cache(256); // 1 MiB: less than the input, the table and the staged copy together
     }
 
     /** Fills a table with {@link #EXISTING} records and returns them. */
@@ -95,7 +95,9 @@ class ImportTest {
 
     private Set<String> leftovers() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".import")).collect(Collectors.toSet());
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".import"))
+                    .collect(Collectors.toSet());
         }
     }
 
@@ -104,18 +106,19 @@ class ImportTest {
         Path tablePath = dir.resolve("t.db");
         Path input = dir.resolve("in.rec");
         Map<Long, byte[]> model;
-        int records = 40_000;                 // 2.5 MB: three staging slices
-        try (PageCache cache = cache(); RecordTable table = RecordTable.create(cache, tablePath, 64, VALUE_SIZE)) {
+        int records = 40_000; // 2.5 MB: three staging slices
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.create(cache, tablePath, 64, VALUE_SIZE)) {
             model = fill(table);
             try (ImportFile file = ImportFile.create(input, VALUE_SIZE)) {
                 for (long key = FIRST_IMPORTED; key < FIRST_IMPORTED + records; key++) {
                     file.add(key, value(key, 1, VALUE_SIZE));
                     model.put(key, value(key, 1, VALUE_SIZE));
                 }
-                for (long key = 0; key < 100; key++) {             // existing keys are replaced
+                for (long key = 0; key < 100; key++) { // existing keys are replaced
                     file.add(key, value(key, 2, VALUE_SIZE));
                 }
-                file.add(7, value(7, 3, VALUE_SIZE));              // a repeated key ends with its last value
+                file.add(7, value(7, 3, VALUE_SIZE)); // a repeated key ends with its last value
             }
             for (long key = 0; key < 100; key++) {
                 model.put(key, value(key, key == 7 ? 3 : 2, VALUE_SIZE));
@@ -125,12 +128,14 @@ class ImportTest {
             assertEquals(records + 101, table.importRecords(input, progress::add));
             assertEquals(List.of(SLICE, 2 * SLICE, Files.size(input)), progress);
             long pages = (Files.size(input) + PAGE - 1) / PAGE;
-            assertTrue(cache.stats().tempPageCopies() - tempCopies >= pages,
+            assertTrue(
+                    cache.stats().tempPageCopies() - tempCopies >= pages,
                     "every page of the mapped input went through a temporary page");
             assertTable(table, model, records);
             assertEquals(Set.of(), leftovers(), "the staging file is gone");
         }
-        try (PageCache cache = cache(); RecordTable table = RecordTable.open(cache, tablePath)) {
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.open(cache, tablePath)) {
             assertTable(table, model, records);
         }
     }
@@ -139,7 +144,8 @@ class ImportTest {
     void anEmptyInputImportsNothing() throws IOException {
         Path input = dir.resolve("empty.rec");
         Files.write(input, new byte[0]);
-        try (PageCache cache = cache(); RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
             assertEquals(0, table.importRecords(input));
             assertEquals(0, table.count());
         }
@@ -148,16 +154,22 @@ class ImportTest {
     @Test
     void aMalformedInputImportsNothing() throws IOException {
         Path input = dir.resolve("bad.rec");
-        try (PageCache cache = cache(); RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
             Map<Long, byte[]> model = fill(table);
             writeInput(input, 1_000, null);
             try (FileChannel channel = FileChannel.open(input, StandardOpenOption.WRITE)) {
                 // Record 600 claims a value longer than the table's values.
-                channel.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, VALUE_SIZE + 1),
+                channel.write(
+                        ByteBuffer.allocate(4)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .putInt(0, VALUE_SIZE + 1),
                         600L * RECORD + RecordLayout.SLOT_LENGTH);
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table.importRecords(input));
-            assertTrue(e.getMessage().contains("record 600") && e.getMessage().contains("value length 49"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("record 600") && e.getMessage().contains("value length 49"),
+                    e.getMessage());
             assertTable(table, model, 1_000);
 
             try (FileChannel channel = FileChannel.open(input, StandardOpenOption.WRITE)) {
@@ -181,22 +193,26 @@ class ImportTest {
         Path tablePath = dir.resolve("t.db");
         Path input = dir.resolve("in.rec");
         Map<Long, byte[]> model;
-        int records = 60_000;                 // 3.8 MB: four slices
-        try (PageCache cache = cache(); RecordTable table = RecordTable.create(cache, tablePath, 64, VALUE_SIZE)) {
+        int records = 60_000; // 3.8 MB: four slices
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.create(cache, tablePath, 64, VALUE_SIZE)) {
             model = fill(table);
             writeInput(input, records, null);
             long faultsBefore = cache.stats().sourceFaults();
-            ImportFaultException e = assertThrows(ImportFaultException.class, () -> table.importRecords(input, staged -> {
-                if (staged == SLICE) {
-                    truncate(input, cut);
-                }
-            }));
+            ImportFaultException e = assertThrows(
+                    ImportFaultException.class,
+                    () -> table.importRecords(input, staged -> {
+                        if (staged == SLICE) {
+                            truncate(input, cut);
+                        }
+                    }));
             if (cut % SLICE == 0) {
                 assertEquals(cut, e.offset(), e.getMessage());
             } else {
                 // Usually the first page wholly past the new end; later if the kernel kept a large folio that
                 // straddles the cut (its tail then reads as zeros), but always before the old end.
-                assertTrue(e.offset() >= cut && e.offset() < (long) records * RECORD && e.offset() % PAGE == 0,
+                assertTrue(
+                        e.offset() >= cut && e.offset() < (long) records * RECORD && e.offset() % PAGE == 0,
                         e.getMessage());
             }
             if (e.offset() % SLICE == 0) {
@@ -215,7 +231,8 @@ class ImportTest {
             assertEquals(5_000, table.importRecords(input));
             assertTable(table, model, records);
         }
-        try (PageCache cache = cache(); RecordTable table = RecordTable.open(cache, tablePath)) {
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.open(cache, tablePath)) {
             assertTable(table, model, records);
         }
     }
@@ -232,10 +249,11 @@ class ImportTest {
         for (int round = 0; round < rounds; round++) {
             Path tablePath = dir.resolve("race" + round + ".db");
             Path input = dir.resolve("race" + round + ".rec");
-            int records = 60_000;             // 3.8 MB: four slices
+            int records = 60_000; // 3.8 MB: four slices
             try (PageCache cache = RecordTableTest.cache(4096);
-                 RecordTable table = RecordTable.create(cache, tablePath, 1024, VALUE_SIZE);
-                 FileChannel truncator = FileChannel.open(input, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    RecordTable table = RecordTable.create(cache, tablePath, 1024, VALUE_SIZE);
+                    FileChannel truncator =
+                            FileChannel.open(input, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 Map<Long, byte[]> model = fill(table);
                 Map<Long, byte[]> imported = new HashMap<>(model);
                 writeInput(input, records, imported);
@@ -243,30 +261,33 @@ class ImportTest {
                 AtomicReference<Object> outcome = new AtomicReference<>();
                 long delayNanos = ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(2));
                 long cut = ThreadLocalRandom.current().nextLong(Files.size(input));
-                Threads.runAll(Duration.ofSeconds(60), List.of(
-                        () -> {
-                            try {
-                                outcome.set(table.importRecords(input, staged -> started.countDown()));
-                            } catch (ImportFaultException | IllegalArgumentException e) {
-                                outcome.set(e);
-                            } finally {
-                                started.countDown();
-                            }
-                        },
-                        () -> {
-                            assertTrue(started.await(30, TimeUnit.SECONDS), "the import never started");
-                            for (long end = System.nanoTime() + delayNanos; System.nanoTime() < end; ) {
-                                Thread.onSpinWait();
-                            }
-                            truncator.truncate(cut);
-                        }));
+                Threads.runAll(
+                        Duration.ofSeconds(60),
+                        List.of(
+                                () -> {
+                                    try {
+                                        outcome.set(table.importRecords(input, staged -> started.countDown()));
+                                    } catch (ImportFaultException | IllegalArgumentException e) {
+                                        outcome.set(e);
+                                    } finally {
+                                        started.countDown();
+                                    }
+                                },
+                                () -> {
+                                    assertTrue(started.await(30, TimeUnit.SECONDS), "the import never started");
+                                    for (long end = System.nanoTime() + delayNanos; System.nanoTime() < end; ) {
+                                        Thread.onSpinWait();
+                                    }
+                                    truncator.truncate(cut);
+                                }));
                 if (outcome.get() instanceof IllegalArgumentException e) {
                     // The cut fell inside a large folio the kernel kept: its tail read as zeros, with no fault.
                     assertTrue(e.getMessage().contains("malformed: flags 0"), e.getMessage());
                     assertTable(table, model, records);
                 } else if (outcome.get() instanceof ImportFaultException e) {
                     faulted++;
-                    assertTrue(e.offset() >= SLICE && e.offset() >= cut, "faulted at " + e.offset() + ", cut at " + cut);
+                    assertTrue(
+                            e.offset() >= SLICE && e.offset() >= cut, "faulted at " + e.offset() + ", cut at " + cut);
                     assertTable(table, model, records);
                 } else {
                     assertEquals((long) records, outcome.get(), "the import finished");
@@ -288,8 +309,10 @@ class ImportTest {
 
     @Test
     void aMissingInputIsReportedAndLeavesNoStagingFile() throws IOException {
-        try (PageCache cache = cache(); RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
-            assertThrows(java.nio.file.NoSuchFileException.class, () -> table.importRecords(dir.resolve("missing.rec")));
+        try (PageCache cache = cache();
+                RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 8, VALUE_SIZE)) {
+            assertThrows(
+                    java.nio.file.NoSuchFileException.class, () -> table.importRecords(dir.resolve("missing.rec")));
             assertEquals(Set.of(), leftovers());
             assertFalse(Files.exists(dir.resolve("missing.rec")));
         }

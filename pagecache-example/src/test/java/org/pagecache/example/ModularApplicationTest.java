@@ -20,8 +20,8 @@ import org.pagecache.offheap.OffHeapPageCache;
 
 /** The example is a modular application: it requires the cache's module, and its demo runs with {@code java -m}. */
 class ModularApplicationTest {
-    private static final List<String> MODULES = List.of("org.pagecache.example", "org.pagecache.offheap",
-            "org.pagecache.api", "org.agrona", "org.jctools.core");
+    private static final List<String> MODULES = List.of(
+            "org.pagecache.example", "org.pagecache.offheap", "org.pagecache.api", "org.agrona", "org.jctools.core");
 
     @TempDir
     Path dir;
@@ -32,7 +32,8 @@ class ModularApplicationTest {
         assertEquals("org.pagecache.offheap", OffHeapPageCache.class.getModule().getName());
         assertEquals("org.pagecache.api", PageCache.class.getModule().getName());
         ModuleDescriptor example = Demo.class.getModule().getDescriptor();
-        assertTrue(example.requires().stream().anyMatch(r -> r.name().equals("org.pagecache.offheap")),
+        assertTrue(
+                example.requires().stream().anyMatch(r -> r.name().equals("org.pagecache.offheap")),
                 example.requires().toString());
         // the API comes with the engine (requires transitive): the example reads it without requiring it
         assertTrue(Demo.class.getModule().canRead(PageCache.class.getModule()));
@@ -42,16 +43,28 @@ class ModularApplicationTest {
     void theDemoRunsOnTheModulePathAlone() throws Exception {
         List<String> modulePath = new ArrayList<>();
         for (String name : MODULES) {
-            ResolvedModule module = Demo.class.getModule().getLayer().configuration().findModule(name)
+            ResolvedModule module = Demo.class
+                    .getModule()
+                    .getLayer()
+                    .configuration()
+                    .findModule(name)
                     .orElseThrow(() -> new AssertionError("module " + name + " is not resolved"));
             modulePath.add(Path.of(module.reference().location().orElseThrow()).toString());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
-        Process p = new ProcessBuilder(java.toString(), "--module-path", String.join(File.pathSeparator, modulePath),
-                "-m", "org.pagecache.example/org.pagecache.example.Demo", dir.resolve("demo").toString(), "2000")
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "--module-path",
+                        String.join(File.pathSeparator, modulePath),
+                        "-m",
+                        "org.pagecache.example/org.pagecache.example.Demo",
+                        dir.resolve("demo").toString(),
+                        "2000")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         boolean exited = p.waitFor(120, TimeUnit.SECONDS);
         if (!exited) {
             p.destroyForcibly();

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-
 import org.junit.jupiter.api.Test;
 
 /** The descriptor writes exactly the bytes its drawing shows, little-endian, and refuses what cannot fit. */
@@ -37,8 +36,10 @@ class RecordLayoutTest {
         assertEquals(3, RecordLayout.valueLength(m, at));
         layout.clear(m, at);
         assertFalse(RecordLayout.isLive(m, at));
-        assertEquals(-1, MemorySegment.mismatch(m, 0, PAGE, MemorySegment.ofArray(new byte[PAGE]), 0, PAGE),
-            "a cleared slot is all zeros, and nothing else was touched");
+        assertEquals(
+                -1,
+                MemorySegment.mismatch(m, 0, PAGE, MemorySegment.ofArray(new byte[PAGE]), 0, PAGE),
+                "a cleared slot is all zeros, and nothing else was touched");
     }
 
     @Test
@@ -47,8 +48,11 @@ class RecordLayoutTest {
         assertNull(RecordLayout.readHeader(m), "no magic, no header");
         RecordLayout.writeHeader(m, PAGE, 7, 100);
         assertArrayEquals(new int[] {PAGE, 7, 100}, RecordLayout.readHeader(m));
-        assertEquals("PCRTBL01", new String(m.asSlice(0, 8).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-            java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(
+                "PCRTBL01",
+                new String(
+                        m.asSlice(0, 8).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                        java.nio.charset.StandardCharsets.US_ASCII));
         RecordLayout.setNext(m, 42);
         assertEquals(42, RecordLayout.next(m));
     }

@@ -33,7 +33,10 @@ class RecordTableTest {
     Path dir;
 
     static PageCache cache(int frames) {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity((long) frames * PAGE)
+                .build();
     }
 
     /** A value whose bytes and length are derived from the key and a version. */
@@ -63,18 +66,20 @@ class RecordTableTest {
         Path path = dir.resolve("t.db");
         Map<Long, byte[]> model = new HashMap<>();
         Random random = new Random(42);
-        long keys = 3_000;                    // 4 buckets, 73 records a page: chains of several pages
-        try (PageCache cache = cache(32)) {   // fewer frames than pages: chains are paged in and out
+        long keys = 3_000; // 4 buckets, 73 records a page: chains of several pages
+        try (PageCache cache = cache(32)) { // fewer frames than pages: chains are paged in and out
             try (RecordTable table = RecordTable.create(cache, path, 4, VALUE_SIZE)) {
                 assertEquals((PAGE - 8) / RecordTable.slotSize(VALUE_SIZE), table.recordsPerPage());
                 for (int op = 0; op < 20_000; op++) {
                     long key = random.nextLong(keys);
                     if (random.nextInt(10) < 8) {
                         byte[] v = value(key, op, VALUE_SIZE);
-                        assertEquals(!model.containsKey(key), table.put(key, v), "put reports whether the record is new");
+                        assertEquals(
+                                !model.containsKey(key), table.put(key, v), "put reports whether the record is new");
                         model.put(key, v);
                     } else {
-                        assertEquals(model.remove(key) != null, table.delete(key), "delete reports whether it found it");
+                        assertEquals(
+                                model.remove(key) != null, table.delete(key), "delete reports whether it found it");
                     }
                 }
                 assertContents(table, model, keys);
@@ -83,7 +88,8 @@ class RecordTableTest {
                 assertNull(table.get(Long.MIN_VALUE));
             }
         }
-        try (PageCache cache = cache(32); RecordTable table = RecordTable.open(cache, path)) {
+        try (PageCache cache = cache(32);
+                RecordTable table = RecordTable.open(cache, path)) {
             assertEquals(VALUE_SIZE, table.valueSize());
             assertEquals(4, table.buckets());
             assertContents(table, model, keys);
@@ -95,14 +101,16 @@ class RecordTableTest {
             }
             assertContents(table, model, keys + 1_000);
         }
-        try (PageCache cache = cache(32); RecordTable table = RecordTable.open(cache, path)) {
+        try (PageCache cache = cache(32);
+                RecordTable table = RecordTable.open(cache, path)) {
             assertContents(table, model, keys + 1_000);
         }
     }
 
     @Test
     void updatesAndDeletesAreInPlaceAndFreedSlotsAreReused() throws IOException {
-        try (PageCache cache = cache(16); RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 2, VALUE_SIZE)) {
+        try (PageCache cache = cache(16);
+                RecordTable table = RecordTable.create(cache, dir.resolve("t.db"), 2, VALUE_SIZE)) {
             for (long key = 0; key < 500; key++) {
                 table.put(key, value(key, 0, VALUE_SIZE));
             }
@@ -130,12 +138,17 @@ class RecordTableTest {
     void commitPutsTheRecordsInTheFileItself() throws IOException {
         Path path = dir.resolve("t.db");
         byte[] v = "committed value".getBytes(US_ASCII);
-        try (PageCache cache = cache(16); RecordTable table = RecordTable.create(cache, path, 8, VALUE_SIZE)) {
+        try (PageCache cache = cache(16);
+                RecordTable table = RecordTable.create(cache, path, 8, VALUE_SIZE)) {
             table.put(0x0123456789ABCDEFL, v);
             table.commit();
             // Read the file behind the cache's back: the record's slot is there, byte for byte.
-            ByteBuffer slot = ByteBuffer.allocate(RecordTable.slotSize(VALUE_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
-            slot.putInt(RecordLayout.LIVE).putInt(v.length).putLong(0x0123456789ABCDEFL).put(v);
+            ByteBuffer slot =
+                    ByteBuffer.allocate(RecordTable.slotSize(VALUE_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+            slot.putInt(RecordLayout.LIVE)
+                    .putInt(v.length)
+                    .putLong(0x0123456789ABCDEFL)
+                    .put(v);
             byte[] disk = Files.readAllBytes(path);
             assertTrue(indexOf(disk, slot.array()) > PAGE, "the committed record is in a bucket page of the file");
         }
@@ -146,13 +159,15 @@ class RecordTableTest {
         Path path = dir.resolve("t.db");
         try (PageCache cache = cache(16)) {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> RecordTable.create(cache, path, 0, 8))
-                    .getMessage().contains("buckets"));
+                    .getMessage()
+                    .contains("buckets"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> RecordTable.create(cache, path, 4, PAGE))
-                    .getMessage().contains("valueSize"));
+                    .getMessage()
+                    .contains("valueSize"));
             assertFalse(Files.exists(path), "rejected arguments create nothing");
             try (RecordTable table = RecordTable.create(cache, path, 4, VALUE_SIZE)) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> table.put(1, new byte[VALUE_SIZE + 1]));
+                IllegalArgumentException e =
+                        assertThrows(IllegalArgumentException.class, () -> table.put(1, new byte[VALUE_SIZE + 1]));
                 assertTrue(e.getMessage().contains("valueSize"), e.getMessage());
                 assertNull(table.get(1), "a rejected put changes nothing");
             }
@@ -160,10 +175,14 @@ class RecordTableTest {
 
             Path notATable = dir.resolve("other");
             Files.write(notATable, new byte[3 * PAGE]);
-            assertTrue(assertThrows(IOException.class, () -> RecordTable.open(cache, notATable)).getMessage()
+            assertTrue(assertThrows(IOException.class, () -> RecordTable.open(cache, notATable))
+                    .getMessage()
                     .contains("not a record table"));
         }
-        try (PageCache bigPages = OffHeapPageCache.builder().pageSize(2 * PAGE).capacity(64L * PAGE).build()) {
+        try (PageCache bigPages = OffHeapPageCache.builder()
+                .pageSize(2 * PAGE)
+                .capacity(64L * PAGE)
+                .build()) {
             IOException e = assertThrows(IOException.class, () -> RecordTable.open(bigPages, path));
             assertTrue(e.getMessage().contains("4096-byte pages"), e.getMessage());
         }
@@ -172,7 +191,8 @@ class RecordTableTest {
     @Test
     void aDamagedChainIsReportedNotFollowed() throws IOException {
         Path path = dir.resolve("t.db");
-        try (PageCache cache = cache(16); RecordTable table = RecordTable.create(cache, path, 1, VALUE_SIZE)) {
+        try (PageCache cache = cache(16);
+                RecordTable table = RecordTable.create(cache, path, 1, VALUE_SIZE)) {
             for (long key = 0; key < 200; key++) {
                 table.put(key, value(key, 0, VALUE_SIZE));
             }
@@ -183,7 +203,8 @@ class RecordTableTest {
         }
         try (PageCache cache = cache(16)) {
             IOException e = assertThrows(IOException.class, () -> RecordTable.open(cache, path));
-            assertTrue(e.getMessage().contains("damaged") && e.getMessage().contains("links to page 1"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("damaged") && e.getMessage().contains("links to page 1"), e.getMessage());
         }
     }
 

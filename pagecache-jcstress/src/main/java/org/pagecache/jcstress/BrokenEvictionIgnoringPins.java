@@ -25,9 +25,13 @@ import org.pagecache.offheap.frame.FrameTable;
 @Description("BROKEN on purpose: eviction through tryLock (ignoring pins) takes pinned frames away.")
 @Outcome(id = "1, 0, 7, 7", expect = ACCEPTABLE, desc = "Pinned first, the eviction lost the lock race.")
 @Outcome(id = "0, 1, -1, -1", expect = ACCEPTABLE, desc = "Evicted first: the pin fails.")
-@Outcome(id = "1, 1, 7, 7", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "1, 1, 7, 7",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Pinned and evicted: pinned frame freed and rebound.")
-@Outcome(id = "1, 1, .*", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "1, 1, .*",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Pinned and evicted; pinner saw page 9 / torn content, or its pin vanished (-3: unpin refused).")
 @Outcome(id = "0, 0, -1, -1", expect = ACCEPTABLE, desc = "The pin met the eviction's lock; the eviction backed off.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else.")
@@ -68,7 +72,8 @@ public class BrokenEvictionIgnoringPins {
     public void evictor(IIII_Result r) {
         // BROKEN: tryLock does not look at the pin count.
         r.r2 = frames.tryLock(Frames.FRAME) && frames.keepLockIfEvictable(Frames.FRAME) && Frames.freeAndRebind(frames)
-                ? 1 : 0;
+                ? 1
+                : 0;
     }
 
     @Arbiter

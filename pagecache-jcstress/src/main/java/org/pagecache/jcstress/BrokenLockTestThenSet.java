@@ -23,8 +23,7 @@ import org.pagecache.offheap.frame.FrameTable;
 @JCStressTest
 @Description("BROKEN on purpose: test-then-set locking lets two threads in; an increment is lost.")
 @Outcome(id = "2, 0", expect = ACCEPTABLE, desc = "Both increments.")
-@Outcome(id = "1, 0", expect = ACCEPTABLE_INTERESTING,
-        desc = "Lost increment: both threads held the broken lock.")
+@Outcome(id = "1, 0", expect = ACCEPTABLE_INTERESTING, desc = "Lost increment: both threads held the broken lock.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else.")
 @State
 public class BrokenLockTestThenSet {

@@ -25,7 +25,9 @@ import org.pagecache.offheap.frame.FrameTable;
 @Description("BROKEN on purpose: revalidation that ignores the version misses a write done during the copy.")
 @Outcome(id = "2, 0, 0", expect = ACCEPTABLE, desc = "Copy accepted: the page before the write.")
 @Outcome(id = "2, 1, 1", expect = ACCEPTABLE, desc = "Copy accepted: the page after the write.")
-@Outcome(id = {"2, 0, 1", "2, 1, 0"}, expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = {"2, 0, 1", "2, 1, 0"},
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Torn copy accepted: a whole write ran during the copy.")
 @Outcome(id = "1, [01], [01]", expect = ACCEPTABLE, desc = "Copy rejected: the frame was locked after the copy.")
 @Outcome(id = "0, -1, -1", expect = ACCEPTABLE, desc = "Reader met the lock before copying.")

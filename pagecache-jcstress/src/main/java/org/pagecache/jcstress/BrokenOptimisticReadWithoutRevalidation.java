@@ -24,7 +24,9 @@ import org.pagecache.offheap.frame.FrameTable;
 @Description("BROKEN on purpose: optimistic read without revalidation accepts torn copies.")
 @Outcome(id = "2, 0, 0", expect = ACCEPTABLE, desc = "Copy accepted: the page before the write.")
 @Outcome(id = "2, 1, 1", expect = ACCEPTABLE, desc = "Copy accepted: the page after the write.")
-@Outcome(id = {"2, 0, 1", "2, 1, 0"}, expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = {"2, 0, 1", "2, 1, 0"},
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Torn copy accepted (forbidden in the real protocol).")
 @Outcome(id = "0, -1, -1", expect = ACCEPTABLE, desc = "Reader met the lock before copying.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else.")

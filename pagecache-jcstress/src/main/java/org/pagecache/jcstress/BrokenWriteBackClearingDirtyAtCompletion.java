@@ -25,7 +25,9 @@ import org.pagecache.offheap.frame.FrameTable;
 @Outcome(id = "1, 1, 1, 0, 0", expect = ACCEPTABLE, desc = "Write, then write-back of it: clean and on disk.")
 @Outcome(id = "0, -1, -1, 1, 0", expect = ACCEPTABLE, desc = "The writer held the lock: write-back passed over.")
 @Outcome(id = "1, [01], [01], 1, 0", expect = ACCEPTABLE, desc = "The write unlocked after the completion: dirty.")
-@Outcome(id = "1, .*, 0, 0", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "1, .*, 0, 0",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Lost update: clean, but the write was not written.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else.")
 @State

@@ -2,7 +2,6 @@ package org.pagecache.jcstress;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-
 import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.frame.FrameTable;
 
@@ -39,8 +38,7 @@ final class Frames {
     /** The optimistic reader copied and the state was unchanged: the copy is accepted. */
     static final int READ_VALIDATED = 2;
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /** A new table with {@link #FRAME} bound to {@link #PAGE} of {@link #SLOT}, uptodate, unlocked. */
     static FrameTable bound(long extraFlags) {

@@ -5,7 +5,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -31,12 +30,15 @@ import org.pagecache.offheap.frame.FrameTable;
 @Description("lock/unlock exclude each other when the waiter parks; the unlock clears WAITERS and wakes it.")
 @Outcome(id = "2, 0, 0, 0, 0", expect = ACCEPTABLE, desc = "Both increments; no actor left the spin phase.")
 @Outcome(id = "2, 0, 1, 0, 0", expect = ACCEPTABLE, desc = "Both increments; a waiter spun out, did not park.")
-@Outcome(id = "2, 0, 1, 1, 0", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "2, 0, 1, 1, 0",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Both increments; a waiter parked (WAITERS) and was woken.")
-@Outcome(id = "2, 0, [01], [01], 1", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "2, 0, [01], [01], 1",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "A lock() took 40 ms..5 s: thread descheduled.")
-@Outcome(id = "2, 0, [01], [01], 2", expect = FORBIDDEN,
-        desc = "A lock() took >= 5 s: lost wake-up (slice timeout).")
+@Outcome(id = "2, 0, [01], [01], 2", expect = FORBIDDEN, desc = "A lock() took >= 5 s: lost wake-up (slice timeout).")
 @Outcome(id = "1, .*", expect = FORBIDDEN, desc = "Lost increment: both actors inside the lock at once.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else (LOCKED/WAITERS left set, ...).")
 @State
@@ -49,6 +51,7 @@ public class LockMutualExclusionParked {
     private final FrameTable frames = Frames.bound(new FrameTable(2, Frames.PAGE_SIZE, SLICE_MILLIS), 0);
     /** Per actor: [0] nanoseconds its lock() took, [1] 1 if WAITERS was set when it unlocked. */
     private final long[] first = new long[2];
+
     private final long[] second = new long[2];
 
     private void increment(long[] seen) {

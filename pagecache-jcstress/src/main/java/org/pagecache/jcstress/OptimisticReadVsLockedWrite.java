@@ -25,7 +25,9 @@ import org.pagecache.offheap.frame.FrameTable;
 @Outcome(id = "2, 1, 1", expect = ACCEPTABLE, desc = "Copy accepted: the page after the write.")
 @Outcome(id = "2, 0, 1", expect = FORBIDDEN, desc = "Torn copy accepted: first long old, last long new.")
 @Outcome(id = "2, 1, 0", expect = FORBIDDEN, desc = "Torn copy accepted: first long new, last long old.")
-@Outcome(id = "1, [01], [01]", expect = ACCEPTABLE_INTERESTING,
+@Outcome(
+        id = "1, [01], [01]",
+        expect = ACCEPTABLE_INTERESTING,
         desc = "Copy rejected by revalidation (reader retries).")
 @Outcome(id = "0, -1, -1", expect = ACCEPTABLE, desc = "Reader met the lock before copying (it waits and retries).")
 @Outcome(expect = FORBIDDEN, desc = "Anything else.")

@@ -25,9 +25,13 @@ import org.pagecache.offheap.frame.FrameTable;
 @JCStressTest
 @Description("Write-back clears DIRTY at the claim, so a write landing during the I/O keeps the frame dirty.")
 @Outcome(id = "1, 1, 1, 0, 0", expect = ACCEPTABLE, desc = "Write, then write-back of it: clean and on disk.")
-@Outcome(id = "1, 0, 0, 1, 0", expect = ACCEPTABLE,
+@Outcome(
+        id = "1, 0, 0, 1, 0",
+        expect = ACCEPTABLE,
         desc = "Write-back of the old page, the write after the claim (during the I/O): still dirty.")
-@Outcome(id = {"1, 0, 1, .*", "1, 1, 0, .*"}, expect = FORBIDDEN,
+@Outcome(
+        id = {"1, 0, 1, .*", "1, 1, 0, .*"},
+        expect = FORBIDDEN,
         desc = "Torn snapshot: the bytes to write were not copied under the page lock.")
 @Outcome(id = "0, -1, -1, 1, 0", expect = ACCEPTABLE, desc = "The writer held the lock: write-back passed over.")
 @Outcome(id = "[01], .*, 0, 0", expect = FORBIDDEN, desc = "Lost update: clean, but the write was not written.")

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,17 +55,18 @@ class FrameProtocolJcstressTest {
             "org.pagecache.jcstress.BrokenLockTestThenSet"));
 
     /** The CI run: quick preset, one 100 ms iteration per JVM configuration, unified compilation. */
-    static final List<String> CI_ARGS = List.of(
-            "-m", "quick", "-sc", "false", "-iters", "1", "-time", "100", "-strideCount", "4");
+    static final List<String> CI_ARGS =
+            List.of("-m", "quick", "-sc", "false", "-iters", "1", "-time", "100", "-strideCount", "4");
 
     @Test
     void frameStateWordProtocol() throws Exception {
-        Pattern selection = Pattern.compile(
-                System.getProperty("pagecache.jcstress.tests", "org\\.pagecache\\.jcstress\\..*"));
+        Pattern selection =
+                Pattern.compile(System.getProperty("pagecache.jcstress.tests", "org\\.pagecache\\.jcstress\\..*"));
         Set<String> generated = generatedTests();
-        assertTrue(generated.containsAll(EXPECTED),
-                "the jcstress annotation processor did not generate every test: missing "
-                        + minus(EXPECTED, generated) + " (is jcstress-core in annotationProcessorPaths?)");
+        assertTrue(
+                generated.containsAll(EXPECTED),
+                "the jcstress annotation processor did not generate every test: missing " + minus(EXPECTED, generated)
+                        + " (is jcstress-core in annotationProcessorPaths?)");
         Set<String> expected = new TreeSet<>();
         generated.stream().filter(n -> selection.matcher(n).matches()).forEach(expected::add);
         assertFalse(expected.isEmpty(), "pagecache.jcstress.tests=" + selection + " selects none of " + generated);
@@ -78,13 +78,20 @@ class FrameProtocolJcstressTest {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 "org.openjdk.jcstress.Main"));
         command.addAll(mode.equals("ci") ? CI_ARGS : List.of("-m", mode));
-        command.addAll(List.of("-c", "2", "-v",
-                "-t", "^(" + selection.pattern() + ")$",
-                "-r", dir.resolve("results").toString(),
-                "-jvmArgsPrepend", "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(List.of(
+                "-c",
+                "2",
+                "-v",
+                "-t",
+                "^(" + selection.pattern() + ")$",
+                "-r",
+                dir.resolve("results").toString(),
+                "-jvmArgsPrepend",
+                "--enable-native-access=ALL-UNNAMED"));
         String extra = System.getProperty("pagecache.jcstress.args", "").trim();
         if (!extra.isEmpty()) {
             command.addAll(Arrays.asList(extra.split("\\s+")));
@@ -112,8 +119,10 @@ class FrameProtocolJcstressTest {
         System.out.println(summary);
 
         List<String> problems = report.problems(process.exitValue(), expected);
-        assertTrue(problems.isEmpty(), "jcstress run failed:\n  " + String.join("\n  ", problems)
-                + "\nfull output: " + output + "\n" + tail(output, 80));
+        assertTrue(
+                problems.isEmpty(),
+                "jcstress run failed:\n  " + String.join("\n  ", problems) + "\nfull output: " + output + "\n"
+                        + tail(output, 80));
     }
 
     /**
@@ -146,11 +155,15 @@ class FrameProtocolJcstressTest {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         for (ProcessHandle p : all) {
             String cmd = p.info().commandLine().orElse("?");
-            b.append("---- pid ").append(p.pid()).append(": ").append(cmd, 0, Math.min(cmd.length(), 200))
+            b.append("---- pid ")
+                    .append(p.pid())
+                    .append(": ")
+                    .append(cmd, 0, Math.min(cmd.length(), 200))
                     .append('\n');
             try {
                 Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
-                        .redirectErrorStream(true).start();
+                        .redirectErrorStream(true)
+                        .start();
                 byte[] out = dump.getInputStream().readAllBytes();
                 dump.waitFor(30, TimeUnit.SECONDS);
                 b.append(new String(out, StandardCharsets.UTF_8));

@@ -38,8 +38,11 @@ final class JcstressReport {
                 }
                 Matcher r = ROW.matcher(line);
                 if (current != null && r.matches()) {
-                    current.rows.add(new Row(r.group(1).trim(), Long.parseLong(r.group(2).replace(",", "")),
-                            r.group(3), r.group(4).trim()));
+                    current.rows.add(new Row(
+                            r.group(1).trim(),
+                            Long.parseLong(r.group(2).replace(",", "")),
+                            r.group(3),
+                            r.group(4).trim()));
                 }
             }
         }
@@ -81,7 +84,11 @@ final class JcstressReport {
     String table() {
         StringBuilder b = new StringBuilder();
         for (Test test : tests.values()) {
-            b.append('\n').append('[').append(test.status).append("] ").append(test.name)
+            b.append('\n')
+                    .append('[')
+                    .append(test.status)
+                    .append("] ")
+                    .append(test.name)
                     .append(String.format(" (%,d samples)%n", test.samples()));
             for (Row row : test.rows) {
                 b.append(String.format("  %-22s %,14d  %-11s %s%n", row.outcome, row.samples, row.expect, row.desc));
@@ -98,6 +105,5 @@ final class JcstressReport {
     }
 
     /** One outcome row: the observed state (or the pattern of an outcome never observed), count, grading. */
-    record Row(String outcome, long samples, String expect, String desc) {
-    }
+    record Row(String outcome, long samples, String expect, String desc) {}
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,8 +43,8 @@ class JcstressReportTest {
                 2, 0   78,647  100.00%   Acceptable  Both increments, lock free, no waiter bit left.
             """;
 
-    private static final Set<String> BOTH = Set.of(
-            "org.pagecache.jcstress.PinVsIdleLock", "org.pagecache.jcstress.LockMutualExclusion");
+    private static final Set<String> BOTH =
+            Set.of("org.pagecache.jcstress.PinVsIdleLock", "org.pagecache.jcstress.LockMutualExclusion");
 
     @Test
     void theAnnotationProcessorGeneratedEveryTest() throws Exception {
@@ -60,15 +59,16 @@ class JcstressReportTest {
         assertEquals("OK", pin.status());
         assertEquals(4, pin.rows().size());
         assertEquals(15_956 + 58_502, pin.samples());
-        assertEquals(new JcstressReport.Row("1, 0, 1, 0", 58_502, "Acceptable", "The pin won: one pin, not locked."),
+        assertEquals(
+                new JcstressReport.Row("1, 0, 1, 0", 58_502, "Acceptable", "The pin won: one pin, not locked."),
                 pin.rows().get(2));
         assertEquals(List.of(), report.problems(0, BOTH));
     }
 
     @Test
     void aForbiddenOutcomeFails() {
-        String failing = PASSING
-                .replace("[OK] org.pagecache.jcstress.LockMutualExclusion",
+        String failing = PASSING.replace(
+                        "[OK] org.pagecache.jcstress.LockMutualExclusion",
                         "[FAILED] org.pagecache.jcstress.LockMutualExclusion")
                 .replace("   1, .*        0    0.00%    Forbidden", "   1, 0        3    0.01%    Forbidden");
         List<String> problems = JcstressReport.parse(failing).problems(1, BOTH);
@@ -83,17 +83,22 @@ class JcstressReportTest {
         String failing = PASSING.replace("1, 1, .*        0    0.00%", "1, 1, 0, 1        1   <0.01%");
         List<String> problems = JcstressReport.parse(failing).problems(0, BOTH);
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).contains("PinVsIdleLock observed 1 x forbidden outcome [1, 1, 0, 1]"),
+        assertTrue(
+                problems.get(0).contains("PinVsIdleLock observed 1 x forbidden outcome [1, 1, 0, 1]"),
                 problems.toString());
     }
 
     @Test
     void aMissingTestOrNoSampleFails() {
-        JcstressReport report = JcstressReport.parse(PASSING.replace("15,956", "0").replace("58,502", "0"));
-        List<String> problems = report.problems(0, Set.of(
-                "org.pagecache.jcstress.PinVsIdleLock", "org.pagecache.jcstress.WriteBackVsWrite"));
-        assertEquals(List.of("org.pagecache.jcstress.PinVsIdleLock ran no sample",
-                "org.pagecache.jcstress.WriteBackVsWrite was not run"), problems.stream().sorted().toList());
+        JcstressReport report =
+                JcstressReport.parse(PASSING.replace("15,956", "0").replace("58,502", "0"));
+        List<String> problems = report.problems(
+                0, Set.of("org.pagecache.jcstress.PinVsIdleLock", "org.pagecache.jcstress.WriteBackVsWrite"));
+        assertEquals(
+                List.of(
+                        "org.pagecache.jcstress.PinVsIdleLock ran no sample",
+                        "org.pagecache.jcstress.WriteBackVsWrite was not run"),
+                problems.stream().sorted().toList());
     }
 
     @Test

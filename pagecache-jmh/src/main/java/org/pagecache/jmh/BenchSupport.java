@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
@@ -41,14 +40,13 @@ final class BenchSupport {
 
     private static final int FILL_CHUNK = 1 << 20;
 
-    private BenchSupport() {
-    }
+    private BenchSupport() {}
 
     /** @return a fresh scratch directory */
     static Path scratchDir() throws IOException {
         String env = System.getenv("PAGECACHE_BENCH_DIR");
-        Path base = Path.of(System.getProperty("pagecache.bench.dir",
-                env != null && !env.isEmpty() ? env : System.getProperty("java.io.tmpdir")));
+        Path base = Path.of(System.getProperty(
+                "pagecache.bench.dir", env != null && !env.isEmpty() ? env : System.getProperty("java.io.tmpdir")));
         Files.createDirectories(base);
         return Files.createTempDirectory(base, "pagecache-bench-");
     }
@@ -73,8 +71,8 @@ final class BenchSupport {
     static Path randomFile(Path file, long size, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer chunk = ByteBuffer.allocateDirect(FILL_CHUNK);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             long written = 0;
             while (written < size) {
                 chunk.clear();
@@ -132,7 +130,8 @@ final class BenchSupport {
 
     /** A cache whose dirty limit is {@code dirtyRatio} of its frames (1: no limit, no background write-back). */
     static PageCache cache(long capacity, double dirtyRatio) {
-        OffHeapPageCache.Builder b = OffHeapPageCache.builder().pageSize(PAGE).capacity(capacity).dirtyRatio(dirtyRatio);
+        OffHeapPageCache.Builder b =
+                OffHeapPageCache.builder().pageSize(PAGE).capacity(capacity).dirtyRatio(dirtyRatio);
         return (dirtyRatio >= 1 ? b.dirtyBackgroundRatio(1) : b).build();
     }
 
@@ -189,7 +188,8 @@ final class BenchSupport {
      */
     static void check(boolean condition, String what, PageCacheStats delta) {
         if (!condition) {
-            throw new IllegalStateException("benchmark invariant broken: " + what + "; counters over the trial: " + delta);
+            throw new IllegalStateException(
+                    "benchmark invariant broken: " + what + "; counters over the trial: " + delta);
         }
     }
 

@@ -43,7 +43,9 @@ import org.pagecache.offheap.OffHeapPageCache;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class GuardReadBenchmark {
@@ -68,7 +70,10 @@ public class GuardReadBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("pagecache-guard-bench");
         pages = (workingSetMiB << 20) / PAGE;
-        cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(2L * workingSetMiB << 20).build();
+        cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(2L * workingSetMiB << 20)
+                .build();
         file = cache.open(dir.resolve("data"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         byte[] page = new byte[PAGE];
         for (int p = 0; p < pages; p++) {

@@ -3,6 +3,8 @@ package org.pagecache.jmh;
 import static org.pagecache.jmh.BenchSupport.PAGE;
 import static org.pagecache.jmh.BenchSupport.POSITION_MASK;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,9 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -54,7 +53,9 @@ import org.pagecache.api.PagedFile;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class HitReadBenchmark {
@@ -110,7 +111,8 @@ public class HitReadBenchmark {
         keys = new Long[(int) pages];
         for (int p = 0; p < pages; p++) {
             keys[p] = (long) p;
-            caffeine.put(keys[p], mapped.asSlice((long) p * PAGE, PAGE).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            caffeine.put(
+                    keys[p], mapped.asSlice((long) p * PAGE, PAGE).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         }
         caffeine.cleanUp();
         if (caffeine.estimatedSize() != pages) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -85,7 +84,7 @@ public class MappedCopyBenchmark {
         src = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         dst = arena.allocate(CHUNK, CHUNK);
         if (!MappedSourceCopy.copyThroughKernel(src, 0, dst, 0, CHUNK)
-            || MemorySegment.mismatch(dst, 0, CHUNK, pattern, 0, CHUNK) >= 0) {
+                || MemorySegment.mismatch(dst, 0, CHUNK, pattern, 0, CHUNK) >= 0) {
             throw new IllegalStateException("the kernel copy does not copy exactly");
         }
     }

@@ -2,7 +2,6 @@ package org.pagecache.jmh;
 
 import static org.pagecache.jmh.BenchSupport.PAGE;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
@@ -11,9 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.management.ObjectName;
-
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
@@ -44,11 +41,9 @@ public final class MetadataFootprint {
     private static final int LARGE_FRAMES = 1 << 16;
     private static final Pattern NMT_OTHER = Pattern.compile("-\\s+Other \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
 
-    private record Sample(int frames, long cachedPages, long heapBytes, long nativeBytes) {
-    }
+    private record Sample(int frames, long cachedPages, long heapBytes, long nativeBytes) {}
 
-    private MetadataFootprint() {
-    }
+    private MetadataFootprint() {}
 
     /**
      * @param args optionally, where to write the JSON result
@@ -68,12 +63,22 @@ public final class MetadataFootprint {
                     : (double) FrameTable.RECORD_BYTES * (large.frames() - small.frames()) / pages;
             double total = heap + offHeap;
             double perFrame = total * pages / (large.frames() - small.frames());
-            System.out.printf(Locale.ROOT, "caches of %d and %d frames of %d B: %d and %d pages cached%n",
-                    small.frames(), large.frames(), PAGE, small.cachedPages(), large.cachedPages());
+            System.out.printf(
+                    Locale.ROOT,
+                    "caches of %d and %d frames of %d B: %d and %d pages cached%n",
+                    small.frames(),
+                    large.frames(),
+                    PAGE,
+                    small.cachedPages(),
+                    large.cachedPages());
             System.out.printf(Locale.ROOT, "heap metadata:     %6.2f B per cached page%n", heap);
-            System.out.printf(Locale.ROOT, "off-heap metadata: %6.2f B per cached page (%s)%n", offHeap,
+            System.out.printf(
+                    Locale.ROOT,
+                    "off-heap metadata: %6.2f B per cached page (%s)%n",
+                    offHeap,
                     nmt ? "measured with NMT, frame memory subtracted" : "from FrameTable constants: NMT is off");
-            System.out.printf(Locale.ROOT, "total metadata:    %6.2f B per cached page, %.2f B per frame%n", total, perFrame);
+            System.out.printf(
+                    Locale.ROOT, "total metadata:    %6.2f B per cached page, %.2f B per frame%n", total, perFrame);
             if (args.length > 0) {
                 Files.writeString(Path.of(args[0]), json(perFrame, total, heap, offHeap));
             }
@@ -107,7 +112,9 @@ public final class MetadataFootprint {
         for (int i = 0; i < 4; i++) {
             System.gc();
             Thread.sleep(20);
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            used = Math.min(
+                    used,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
     }
@@ -115,9 +122,12 @@ public final class MetadataFootprint {
     /** @return committed bytes of NMT's "Other" category, or -1 if native memory tracking is off */
     private static long nativeOther() {
         try {
-            Object out = ManagementFactory.getPlatformMBeanServer().invoke(
-                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
-                    new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()});
+            Object out = ManagementFactory.getPlatformMBeanServer()
+                    .invoke(
+                            new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                            "vmNativeMemory",
+                            new Object[] {new String[] {"summary"}},
+                            new String[] {String[].class.getName()});
             Matcher m = NMT_OTHER.matcher(String.valueOf(out));
             return m.find() ? Long.parseLong(m.group(2)) * 1024 : -1;
         } catch (Exception e) {

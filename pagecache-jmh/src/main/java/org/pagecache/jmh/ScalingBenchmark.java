@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +38,9 @@ import org.pagecache.api.WriteSource;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ScalingBenchmark {
@@ -82,8 +83,8 @@ public class ScalingBenchmark {
             try {
                 PageCacheStats d = BenchSupport.delta(before, cache.stats());
                 BenchSupport.check(d.faults() == 0, "hit reads and writes of resident pages caused page-ins", d);
-                BenchSupport.check(d.tempPageCopies() == 0 && d.fastPathHits() == 0,
-                        "writes from an array must copy directly", d);
+                BenchSupport.check(
+                        d.tempPageCopies() == 0 && d.fastPathHits() == 0, "writes from an array must copy directly", d);
             } finally {
                 file.close();
                 cache.close();

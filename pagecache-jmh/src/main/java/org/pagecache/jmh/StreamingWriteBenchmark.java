@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,7 +39,9 @@ import org.pagecache.api.WriteSource;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class StreamingWriteBenchmark {
@@ -84,8 +85,10 @@ public class StreamingWriteBenchmark {
                 BenchSupport.check(d.evictions() > 0, "a file four times the cache must evict", d);
                 BenchSupport.check(d.directCopies() > 0, "writes from a direct buffer must copy directly", d);
                 // Every pass writes each page once and ends with sync(), so each write was written back.
-                BenchSupport.check(d.writebacks() >= d.directCopies(),
-                        "every page written must have been written back by sync()", d);
+                BenchSupport.check(
+                        d.writebacks() >= d.directCopies(),
+                        "every page written must have been written back by sync()",
+                        d);
             }
         } finally {
             file.close();

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -64,7 +63,9 @@ import org.pagecache.offheap.write.MappedSourceCopy;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class WriteBenchmark {
@@ -135,7 +136,8 @@ public class WriteBenchmark {
         positions = BenchSupport.randomPositions(pages, PAGE, 11);
         // How a write from a mapped source is made fault-safe is decided once per JVM (a self-test on the first
         // copy); decide it here, outside the measurement, and say which one this trial measures.
-        System.out.println("mapped-source copy: " + MappedSourceCopy.mechanism() + " (" + MappedSourceCopy.decisionReason() + ")");
+        System.out.println(
+                "mapped-source copy: " + MappedSourceCopy.mechanism() + " (" + MappedSourceCopy.decisionReason() + ")");
         before = cache.stats();
     }
 
@@ -147,17 +149,35 @@ public class WriteBenchmark {
             BenchSupport.check(d.sourceFaults() == 0, "a source faulted", d);
             String method = BenchSupport.method(params.getBenchmark());
             switch (method) {
-                case "writeHeap", "writeDirect" -> BenchSupport.check(d.directCopies() > 0 && d.tempPageCopies() == 0
-                        && d.fastPathHits() == 0 && d.fastPathFallbacks() == 0,
-                        method + " must copy directly under the page lock, every chunk", d);
-                case "writeMappedSegment", "writeNativeDeclared" -> BenchSupport.check(d.tempPageCopies() > 0 && d.directCopies() == 0
-                        && d.fastPathHits() == 0 && d.fastPathFallbacks() == 0,
-                        method + " must copy through a temporary page, every chunk", d);
-                case "writeMappedView" -> BenchSupport.check(d.fastPathHits() > 0 && d.fastPathFallbacks() == 0
-                        && d.tempPageCopies() == 0 && d.directCopies() == 0,
-                        method + " must take the atomic fast path, every chunk", d);
-                default -> BenchSupport.check(d.directCopies() == 0 && d.tempPageCopies() == 0 && d.fastPathHits() == 0,
-                        method + " is a peer and must not write through the cache", d);
+                case "writeHeap", "writeDirect" ->
+                    BenchSupport.check(
+                            d.directCopies() > 0
+                                    && d.tempPageCopies() == 0
+                                    && d.fastPathHits() == 0
+                                    && d.fastPathFallbacks() == 0,
+                            method + " must copy directly under the page lock, every chunk",
+                            d);
+                case "writeMappedSegment", "writeNativeDeclared" ->
+                    BenchSupport.check(
+                            d.tempPageCopies() > 0
+                                    && d.directCopies() == 0
+                                    && d.fastPathHits() == 0
+                                    && d.fastPathFallbacks() == 0,
+                            method + " must copy through a temporary page, every chunk",
+                            d);
+                case "writeMappedView" ->
+                    BenchSupport.check(
+                            d.fastPathHits() > 0
+                                    && d.fastPathFallbacks() == 0
+                                    && d.tempPageCopies() == 0
+                                    && d.directCopies() == 0,
+                            method + " must take the atomic fast path, every chunk",
+                            d);
+                default ->
+                    BenchSupport.check(
+                            d.directCopies() == 0 && d.tempPageCopies() == 0 && d.fastPathHits() == 0,
+                            method + " is a peer and must not write through the cache",
+                            d);
             }
         } finally {
             viewSource.close();

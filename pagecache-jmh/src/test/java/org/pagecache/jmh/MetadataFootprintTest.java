@@ -3,7 +3,6 @@ package org.pagecache.jmh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.pagecache.jmh.report.BenchResult;
 import org.pagecache.jmh.report.RatioReport;
@@ -22,7 +21,9 @@ class MetadataFootprintTest {
         assertEquals(4.2, results.get(1).secondary().get("heap"), 1e-9);
 
         Target metadata = RatioReport.TARGETS.stream()
-                .filter(t -> t.ours().startsWith("MetadataFootprint.")).findFirst().orElseThrow();
+                .filter(t -> t.ours().startsWith("MetadataFootprint."))
+                .findFirst()
+                .orElseThrow();
         assertEquals(Target.Verdict.PASS, metadata.evaluate(results).verdict());
         List<BenchResult> over = BenchResult.parseAll(MetadataFootprint.json(29.1, 31.2, 18.4, 12.8));
         assertEquals(Target.Verdict.FAIL, metadata.evaluate(over).verdict());

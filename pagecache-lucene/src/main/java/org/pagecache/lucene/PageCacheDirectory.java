@@ -128,7 +128,8 @@ public class PageCacheDirectory extends FSDirectory {
             file = openCached(name);
             long length = file.size();
             boolean sequential = context.hints().contains(DataAccessHint.SEQUENTIAL)
-                    || context.hints().contains(ReadOnceHint.INSTANCE) || context == IOContext.READONCE;
+                    || context.hints().contains(ReadOnceHint.INSTANCE)
+                    || context == IOContext.READONCE;
             if (context.hints().contains(PreloadHint.INSTANCE)) {
                 file.prefetch(0, length);
             }

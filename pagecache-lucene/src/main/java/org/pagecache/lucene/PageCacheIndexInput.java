@@ -27,6 +27,7 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     static final int BUFFER_SIZE = 1024;
     /** A refill reads across a page boundary rather than end this close before it. */
     private static final int MIN_REFILL = 128;
+
     private static final long READ_AHEAD = 512 * 1024;
     /** Most bytes one positional read copies into the window: a look-up saved for later reads nearby. */
     static final int WINDOW_SIZE = 512;
@@ -37,6 +38,7 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         final boolean sequential;
         /** The cache's page size: a refill stops at a page's end rather than copy a few bytes of the next. */
         final int pageSize;
+
         volatile boolean closed;
 
         Shared(PagedFile file, int pageSize, boolean sequential) {
@@ -54,11 +56,13 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     private byte[] buffer;
     /** Position (in this slice) of {@code buffer[0]}. */
     private long bufferStart;
+
     private int bufferLength;
     private int bufferPosition;
     private long nextReadAhead;
     /** The positional reads' window: {@code windowLength} bytes of this slice from {@code windowStart}. */
     private byte[] window;
+
     private long windowStart;
     private int windowLength;
 
@@ -140,8 +144,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         if (len >= BUFFER_SIZE) {
             ensureOpen();
             if (length - position < len) {
-                throw new EOFException("read past EOF: " + this + " (position " + position + " + " + len
-                        + " > length " + length + ")");
+                throw new EOFException("read past EOF: " + this + " (position " + position + " + " + len + " > length "
+                        + length + ")");
             }
             try {
                 reader.read(offset + position, b, off, len);
@@ -269,7 +273,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
 
     private long checkRandom(long pos, int n) throws IOException {
         if (pos < 0 || pos > length - n) {
-            throw new EOFException("read of " + n + " bytes at " + pos + " is outside " + this + " (length " + length + ")");
+            throw new EOFException(
+                    "read of " + n + " bytes at " + pos + " is outside " + this + " (length " + length + ")");
         }
         ensureOpen();
         return offset + pos;
@@ -376,8 +381,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
             throw new IllegalArgumentException("slice() " + sliceDescription + " out of bounds: offset=" + sliceOffset
                     + ",length=" + sliceLength + ",fileLength=" + length + ": " + this);
         }
-        return new PageCacheIndexInput(getFullSliceDescription(sliceDescription), shared, offset + sliceOffset,
-                sliceLength, true);
+        return new PageCacheIndexInput(
+                getFullSliceDescription(sliceDescription), shared, offset + sliceOffset, sliceLength, true);
     }
 
     @Override

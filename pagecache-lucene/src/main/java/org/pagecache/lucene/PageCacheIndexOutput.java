@@ -22,6 +22,7 @@ final class PageCacheIndexOutput extends IndexOutput {
     private int count;
     /** Bytes of {@code buffer} already in {@code crc}. */
     private int checksummed;
+
     private boolean closed;
 
     PageCacheIndexOutput(String description, String name, PagedFile file) {

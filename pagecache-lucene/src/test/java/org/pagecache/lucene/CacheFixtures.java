@@ -12,15 +12,17 @@ final class CacheFixtures {
 
     private static volatile PageCache current;
 
-    private CacheFixtures() {
-    }
+    private CacheFixtures() {}
 
     static PageCache ordinary() {
         return OffHeapPageCache.builder().pageSize(4096).capacity(64L << 20).build();
     }
 
     static PageCache tiny() {
-        return OffHeapPageCache.builder().pageSize(4096).capacity(TINY_PAGES * 4096L).build();
+        return OffHeapPageCache.builder()
+                .pageSize(4096)
+                .capacity(TINY_PAGES * 4096L)
+                .build();
     }
 
     /** Makes {@code cache} the one that {@link CachedTestDirectory} (Lucene's {@code newDirectory()}) uses. */

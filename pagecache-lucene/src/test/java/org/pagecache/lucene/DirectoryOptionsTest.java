@@ -25,13 +25,17 @@ public class DirectoryOptionsTest {
         Path parent = Files.createTempDirectory("pagecache-lucene-options");
         Path folder = parent.resolve("index");
         try (PageCache cache = CacheFixtures.tiny()) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PageCacheDirectory(
-                    folder, FSLockFactory.getDefault(), cache, StandardOpenOption.CREATE));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new PageCacheDirectory(folder, FSLockFactory.getDefault(), cache, StandardOpenOption.CREATE));
             assertTrue(e.getMessage(), e.getMessage().contains("CREATE"));
-            assertThrows(IllegalArgumentException.class, () -> new PageCacheDirectory(
-                    folder, FSLockFactory.getDefault(), cache, LinkOption.NOFOLLOW_LINKS));
-            assertThrows(NullPointerException.class, () -> new PageCacheDirectory(
-                    folder, FSLockFactory.getDefault(), cache, (java.nio.file.OpenOption) null));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new PageCacheDirectory(folder, FSLockFactory.getDefault(), cache, LinkOption.NOFOLLOW_LINKS));
+            assertThrows(
+                    NullPointerException.class,
+                    () -> new PageCacheDirectory(
+                            folder, FSLockFactory.getDefault(), cache, (java.nio.file.OpenOption) null));
             assertFalse("a refused directory created its folder", Files.exists(folder));
         }
     }
@@ -42,8 +46,8 @@ public class DirectoryOptionsTest {
         byte[] content = new byte[3 * 4096 + 1001]; // ends inside a block
         new java.util.Random(5).nextBytes(content);
         try (PageCache cache = CacheFixtures.tiny();
-                PageCacheDirectory dir = new PageCacheDirectory(folder, FSLockFactory.getDefault(), cache,
-                        ExtendedOpenOption.DIRECT)) {
+                PageCacheDirectory dir =
+                        new PageCacheDirectory(folder, FSLockFactory.getDefault(), cache, ExtendedOpenOption.DIRECT)) {
             try (IndexOutput out = dir.createOutput("f", IOContext.DEFAULT)) {
                 out.writeBytes(content, content.length);
             }

@@ -133,7 +133,7 @@ public class FindingsTest {
             write("pending_segments_1", b);
             long before = accesses();
             try (IndexInput moved = dir.openInput("segments_1", IOContext.DEFAULT);
-                 IndexInput fresh = dir.openInput("pending_segments_1", IOContext.DEFAULT)) {
+                    IndexInput fresh = dir.openInput("pending_segments_1", IOContext.DEFAULT)) {
                 assertArrayEquals(a, readAll(moved));
                 assertArrayEquals(b, readAll(fresh));
             }
@@ -146,7 +146,7 @@ public class FindingsTest {
     public void aFileOpenForReadingCanBeOpenedForWriting() throws IOException {
         write("g", content("g", 4096));
         try (IndexInput in = dir.openInput("g", IOContext.DEFAULT);
-             PagedFile w = cache.open(folder.resolve("g"), StandardOpenOption.WRITE)) {
+                PagedFile w = cache.open(folder.resolve("g"), StandardOpenOption.WRITE)) {
             w.write(0, java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertEquals(1, in.readByte());
         }

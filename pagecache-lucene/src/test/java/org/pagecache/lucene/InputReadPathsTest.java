@@ -157,7 +157,8 @@ public class InputReadPathsTest {
                         float[] got = new float[off + count];
                         in.readFloats(got, off, count);
                         for (int i = 0; i < count; i++) {
-                            assertEquals("float " + i + " from " + pos,
+                            assertEquals(
+                                    "float " + i + " from " + pos,
                                     Float.floatToRawIntBits(expected.getFloat(p + 4 * i)),
                                     Float.floatToRawIntBits(got[off + i]));
                         }

@@ -3,7 +3,6 @@ package org.pagecache.lucene;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,9 +46,13 @@ public class NrtThreadsTest {
 
     private void run(PageCache cache) throws Exception {
         Path folder = Files.createTempDirectory("pagecache-lucene-nrt");
-        try (cache; PageCacheDirectory dir = new PageCacheDirectory(folder, cache);
-             IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer())
-                     .setMaxBufferedDocs(50).setRAMBufferSizeMB(1))) {
+        try (cache;
+                PageCacheDirectory dir = new PageCacheDirectory(folder, cache);
+                IndexWriter writer = new IndexWriter(
+                        dir,
+                        new IndexWriterConfig(new StandardAnalyzer())
+                                .setMaxBufferedDocs(50)
+                                .setRAMBufferSizeMB(1))) {
             AtomicInteger added = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger searches = new AtomicInteger();

@@ -19,7 +19,8 @@ public class PagesOutliveHandlesTest {
     @Test
     public void aFileWrittenAndClosedIsReadWithoutPageIns() throws IOException {
         Path folder = Files.createTempDirectory("pagecache-lucene-outlive");
-        try (PageCache cache = CacheFixtures.ordinary(); PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
+        try (PageCache cache = CacheFixtures.ordinary();
+                PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
             byte[] data = new byte[64 * 4096];
             new java.util.Random(7).nextBytes(data);
             try (IndexOutput out = dir.createOutput("seg", IOContext.DEFAULT)) {
@@ -31,7 +32,10 @@ public class PagesOutliveHandlesTest {
                 in.readBytes(back, 0, back.length);
                 org.junit.Assert.assertArrayEquals(data, back);
             }
-            assertEquals("page-ins to read a file just written and closed", 0, cache.stats().faults() - faults);
+            assertEquals(
+                    "page-ins to read a file just written and closed",
+                    0,
+                    cache.stats().faults() - faults);
         }
     }
 }

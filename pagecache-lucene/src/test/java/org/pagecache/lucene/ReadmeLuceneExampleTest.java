@@ -30,9 +30,9 @@ public class ReadmeLuceneExampleTest {
         Path indexPath = Files.createTempDirectory("pagecache-lucene-readme").resolve("index");
         long total;
         // --- README Lucene example ---
-        try (PageCache cache = OffHeapPageCache.builder().capacity(256L << 20).build();   // bounded, off-heap
-             Directory dir = new PageCacheDirectory(indexPath, FSLockFactory.getDefault(), cache);
-             IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer()))) {
+        try (PageCache cache = OffHeapPageCache.builder().capacity(256L << 20).build(); // bounded, off-heap
+                Directory dir = new PageCacheDirectory(indexPath, FSLockFactory.getDefault(), cache);
+                IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer()))) {
             Document doc = new Document();
             doc.add(new TextField("body", "an off-heap page cache under Lucene", Field.Store.YES));
             writer.addDocument(doc);
@@ -40,13 +40,17 @@ public class ReadmeLuceneExampleTest {
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 TopDocs hits = new IndexSearcher(reader).search(new TermQuery(new Term("body", "cache")), 10);
                 System.out.println(hits.totalHits + ", " + cache.stats());
-        // --- end ---
+                // --- end ---
                 total = hits.totalHits.value();
             }
         }
         assertEquals(1, total);
-        assertEquals(snippet(Path.of("src/test/java/org/pagecache/lucene/ReadmeLuceneExampleTest.java"),
-                "// --- README Lucene example ---", "// --- end ---"), readmeSnippet());
+        assertEquals(
+                snippet(
+                        Path.of("src/test/java/org/pagecache/lucene/ReadmeLuceneExampleTest.java"),
+                        "// --- README Lucene example ---",
+                        "// --- end ---"),
+                readmeSnippet());
     }
 
     private static List<String> snippet(Path file, String begin, String end) throws Exception {
@@ -83,7 +87,9 @@ public class ReadmeLuceneExampleTest {
             }
         }
         // the README closes the two blocks the test keeps open for its assertions
-        if (out.size() >= 2 && out.get(out.size() - 1).equals("}") && out.get(out.size() - 2).equals("}")) {
+        if (out.size() >= 2
+                && out.get(out.size() - 1).equals("}")
+                && out.get(out.size() - 2).equals("}")) {
             out = out.subList(0, out.size() - 2);
         }
         return out;

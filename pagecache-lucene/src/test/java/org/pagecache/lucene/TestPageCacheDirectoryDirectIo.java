@@ -1,8 +1,8 @@
 package org.pagecache.lucene;
 
 import com.carrotsearch.randomizedtesting.annotations.Seed;
-import com.sun.nio.file.ExtendedOpenOption;
 import com.carrotsearch.randomizedtesting.annotations.ThreadLeakFilters;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.lucene.store.Directory;
@@ -31,7 +31,7 @@ public class TestPageCacheDirectoryDirectIo extends BaseDirectoryTestCase {
 
     @Override
     protected Directory getDirectory(Path path) throws IOException {
-        return new PageCacheDirectory(path, FSLockFactory.getDefault(), CacheFixtures.current(),
-                ExtendedOpenOption.DIRECT);
+        return new PageCacheDirectory(
+                path, FSLockFactory.getDefault(), CacheFixtures.current(), ExtendedOpenOption.DIRECT);
     }
 }

@@ -49,10 +49,12 @@ final class CachedFile implements PageOwner {
     volatile BackingStore store;
     /** Read-only stores replaced by a writable one; closed with the file. Guarded by the cache's file lock. */
     final java.util.List<BackingStore> replacedStores = new java.util.ArrayList<>();
+
     final int slot;
     volatile boolean writable;
     /** The file as it was when its last handle closed and its pages were retained; null while open. */
     volatile FileIdentity retainedAs;
+
     final int pageSize;
     final int pageShift;
     final int pageMask;
@@ -307,7 +309,8 @@ final class CachedFile implements PageOwner {
     private void copyOutHit(int f, int inPage, ByteBuffer dst, int dstIndex, int n) {
         long from = frames.offset(f) + inPage;
         if (dst.hasArray()) {
-            MemorySegment.copy(frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
+            MemorySegment.copy(
+                    frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
         } else {
             MemorySegment.copy(frames.memory(), from, MemorySegment.ofBuffer(dst), dstIndex - dst.position(), n);
         }
@@ -320,7 +323,8 @@ final class CachedFile implements PageOwner {
     private void copyOut(int f, int inPage, ByteBuffer dst, int dstIndex, int n) {
         if (dst.hasArray()) {
             long from = frames.offset(f) + inPage;
-            MemorySegment.copy(frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
+            MemorySegment.copy(
+                    frames.memory(), ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dstIndex, n);
         } else {
             frames.copyOut(f, inPage, dst, dstIndex, n); // no segment of the buffer made per read
         }
@@ -355,11 +359,12 @@ final class CachedFile implements PageOwner {
      * and no page lock held (it may wait for a free frame).
      */
     int lockPage(int page, boolean needContent) throws IOException {
-        for (;;) {
+        for (; ; ) {
             int f = table.get(page);
             if (f >= 0) {
                 if (frames.lockIfBound(f, slot, page)) {
-                    if (!FrameState.isReferenced(frames.state(f)) && !cache.readAhead().firstUse(f, slot, page)) {
+                    if (!FrameState.isReferenced(frames.state(f))
+                            && !cache.readAhead().firstUse(f, slot, page)) {
                         frames.reference(f); // a hit is a use, whoever locks the page (not the first read ahead)
                     }
                     counters.hit();
@@ -447,6 +452,7 @@ final class CachedFile implements PageOwner {
     void unlockStructureShared(long stamp) {
         structure.unlockRead(stamp);
     }
+
     long write(long position, MemorySegment src, boolean mayFault) throws IOException {
         return writes.write(position, src, mayFault);
     }
@@ -482,8 +488,8 @@ final class CachedFile implements PageOwner {
     Guard pinForRead(int page) throws IOException {
         ensureOpen();
         if (((long) page << pageShift) >= size.get()) {
-            throw new java.io.EOFException("page " + page + " starts at or past the end of " + path
-                    + " (" + size.get() + " bytes)");
+            throw new java.io.EOFException(
+                    "page " + page + " starts at or past the end of " + path + " (" + size.get() + " bytes)");
         }
         reserveGuard(false);
         boolean ok = false;
@@ -503,7 +509,8 @@ final class CachedFile implements PageOwner {
                 if (frames.tryPin(f, slot, page)) {
                     if (structure.validate(optimistic) && !closed && retainedAs == null) {
                         long pinned = frames.state(f);
-                        if (FrameState.isReferenced(pinned) || !cache.readAhead().firstUse(f, slot, page)) {
+                        if (FrameState.isReferenced(pinned)
+                                || !cache.readAhead().firstUse(f, slot, page)) {
                             frames.markReferenced(f, pinned);
                         }
                         counters.hit();
@@ -637,6 +644,7 @@ final class CachedFile implements PageOwner {
     boolean retained() {
         return retainedAs != null;
     }
+
     boolean reattach(FileIdentity now, BackingStore opened, Path openedAs, boolean openedWritable) throws IOException {
         return lifecycle.reattach(now, opened, openedAs, openedWritable);
     }
@@ -646,6 +654,7 @@ final class CachedFile implements PageOwner {
         FileIdentity was = retainedAs;
         return was == null ? "not retained" : was.differences(now);
     }
+
     void upgrade(BackingStore writableStore) {
         lifecycle.upgrade(writableStore);
     }

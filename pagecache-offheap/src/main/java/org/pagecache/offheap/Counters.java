@@ -53,6 +53,7 @@ final class Counters {
     private final ArrayList<Cell> cells = new ArrayList<>();
     /** Counts of the cells of ended threads; guarded by this. */
     private long retiredHits;
+
     private long retiredFaults;
     private long retiredDirectCopies;
     private int sweepAt = FIRST_SWEEP;

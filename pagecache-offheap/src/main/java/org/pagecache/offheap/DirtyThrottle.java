@@ -37,6 +37,7 @@ import org.pagecache.offheap.reclaim.Reclaimer;
 final class DirtyThrottle implements AutoCloseable {
     /** Pages per write-back call of a pass: the reclaimer writes each run of adjacent pages among them at once. */
     private static final int BATCH = 512;
+
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
@@ -51,6 +52,7 @@ final class DirtyThrottle implements AutoCloseable {
     private final AtomicLong dirty = new AtomicLong();
     /** The reclaimer's write-back total when {@link #dirty} was last set from a count. */
     private volatile long writebacksAtCount;
+
     private final LongAdder waits = new LongAdder();
     private final LongAdder waitNanosTotal = new LongAdder();
     private final LongAdder pagesWritten = new LongAdder();
@@ -59,6 +61,7 @@ final class DirtyThrottle implements AutoCloseable {
     private volatile boolean flushing;
     /** Set by {@link #dirtied()}: the idle write-back thread recounts (a recount can lose a concurrent add). */
     private volatile boolean dirtiedSinceCount;
+
     private volatile Thread thread;
     private volatile boolean closed;
 
@@ -66,8 +69,14 @@ final class DirtyThrottle implements AutoCloseable {
      * @param limit      dirty pages above which writers wait
      * @param background dirty pages above which background write-back runs
      */
-    DirtyThrottle(FrameTable frames, Reclaimer reclaimer, IntFunction<PageOwner> owners, long limit, long background,
-                  long waitNanos, String name) {
+    DirtyThrottle(
+            FrameTable frames,
+            Reclaimer reclaimer,
+            IntFunction<PageOwner> owners,
+            long limit,
+            long background,
+            long waitNanos,
+            String name) {
         this.frames = frames;
         this.reclaimer = reclaimer;
         this.owners = owners;
@@ -244,7 +253,9 @@ final class DirtyThrottle implements AutoCloseable {
         setCount(count, dirtiedBefore);
         boolean cleaned = false;
         int[] batch = new int[BATCH];
-        for (Int2ObjectHashMap<LongArrayList>.EntryIterator it = bySlot.entrySet().iterator(); it.hasNext(); ) {
+        for (Int2ObjectHashMap<LongArrayList>.EntryIterator it =
+                        bySlot.entrySet().iterator();
+                it.hasNext(); ) {
             it.next();
             int slot = it.getIntKey();
             long[] sorted = it.getValue().toLongArray();

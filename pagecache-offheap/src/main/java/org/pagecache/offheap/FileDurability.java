@@ -26,6 +26,7 @@ final class FileDurability {
     private final AtomicLong evictedUnsynced = new AtomicLong();
     /** {@link #evictedUnsynced} as of the last good force; guarded by {@link #syncLock}. */
     private long evictedUnsyncedAtLastSync;
+
     private volatile boolean metadataDirty;
     private volatile IOException writebackError;
     private volatile IOException dataLoss;
@@ -84,8 +85,8 @@ final class FileDurability {
     void checkLoss() throws IOException {
         IOException loss = dataLoss;
         if (loss != null) {
-            throw new IOException("data of " + file.path() + " written back before a failed force may have been lost",
-                    loss);
+            throw new IOException(
+                    "data of " + file.path() + " written back before a failed force may have been lost", loss);
         }
     }
 

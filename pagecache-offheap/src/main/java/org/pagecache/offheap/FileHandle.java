@@ -141,7 +141,8 @@ final class FileHandle implements PagedFile {
             throw new IllegalArgumentException("pageIndex " + pageIndex + " is negative");
         }
         if (pageIndex >= file.cache().maxFileSize() / file.cache().pageSize()) {
-            throw new IllegalArgumentException("pageIndex " + pageIndex + " is past the largest file the cache can address");
+            throw new IllegalArgumentException(
+                    "pageIndex " + pageIndex + " is past the largest file the cache can address");
         }
         return (int) pageIndex;
     }

@@ -47,8 +47,11 @@ record FileIdentity(Object key, FileTime creationTime, long size, FileTime modif
 
     /** @return whether {@code other} is this file unchanged: same key, birth time, size and last-modified time */
     boolean sameContentAs(FileIdentity other) {
-        return other != null && key.equals(other.key) && creationTime.equals(other.creationTime)
-                && size == other.size && modified.equals(other.modified);
+        return other != null
+                && key.equals(other.key)
+                && creationTime.equals(other.creationTime)
+                && size == other.size
+                && modified.equals(other.modified);
     }
 
     /** @return what differs from {@code now}, for the log */
@@ -61,13 +64,21 @@ record FileIdentity(Object key, FileTime creationTime, long size, FileTime modif
             sb.append("file key ").append(key).append(" -> ").append(now.key).append("; ");
         }
         if (!creationTime.equals(now.creationTime)) {
-            sb.append("birth time ").append(creationTime).append(" -> ").append(now.creationTime).append("; ");
+            sb.append("birth time ")
+                    .append(creationTime)
+                    .append(" -> ")
+                    .append(now.creationTime)
+                    .append("; ");
         }
         if (size != now.size) {
             sb.append("size ").append(size).append(" -> ").append(now.size).append("; ");
         }
         if (!modified.equals(now.modified)) {
-            sb.append("modified ").append(modified).append(" -> ").append(now.modified).append("; ");
+            sb.append("modified ")
+                    .append(modified)
+                    .append(" -> ")
+                    .append(now.modified)
+                    .append("; ");
         }
         return sb.toString();
     }

@@ -77,7 +77,10 @@ final class FileLifecycle {
                     int f = held.getInt(i + 1);
                     if (f == lastFrame) {
                         if (page == tailPage) {
-                            file.frames.frame(f).asSlice(newSize & file.pageMask).fill((byte) 0);
+                            file.frames
+                                    .frame(f)
+                                    .asSlice(newSize & file.pageMask)
+                                    .fill((byte) 0);
                         }
                         file.frames.unlock(f, DIRTY, 0); // written back up to the new size: the file reaches it
                     } else {
@@ -152,8 +155,10 @@ final class FileLifecycle {
             if (!file.durability.failed()) {
                 try {
                     now = FileIdentity.of(file.path);
-                    if (now != null && (!now.key().equals(file.key) || now.size() != file.size.get()
-                            || file.store.size() != file.size.get())) {
+                    if (now != null
+                            && (!now.key().equals(file.key)
+                                    || now.size() != file.size.get()
+                                    || file.store.size() != file.size.get())) {
                         now = null;
                     }
                 } catch (IOException e) {
@@ -278,9 +283,8 @@ final class FileLifecycle {
             // a loss declared earlier cannot be mended by keeping the file open: close, and report it again
             IOException loss = file.durability.dataLoss();
             if (loss != null && failure == null) {
-                failure = new IOException("data of " + file.path
-                        + " written back before a failed force may have been lost",
-                        loss);
+                failure = new IOException(
+                        "data of " + file.path + " written back before a failed force may have been lost", loss);
             }
             file.closed = true;
             file.retainedAs = null;

@@ -46,6 +46,7 @@ final class FileTable {
     private final Set<CachedFile> retained = new LinkedHashSet<>();
     /** Retained files by the path they were last open by. */
     private final Map<Path, CachedFile> retainedByPath = new HashMap<>();
+
     private final CachedFile[] slots = new CachedFile[FrameTable.MAX_SLOT + 1];
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int nextSlot = 1;
@@ -144,8 +145,9 @@ final class FileTable {
                     counters.reopenHits.increment();
                     return new FileHandle(found, writable);
                 }
-                LOG.log(Level.DEBUG, () -> "dropping the retained pages of " + file + ": "
-                        + found.retainedDifferences(after));
+                LOG.log(
+                        Level.DEBUG,
+                        () -> "dropping the retained pages of " + file + ": " + found.retainedDifferences(after));
                 counters.reopenDrops.increment();
                 dropRetained(found);
             }
@@ -287,8 +289,10 @@ final class FileTable {
     }
 
     void logStuckClose(CachedFile f, int frames, String why) {
-        LOG.log(Level.WARNING, "close of " + f.path() + ": " + frames + " page(s) still held when the wait ended ("
-                + why + "); left bound to the closed file, its slot is not reused");
+        LOG.log(
+                Level.WARNING,
+                "close of " + f.path() + ": " + frames + " page(s) still held when the wait ended (" + why
+                        + "); left bound to the closed file, its slot is not reused");
     }
 
     void closeHandle(FileHandle handle) throws IOException {

@@ -34,8 +34,8 @@ final class FileWrites {
                 int page = (int) (pos >>> file.pageShift);
                 if (canFault) {
                     if (!MappedSourceCopy.copy(src, done, temp, 0, n)) {
-                        return sourceFault(done, pos, "mapped", "the mapped source faulted (its file shrank or failed)",
-                                null);
+                        return sourceFault(
+                                done, pos, "mapped", "the mapped source faulted (its file shrank or failed)", null);
                     }
                     copyIn(page, inPage, temp, 0, n);
                     file.counters.tempPageCopies.increment();
@@ -100,8 +100,12 @@ final class FileWrites {
                     error = e;
                 }
                 if (got < n) {
-                    return sourceFault(done, pos, "view", error == null ? "the view ends past the end of its file"
-                            : "a page-in of the view failed", error);
+                    return sourceFault(
+                            done,
+                            pos,
+                            "view",
+                            error == null ? "the view ends past the end of its file" : "a page-in of the view failed",
+                            error);
                 }
                 copyIn(page, inPage, temp, 0, n);
                 file.counters.tempPageCopies.increment();
@@ -115,8 +119,7 @@ final class FileWrites {
         }
     }
 
-    long sourceFault(long done, long position, String kind, String what, Throwable cause)
-            throws SourceFaultException {
+    long sourceFault(long done, long position, String kind, String what, Throwable cause) throws SourceFaultException {
         file.counters.sourceFaults.increment();
         SourceFaultEvent event = new SourceFaultEvent();
         if (event.shouldCommit()) {
@@ -130,8 +133,8 @@ final class FileWrites {
         if (done > 0) {
             return done;
         }
-        throw new SourceFaultException(what + "; nothing was written at position " + position + " of " + file.path, 0,
-                cause);
+        throw new SourceFaultException(
+                what + "; nothing was written at position " + position + " of " + file.path, 0, cause);
     }
 
     /**
@@ -191,7 +194,8 @@ final class FileWrites {
             file.frames.unlockUnchanged(f, 0, 0);
             return -1;
         }
-        if (!FrameState.isReferenced(file.frames.state(f)) && !file.cache.readAhead().firstUse(f, file.slot, page)) {
+        if (!FrameState.isReferenced(file.frames.state(f))
+                && !file.cache.readAhead().firstUse(f, file.slot, page)) {
             file.frames.reference(f); // a hit is a use, as in lockPage
         }
         file.counters.hit();

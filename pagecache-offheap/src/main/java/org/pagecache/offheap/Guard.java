@@ -98,6 +98,7 @@ final class Guard implements PageGuard {
 
     @Override
     public String toString() {
-        return (write ? "write" : "read") + " guard of page " + page + " of " + file.path() + (closed ? ", closed" : "");
+        return (write ? "write" : "read") + " guard of page " + page + " of " + file.path()
+                + (closed ? ", closed" : "");
     }
 }

@@ -1,10 +1,8 @@
 package org.pagecache.offheap;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import javax.management.JMException;
-import javax.management.ObjectName;
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -17,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.pagecache.api.PageCache;
@@ -80,29 +80,34 @@ public final class OffHeapPageCache implements PageCache {
      * as requests queue up, so one thread prefetching a batch of random pages has that many reads in flight.
      */
     private final Prefetcher prefetcher = new Prefetcher(Prefetcher.THREADS, 1024, "pagecache-prefetch");
+
     private final Counters counters = new Counters();
     /** Sequential read-ahead ({@link Builder#readAhead}). */
     private final ReadAhead readAhead;
     /** Dirty page limits and background write-back ({@link Builder#dirtyRatio}). */
     private final DirtyThrottle dirtyThrottle;
+
     private final long frameWaitNanos;
     private final long maxFileSize;
     /** Open and retained files and their slots; its monitor is the cache file lock. */
     private final FileTable fileTable;
     /** Another write from views (tests only), or null. */
     private final CachedFile.ViewWriteStrategy viewWriteStrategy;
+
     private final AtomicInteger guards = new AtomicInteger();
     private final int maxGuards;
     private final ObjectName mxBeanName;
     private volatile boolean closed;
     /** Set by {@link #close()} while it waits for guards: new guards fail meanwhile. */
     private volatile boolean closing;
+
     private final Object closeLock = new Object();
     private final AtomicInteger writeGuards = new AtomicInteger();
 
     private OffHeapPageCache(Builder b) {
         this.viewWriteStrategy = b.viewWriteStrategy;
-        this.maxGuards = Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
+        this.maxGuards =
+                Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
         int frameCount = (int) (b.capacity / b.pageSize);
         this.frameWaitNanos = b.frameWaitTimeout.toNanos();
         this.maxFileSize = MAX_PAGES * b.pageSize;
@@ -123,13 +128,25 @@ public final class OffHeapPageCache implements PageCache {
             rec = new Reclaimer(frameTable, this::owner, low, Math.min(high, frameCount), frameWaitNanos);
             this.reclaimer = rec;
             int readAheadCap = frameCount / 8; // a window of one page is no read-ahead: tiny caches have none
-            this.readAhead = new ReadAhead(readAheadCap >= 2 ? Math.min(b.readAheadPages, readAheadCap) : 0,
-                    frameTable, rec, counters, "pagecache-readahead");
-            this.dirtyThrottle = new DirtyThrottle(frameTable, rec, this::owner,
-                    Math.max(1, (long) (frameCount * b.dirtyRatio)), (long) (frameCount * b.dirtyBackgroundRatio),
-                    frameWaitNanos, "pagecache-writeback-" + INSTANCES.get());
-            runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
-                    e -> LOG.log(Level.WARNING, "reclaimer error", e), null, rec);
+            this.readAhead = new ReadAhead(
+                    readAheadCap >= 2 ? Math.min(b.readAheadPages, readAheadCap) : 0,
+                    frameTable,
+                    rec,
+                    counters,
+                    "pagecache-readahead");
+            this.dirtyThrottle = new DirtyThrottle(
+                    frameTable,
+                    rec,
+                    this::owner,
+                    Math.max(1, (long) (frameCount * b.dirtyRatio)),
+                    (long) (frameCount * b.dirtyBackgroundRatio),
+                    frameWaitNanos,
+                    "pagecache-writeback-" + INSTANCES.get());
+            runner = new AgentRunner(
+                    new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(10)),
+                    e -> LOG.log(Level.WARNING, "reclaimer error", e),
+                    null,
+                    rec);
             this.reclaimerRunner = runner;
             int id = INSTANCES.incrementAndGet();
             AgentRunner.startOnThread(runner, r -> {
@@ -143,8 +160,8 @@ public final class OffHeapPageCache implements PageCache {
                     name = new ObjectName("org.pagecache:type=PageCache,name=" + ObjectName.quote(b.mxBeanName));
                     ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanAdapter(this), name);
                 } catch (JMException e) {
-                    throw new IllegalArgumentException("registerMXBean: cannot register " + name + ": "
-                            + e.getMessage(), e);
+                    throw new IllegalArgumentException(
+                            "registerMXBean: cannot register " + name + ": " + e.getMessage(), e);
                 }
             }
             this.mxBeanName = name;
@@ -296,7 +313,8 @@ public final class OffHeapPageCache implements PageCache {
                 direct = o;
                 continue;
             }
-            if (!(o instanceof StandardOpenOption so) || so == StandardOpenOption.APPEND
+            if (!(o instanceof StandardOpenOption so)
+                    || so == StandardOpenOption.APPEND
                     || so == StandardOpenOption.DELETE_ON_CLOSE) {
                 throw new IllegalArgumentException("options: " + o + " is not supported by a cached file");
             }
@@ -315,8 +333,10 @@ public final class OffHeapPageCache implements PageCache {
             opts.add(direct);
         }
         boolean writable = opts.contains(StandardOpenOption.WRITE);
-        if (!writable && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW)
-                || opts.contains(StandardOpenOption.TRUNCATE_EXISTING))) {
+        if (!writable
+                && (opts.contains(StandardOpenOption.CREATE)
+                        || opts.contains(StandardOpenOption.CREATE_NEW)
+                        || opts.contains(StandardOpenOption.TRUNCATE_EXISTING))) {
             throw new IllegalArgumentException("options: " + opts + " create or truncate without WRITE");
         }
         opts.add(StandardOpenOption.READ);
@@ -341,7 +361,6 @@ public final class OffHeapPageCache implements PageCache {
     void closeHandle(FileHandle handle) throws IOException {
         fileTable.closeHandle(handle);
     }
-
 
     @Override
     public int pageSize() {
@@ -494,8 +513,7 @@ public final class OffHeapPageCache implements PageCache {
         private double dirtyRatio = DEFAULT_DIRTY_RATIO;
         private double dirtyBackgroundRatio = DEFAULT_DIRTY_BACKGROUND_RATIO;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Registers the cache's {@link PageCacheMXBean} with the platform MBean server as
@@ -524,7 +542,8 @@ public final class OffHeapPageCache implements PageCache {
          */
         public Builder pageSize(int pageSize) {
             if (pageSize < 4096 || pageSize > 65536 || Integer.bitCount(pageSize) != 1) {
-                throw new IllegalArgumentException("pageSize " + pageSize + " is not a power of two from 4096 to 65536");
+                throw new IllegalArgumentException(
+                        "pageSize " + pageSize + " is not a power of two from 4096 to 65536");
             }
             this.pageSize = pageSize;
             return this;
@@ -585,8 +604,8 @@ public final class OffHeapPageCache implements PageCache {
          */
         public Builder reclaimWatermarks(int low, int high) {
             if (low < 1 || high <= low) {
-                throw new IllegalArgumentException("reclaimWatermarks low " + low + ", high " + high
-                        + ": need 1 <= low < high");
+                throw new IllegalArgumentException(
+                        "reclaimWatermarks low " + low + ", high " + high + ": need 1 <= low < high");
             }
             this.lowWatermark = low;
             this.highWatermark = high;
@@ -660,16 +679,16 @@ public final class OffHeapPageCache implements PageCache {
                 throw new IllegalArgumentException("capacity " + capacity + " holds fewer than 8 pages of " + pageSize);
             }
             if (frames > MAX_FRAMES) {
-                throw new IllegalArgumentException("capacity " + capacity + " holds " + frames + " pages of "
-                        + pageSize + " bytes: more than the " + MAX_FRAMES + " (2^30) frames a cache can have");
+                throw new IllegalArgumentException("capacity " + capacity + " holds " + frames + " pages of " + pageSize
+                        + " bytes: more than the " + MAX_FRAMES + " (2^30) frames a cache can have");
             }
             if (dirtyBackgroundRatio > dirtyRatio) {
-                throw new IllegalArgumentException("dirtyBackgroundRatio " + dirtyBackgroundRatio
-                        + " exceeds dirtyRatio " + dirtyRatio);
+                throw new IllegalArgumentException(
+                        "dirtyBackgroundRatio " + dirtyBackgroundRatio + " exceeds dirtyRatio " + dirtyRatio);
             }
             if (highWatermark > frames) {
-                throw new IllegalArgumentException("reclaimWatermarks high " + highWatermark + " exceeds the "
-                        + frames + " frames");
+                throw new IllegalArgumentException(
+                        "reclaimWatermarks high " + highWatermark + " exceeds the " + frames + " frames");
             }
             org.pagecache.offheap.jfr.EventClasses.initializeInBackground();
             return new OffHeapPageCache(this);

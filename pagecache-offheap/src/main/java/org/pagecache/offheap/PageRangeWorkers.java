@@ -23,8 +23,7 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  */
 final class PageRangeWorkers implements AutoCloseable {
     /** Pages {@code first..last} of {@code file}. */
-    record Request(CachedFile file, int first, int last) {
-    }
+    record Request(CachedFile file, int first, int last) {}
 
     /** What one thread does with a request; whatever it throws is dropped, and the thread goes on. */
     @FunctionalInterface
@@ -49,6 +48,7 @@ final class PageRangeWorkers implements AutoCloseable {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** Threads running or starting. */
     private final AtomicInteger running = new AtomicInteger();
+
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean closed;
 
@@ -92,7 +92,7 @@ final class PageRangeWorkers implements AutoCloseable {
     }
 
     private boolean tryReserveThread() {
-        for (;;) {
+        for (; ; ) {
             int n = running.get();
             if (n >= maxThreads || closed) {
                 return false;

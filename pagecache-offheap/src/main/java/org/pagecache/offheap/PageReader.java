@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -52,7 +51,9 @@ final class PageReader implements PagedReader {
     private static final int ATTEMPTS = 8;
     /** Small-read hits a reader counts before it adds them to the cache's counter. */
     static final int HIT_BATCH = 64;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -70,6 +71,7 @@ final class PageReader implements PagedReader {
 
     /** The page remembered, or -1. */
     private long page = -1;
+
     private int frame;
     private long base;
     /** Version, slot and (clear) lock bit of the remembered frame's state word when the page was found. */

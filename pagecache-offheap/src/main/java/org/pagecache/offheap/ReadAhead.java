@@ -40,6 +40,7 @@ import org.pagecache.offheap.store.BackingStore;
 final class ReadAhead implements AutoCloseable {
     /** Pages of a file's first window. */
     static final int INITIAL = 4;
+
     private static final int MAX_STALLS = 100;
 
     /** The sequential state of one file. Racy on purpose: see the class comment. */
@@ -47,6 +48,7 @@ final class ReadAhead implements AutoCloseable {
         private int previousMiss = Integer.MIN_VALUE;
         /** The first page of the window before the current one (a reader may still be in it). */
         private int low;
+
         private int start;
         private int size;
         /** The page whose read queues the next window; -1 for none. */
@@ -61,6 +63,7 @@ final class ReadAhead implements AutoCloseable {
     private final Counters counters;
     /** Two daemon threads reading background windows, 256 windows queued at most. */
     private final PageRangeWorkers workers;
+
     private final LongAdder pages = new LongAdder();
     private final LongAdder reads = new LongAdder();
     private final LongAdder windows = new LongAdder();
@@ -142,8 +145,8 @@ final class ReadAhead implements AutoCloseable {
         }
         int previous = w.previousMiss;
         w.previousMiss = page;
-        boolean sequential = page == previous + 1
-                || (w.size > 0 && page >= w.low && (long) page < (long) w.start + w.size);
+        boolean sequential =
+                page == previous + 1 || (w.size > 0 && page >= w.low && (long) page < (long) w.start + w.size);
         if (!sequential) {
             w.size = 0;
             w.marker.set(-1);

@@ -43,10 +43,13 @@ class AcceptanceTest {
         new Random(7).nextBytes(sourceBytes);
         Files.write(sourceFile, sourceBytes);
         byte[] model = new byte[FILE];
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(1 << 20).build();
-             PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofShared();
-             FileChannel ch = FileChannel.open(sourceFile, StandardOpenOption.READ)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(4096)
+                        .capacity(1 << 20)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(sourceFile, StandardOpenOption.READ)) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, sourceBytes.length, arena);
             List<Threads.Task> tasks = new ArrayList<>();
             for (int t = 0; t < 2; t++) {

@@ -33,7 +33,8 @@ class BasicTest {
         Path file = dir.resolve("a");
         byte[] data = new byte[3 * 4096 + 100];
         new Random(1).nextBytes(data);
-        try (PageCache cache = cache(1 << 20); PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = cache(1 << 20);
+                PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             assertEquals(data.length, f.write(50, WriteSource.of(data)));
             assertEquals(50 + data.length, f.size());
             ByteBuffer back = ByteBuffer.allocate(data.length);
@@ -57,7 +58,8 @@ class BasicTest {
         byte[] original = new byte[8192];
         Arrays.fill(original, (byte) 7);
         Files.write(file, original);
-        try (PageCache cache = cache(1 << 20); PagedFile f = cache.open(file)) {
+        try (PageCache cache = cache(1 << 20);
+                PagedFile f = cache.open(file)) {
             f.write(100, WriteSource.of(new byte[] {1, 2, 3}));
             f.flush();
         }
@@ -74,7 +76,8 @@ class BasicTest {
         Path file = dir.resolve("c");
         byte[] ones = new byte[4 * 4096];
         Arrays.fill(ones, (byte) 1);
-        try (PageCache cache = cache(1 << 20); PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = cache(1 << 20);
+                PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             f.write(0, WriteSource.of(ones));
             f.truncate(5000);
             assertEquals(5000, f.size());
@@ -97,8 +100,8 @@ class BasicTest {
         byte[] data = new byte[10000];
         new Random(2).nextBytes(data);
         try (PageCache cache = cache(1 << 20);
-             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             PagedFile fb = cache.open(b, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                PagedFile fb = cache.open(b, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             fa.write(0, WriteSource.of(data));
             try (MappedView view = fa.map(1000, 8000)) {
                 ByteBuffer part = ByteBuffer.allocate(10);

@@ -37,8 +37,11 @@ class ConcurrencyTest {
     @Test
     void noTornPageReadsWhileWritersWriteWholePagePatterns() throws Exception {
         // 64 pages over a 32-frame cache: reads race with writers and with eviction and page-in
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32 * PAGE).build();
-             PagedFile f = cache.open(dir.resolve("torn"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(32 * PAGE)
+                        .build();
+                PagedFile f = cache.open(dir.resolve("torn"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             int pages = 64;
             f.write(0, WriteSource.of(new byte[pages * PAGE]));
             AtomicBoolean stop = new AtomicBoolean();
@@ -112,9 +115,12 @@ class ConcurrencyTest {
                 throw new IOException(e);
             }
         };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16 * PAGE)
-                .storeFactory(HookedStore.factory(hold, reads)).build();
-             PagedFile f = cache.open(file)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16 * PAGE)
+                        .storeFactory(HookedStore.factory(hold, reads))
+                        .build();
+                PagedFile f = cache.open(file)) {
             int threads = 8;
             CountDownLatch started = new CountDownLatch(threads);
             List<Threads.Task> tasks = new ArrayList<>();
@@ -166,10 +172,13 @@ class ConcurrencyTest {
                 }
             }
         };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16 * PAGE)
-                .storeFactory(HookedStore.factory(holdSource, new AtomicInteger())).build();
-             PagedFile src = cache.open(source);
-             PagedFile dst = cache.open(dest, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16 * PAGE)
+                        .storeFactory(HookedStore.factory(holdSource, new AtomicInteger()))
+                        .build();
+                PagedFile src = cache.open(source);
+                PagedFile dst = cache.open(dest, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] ones = new byte[PAGE];
             Arrays.fill(ones, (byte) 1);
             dst.write(0, WriteSource.of(ones));
@@ -203,8 +212,11 @@ class ConcurrencyTest {
         int frames = 64;
         int pages = 16 * frames;
         Path file = dir.resolve("big");
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE).build();
-             PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity((long) frames * PAGE)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] page = new byte[PAGE];
             for (int p = 0; p < pages; p++) {
                 fillPage(page, p, 0);
@@ -225,8 +237,12 @@ class ConcurrencyTest {
                 fillPage(page, p, generation[p]);
                 assertArrayEquals(page, back.array(), "page " + p);
             }
-            assertTrue(cache.stats().evictions() > pages, "evictions " + cache.stats().evictions());
-            assertTrue(cache.stats().writebacks() > pages, "writebacks " + cache.stats().writebacks());
+            assertTrue(
+                    cache.stats().evictions() > pages,
+                    "evictions " + cache.stats().evictions());
+            assertTrue(
+                    cache.stats().writebacks() > pages,
+                    "writebacks " + cache.stats().writebacks());
             f.close();
             byte[] disk = Files.readAllBytes(file);
             assertEquals((long) pages * PAGE, disk.length);

@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-import org.pagecache.offheap.testing.Threads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pagecache.offheap.testing.Threads;
 
 /** The per-thread counts behind stats(): exact sums, and cells of ended threads folded, not kept. */
 class CountersTest {

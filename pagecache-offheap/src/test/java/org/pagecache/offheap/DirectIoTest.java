@@ -27,21 +27,25 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.store.BackingStore;
-import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.DirectStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
 
 /** Direct I/O ({@code ExtendedOpenOption.DIRECT}): content, tail pages, the OS cache left alone, refusals, faults. */
 class DirectIoTest {
     private static final int PAGE = 4096;
     private static final OpenOption[] RW_DIRECT = {
-        StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT};
+        StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT
+    };
 
     @TempDir
     Path dir;
 
     private static PageCache cache(int pages) {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity((long) pages * PAGE).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity((long) pages * PAGE)
+                .build();
     }
 
     private static byte[] random(int n, long seed) {
@@ -55,14 +59,16 @@ class DirectIoTest {
         Path file = dir.resolve("tail");
         byte[] data = random(300 * PAGE + 123, 1);
         // 64 frames for 301 pages: most pages are evicted, and written back directly, before the sync
-        try (PageCache cache = cache(64); PagedFile f = cache.open(file, RW_DIRECT)) {
+        try (PageCache cache = cache(64);
+                PagedFile f = cache.open(file, RW_DIRECT)) {
             assertEquals(data.length, f.write(0, WriteSource.of(data)));
             f.sync();
             assertEquals(data.length, f.size());
         }
         assertEquals(data.length, Files.size(file));
         assertArrayEquals(data, Files.readAllBytes(file));
-        try (PageCache cache = cache(64); PagedFile f = cache.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+        try (PageCache cache = cache(64);
+                PagedFile f = cache.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
             ByteBuffer back = ByteBuffer.allocate(data.length);
             assertEquals(data.length, f.read(0, back));
             assertArrayEquals(data, back.array());
@@ -73,7 +79,8 @@ class DirectIoTest {
     @Test
     void truncateAndGrowOfADirectFileKeepTheFileSizeExact() throws IOException {
         Path file = dir.resolve("grow");
-        try (PageCache cache = cache(16); PagedFile f = cache.open(file, RW_DIRECT)) {
+        try (PageCache cache = cache(16);
+                PagedFile f = cache.open(file, RW_DIRECT)) {
             f.write(0, WriteSource.of(random(3 * PAGE, 2)));
             f.truncate(PAGE + 7);
             f.truncate(5 * PAGE + 1); // larger: changes nothing, as FileChannel.truncate
@@ -97,7 +104,8 @@ class DirectIoTest {
         Path file = dir.resolve("resident");
         int pages = 2048; // 8 MiB through a 1 MiB cache
         byte[] data = random(pages * PAGE, 3);
-        try (PageCache cache = cache(256); PagedFile f = cache.open(file, RW_DIRECT)) {
+        try (PageCache cache = cache(256);
+                PagedFile f = cache.open(file, RW_DIRECT)) {
             f.write(0, WriteSource.of(data));
             f.sync();
             ByteBuffer back = ByteBuffer.allocate(PAGE);
@@ -110,8 +118,8 @@ class DirectIoTest {
         assertTrue(resident <= 4L * PAGE, "the OS cache holds " + resident + " bytes of an 8 MiB direct file");
         // the same workload buffered does fill the OS cache: the measurement can see the difference
         Path buffered = dir.resolve("buffered");
-        try (PageCache cache = cache(256); PagedFile f = cache.open(buffered, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+        try (PageCache cache = cache(256);
+                PagedFile f = cache.open(buffered, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             f.write(0, WriteSource.of(data));
             f.sync();
         }
@@ -120,7 +128,8 @@ class DirectIoTest {
 
     private static long residentBytes(Path file) throws Exception {
         Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "fincore finished");
         assertEquals(0, p.exitValue(), "fincore: " + out);
@@ -131,7 +140,9 @@ class DirectIoTest {
     void aFileSystemThatRefusesDirectIoFailsTheOpenAndCreatesNothing() throws Exception {
         Path mount = dir.resolve("ramfs");
         Files.createDirectories(mount);
-        Process m = new ProcessBuilder("mount", "-t", "ramfs", "none", mount.toString()).redirectErrorStream(true).start();
+        Process m = new ProcessBuilder("mount", "-t", "ramfs", "none", mount.toString())
+                .redirectErrorStream(true)
+                .start();
         boolean mounted = m.waitFor(30, TimeUnit.SECONDS) && m.exitValue() == 0;
         Assumptions.assumeTrue(mounted, "mounting a ramfs needs root");
         try {
@@ -171,8 +182,13 @@ class DirectIoTest {
         };
         byte[] data = random(8 * PAGE, 4);
         // no background write-back: the pages must still be dirty when the store starts failing
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE).storeFactory(faulty)
-                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(32L * PAGE)
+                .storeFactory(faulty)
+                .dirtyRatio(1)
+                .dirtyBackgroundRatio(1)
+                .build()) {
             try (PagedFile f = cache.open(file, RW_DIRECT)) {
                 f.write(0, WriteSource.of(data));
                 failWrites.set(true);
@@ -183,8 +199,12 @@ class DirectIoTest {
             }
             assertArrayEquals(data, Files.readAllBytes(file), "the data written after the failure reached the file");
         }
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE).storeFactory(faulty)
-                .build(); PagedFile f = cache.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(32L * PAGE)
+                        .storeFactory(faulty)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
             failReads.set(true);
             ByteBuffer one = ByteBuffer.allocate(PAGE);
             IOException e = assertThrows(IOException.class, () -> f.read(0, one));
@@ -228,8 +248,14 @@ class DirectIoTest {
     @Test
     void directStoreRoutesUnalignedTransfersToTheBufferedDescriptor() throws IOException {
         Path file = dir.resolve("routing");
-        try (DirectStore store = DirectStore.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT), org.pagecache.offheap.store.FileChannelStore::open)) {
+        try (DirectStore store = DirectStore.open(
+                file,
+                Set.of(
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE,
+                        ExtendedOpenOption.DIRECT),
+                org.pagecache.offheap.store.FileChannelStore::open)) {
             ByteBuffer full = ByteBuffer.allocateDirect(2 * PAGE + 64).alignedSlice(PAGE);
             full.limit(PAGE);
             for (int i = 0; i < PAGE; i++) {

@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,10 @@ class EvictionTest {
     }
 
     private static OffHeapPageCache cache(int frames) {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity((long) frames * PAGE)
+                .build();
     }
 
     /** The frame holding {@code page} of the only open file. */
@@ -71,7 +74,7 @@ class EvictionTest {
     @Test
     void aPageInIsNotAUseAndAHitIs() throws IOException {
         try (OffHeapPageCache cache = cache(64);
-             PagedFile file = cache.open(sparse("f", 8), StandardOpenOption.READ)) {
+                PagedFile file = cache.open(sparse("f", 8), StandardOpenOption.READ)) {
             readByte(file, 3);
             assertEquals(1, cache.stats().faults());
             assertTrue(!referenced(cache, 3), "a page read in by a fault is not referenced until it is used again");
@@ -84,7 +87,7 @@ class EvictionTest {
     @Test
     void hitsThroughGuardsAreUses() throws IOException {
         try (OffHeapPageCache cache = cache(64);
-             PagedFile file = cache.open(sparse("g", 8), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                PagedFile file = cache.open(sparse("g", 8), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             readByte(file, 5);
             assertTrue(!referenced(cache, 5));
             long hits = cache.stats().hits();
@@ -111,7 +114,7 @@ class EvictionTest {
         int filePages = 16 * c;
         SplittableRandom r = new SplittableRandom(7);
         try (OffHeapPageCache cache = cache(c);
-             PagedFile file = cache.open(sparse("scan", filePages), StandardOpenOption.READ)) {
+                PagedFile file = cache.open(sparse("scan", filePages), StandardOpenOption.READ)) {
             int scan = hot;
             int rounds = 40_000;
             for (int i = 0; i < rounds; i++) {
@@ -124,8 +127,10 @@ class EvictionTest {
             PageCacheStats s = cache.stats();
             // the scan (7,936 pages in a cycle) never hits in 512 frames: every hit is a hot one
             double hotHitRatio = (double) s.hits() / rounds;
-            assertTrue(hotHitRatio > 0.8, "the hot set kept only " + Math.round(100 * hotHitRatio)
-                    + "% of its hits under the scan (CLOCK keeps about a third)");
+            assertTrue(
+                    hotHitRatio > 0.8,
+                    "the hot set kept only " + Math.round(100 * hotHitRatio)
+                            + "% of its hits under the scan (CLOCK keeps about a third)");
         }
     }
 
@@ -135,7 +140,7 @@ class EvictionTest {
         int c = 512;
         int n = c * 6 / 5;
         try (OffHeapPageCache cache = cache(c);
-             PagedFile file = cache.open(sparse("loop", n), StandardOpenOption.READ)) {
+                PagedFile file = cache.open(sparse("loop", n), StandardOpenOption.READ)) {
             for (int i = 0; i < 200 * n; i++) {
                 readByte(file, i % n);
             }
@@ -177,12 +182,14 @@ class EvictionTest {
         int c = 512;
         int n = c * 6 / 5;
         try (OffHeapPageCache cache = cache(c);
-             PagedFile file = cache.open(sparse("stable", n), StandardOpenOption.READ)) {
+                PagedFile file = cache.open(sparse("stable", n), StandardOpenOption.READ)) {
             for (int i = 0; i < 100 * n; i++) {
                 readByte(file, i % n);
             }
-            assertTrue(cache.reclaimer().policy().leniency() < 512, "the displaced pages came back, the policy"
-                    + " grew strict: leniency " + cache.reclaimer().policy().leniency() + " of 1024");
+            assertTrue(
+                    cache.reclaimer().policy().leniency() < 512,
+                    "the displaced pages came back, the policy" + " grew strict: leniency "
+                            + cache.reclaimer().policy().leniency() + " of 1024");
             PageCacheStats s0 = cache.stats();
             int laps = 20;
             for (int i = 0; i < laps * n; i++) {
@@ -209,7 +216,7 @@ class EvictionTest {
         int filePages = 16 * c;
         SplittableRandom r = new SplittableRandom(11);
         try (OffHeapPageCache cache = cache(c);
-             PagedFile file = cache.open(sparse("moving", filePages), StandardOpenOption.READ)) {
+                PagedFile file = cache.open(sparse("moving", filePages), StandardOpenOption.READ)) {
             int loop = c * 6 / 5;
             for (int i = 0; i < 50 * loop; i++) {
                 readByte(file, i % loop);
@@ -233,8 +240,10 @@ class EvictionTest {
             }
             double ratio = (double) hits / setAccesses;
             // S3-FIFO without the filter: 76%; the filter without the leniency: 57%
-            assertTrue(ratio > 0.66, "the moving working set hit " + Math.round(100 * ratio)
-                    + "% of its accesses over its last four moves");
+            assertTrue(
+                    ratio > 0.66,
+                    "the moving working set hit " + Math.round(100 * ratio)
+                            + "% of its accesses over its last four moves");
         }
     }
 
@@ -252,7 +261,10 @@ class EvictionTest {
             List<PagedFile> open = new ArrayList<>();
             try {
                 for (int i = 0; i < files; i++) {
-                    open.add(cache.open(dir.resolve("m" + i), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    open.add(cache.open(
+                            dir.resolve("m" + i),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.READ,
                             StandardOpenOption.WRITE));
                 }
                 long deadline = System.nanoTime() + Duration.ofMillis(1500).toNanos();
@@ -281,7 +293,8 @@ class EvictionTest {
                                 }
                             } else {
                                 try (PageGuard g = f.pinForRead(page)) {
-                                    assertEquals(last[fi][page], g.memory().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                                    assertEquals(
+                                            last[fi][page], g.memory().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
                                 }
                             }
                         }
@@ -290,7 +303,8 @@ class EvictionTest {
                                 if (last[fi][page] != 0) {
                                     b.clear();
                                     open.get(fi).read((long) page * PAGE, b);
-                                    assertEquals(last[fi][page], b.getLong(0), "at the end: file " + fi + " page " + page);
+                                    assertEquals(
+                                            last[fi][page], b.getLong(0), "at the end: file " + fi + " page " + page);
                                 }
                             }
                         }

@@ -31,7 +31,8 @@ final class HookedStore extends ForwardingStore {
     }
 
     static StoreFactory factory(ReadHook hook, AtomicInteger reads) {
-        return (Path file, Set<OpenOption> options) -> new HookedStore(file, FileChannelStore.open(file, options), hook, reads);
+        return (Path file, Set<OpenOption> options) ->
+                new HookedStore(file, FileChannelStore.open(file, options), hook, reads);
     }
 
     @Override

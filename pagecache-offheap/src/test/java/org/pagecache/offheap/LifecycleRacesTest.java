@@ -33,7 +33,10 @@ class LifecycleRacesTest {
     Path dir;
 
     private static OffHeapPageCache cache(int frames, Duration frameWait) {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE).frameWaitTimeout(frameWait)
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity((long) frames * PAGE)
+                .frameWaitTimeout(frameWait)
                 .build();
     }
 
@@ -75,7 +78,10 @@ class LifecycleRacesTest {
                         fy.read((long) p * PAGE, ByteBuffer.allocate(PAGE)); // every free frame is taken in turn
                     }
                 }
-                assertEquals(file.slot(), org.pagecache.offheap.frame.FrameTable.slot(cache.frames().state(frame)),
+                assertEquals(
+                        file.slot(),
+                        org.pagecache.offheap.frame.FrameTable.slot(
+                                cache.frames().state(frame)),
                         "the pinned frame still belongs to the closed file");
                 guard.close();
                 for (int p = 0; p < 64; p++) {
@@ -93,35 +99,38 @@ class LifecycleRacesTest {
     void aWriteGuardPastEndOfFileNeverLosesItsData() throws Exception {
         Path a = dir.resolve("a");
         try (OffHeapPageCache cache = cache(256, Duration.ofSeconds(10));
-             PagedFile f = cache.open(a, CREATE, WRITE)) {
+                PagedFile f = cache.open(a, CREATE, WRITE)) {
             AtomicBoolean done = new AtomicBoolean();
             int rounds = 64 * 300;
-            Threads.runAll(Duration.ofSeconds(120), List.of(
-                    () -> {
-                        try {
-                            for (int i = 0; i < rounds; i++) {
-                                int page = i % 64;
-                                if (page == 0) {
-                                    f.truncate(0);
+            Threads.runAll(
+                    Duration.ofSeconds(120),
+                    List.of(
+                            () -> {
+                                try {
+                                    for (int i = 0; i < rounds; i++) {
+                                        int page = i % 64;
+                                        if (page == 0) {
+                                            f.truncate(0);
+                                        }
+                                        try (PageGuard g = f.lockForWrite(page)) {
+                                            g.memory().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, i);
+                                        }
+                                        long size = f.size();
+                                        if (size < (long) (page + 1) * PAGE) {
+                                            throw new AssertionError("round " + i + ": the write guard on page " + page
+                                                    + " was released but the file is only " + size + " bytes");
+                                        }
+                                    }
+                                } finally {
+                                    done.set(true);
                                 }
-                                try (PageGuard g = f.lockForWrite(page)) {
-                                    g.memory().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, i);
+                            },
+                            () -> {
+                                while (!done.get()) {
+                                    f.truncate(
+                                            1L << 40); // larger than the file: changes nothing, holds the lock a moment
                                 }
-                                long size = f.size();
-                                if (size < (long) (page + 1) * PAGE) {
-                                    throw new AssertionError("round " + i + ": the write guard on page " + page
-                                            + " was released but the file is only " + size + " bytes");
-                                }
-                            }
-                        } finally {
-                            done.set(true);
-                        }
-                    },
-                    () -> {
-                        while (!done.get()) {
-                            f.truncate(1L << 40); // larger than the file: changes nothing, holds the lock a moment
-                        }
-                    }));
+                            }));
             f.flush();
             assertEquals(64L * PAGE, Files.size(a));
         }
@@ -138,25 +147,27 @@ class LifecycleRacesTest {
         PagedFile f = cache.open(a, CREATE, WRITE);
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch closing = new CountDownLatch(1);
-        Threads.runAll(Duration.ofSeconds(30), List.of(
-                () -> {
-                    PageGuard g = f.lockForWrite(0);
-                    held.countDown();
-                    closing.await();
-                    Thread.sleep(50); // let close take its locks and start waiting for page 0
-                    try (PageGuard next = f.lockForWrite(1)) {
-                        next.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
-                    } catch (ClosedChannelException expected) {
-                        // the cache closed first: a clean failure
-                    } finally {
-                        g.close();
-                    }
-                },
-                () -> {
-                    assertTrue(held.await(10, TimeUnit.SECONDS));
-                    closing.countDown();
-                    cache.close();
-                }));
+        Threads.runAll(
+                Duration.ofSeconds(30),
+                List.of(
+                        () -> {
+                            PageGuard g = f.lockForWrite(0);
+                            held.countDown();
+                            closing.await();
+                            Thread.sleep(50); // let close take its locks and start waiting for page 0
+                            try (PageGuard next = f.lockForWrite(1)) {
+                                next.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                            } catch (ClosedChannelException expected) {
+                                // the cache closed first: a clean failure
+                            } finally {
+                                g.close();
+                            }
+                        },
+                        () -> {
+                            assertTrue(held.await(10, TimeUnit.SECONDS));
+                            closing.countDown();
+                            cache.close();
+                        }));
     }
 
     /**
@@ -172,23 +183,25 @@ class LifecycleRacesTest {
             PagedFile f = cache.open(a, CREATE, WRITE);
             CountDownLatch held = new CountDownLatch(1);
             AtomicBoolean newGuardRefused = new AtomicBoolean();
-            Threads.runAll(Duration.ofSeconds(30), List.of(
-                    () -> {
-                        try (PageGuard g = f.lockForWrite(0)) {
-                            held.countDown();
-                            Thread.sleep(150); // close is waiting now
-                            try (PageGuard other = f.lockForWrite(1)) {
-                                other.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
-                            } catch (ClosedChannelException expected) {
-                                newGuardRefused.set(true); // no new guard while the cache is closing
-                            }
-                            g.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 42);
-                        }
-                    },
-                    () -> {
-                        assertTrue(held.await(10, TimeUnit.SECONDS));
-                        cache.close();
-                    }));
+            Threads.runAll(
+                    Duration.ofSeconds(30),
+                    List.of(
+                            () -> {
+                                try (PageGuard g = f.lockForWrite(0)) {
+                                    held.countDown();
+                                    Thread.sleep(150); // close is waiting now
+                                    try (PageGuard other = f.lockForWrite(1)) {
+                                        other.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                                    } catch (ClosedChannelException expected) {
+                                        newGuardRefused.set(true); // no new guard while the cache is closing
+                                    }
+                                    g.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 42);
+                                }
+                            },
+                            () -> {
+                                assertTrue(held.await(10, TimeUnit.SECONDS));
+                                cache.close();
+                            }));
             assertTrue(newGuardRefused.get(), "a guard opened while the cache was closing");
             byte[] disk = Files.readAllBytes(a);
             assertEquals(PAGE, disk.length, "the guard grew the file to the end of its page");
@@ -226,7 +239,7 @@ class LifecycleRacesTest {
     void syncFromTheHolderOfAWriteGuardOnACleanUnsyncedPageReturns() throws Exception {
         Path a = dir.resolve("a");
         try (OffHeapPageCache cache = cache(32, Duration.ofSeconds(10));
-             PagedFile f = cache.open(a, CREATE, WRITE)) {
+                PagedFile f = cache.open(a, CREATE, WRITE)) {
             f.write(0, WriteSource.of(new byte[PAGE]));
             f.flush(); // clean, written back, not yet forced: UNSYNCED
             Threads.runAll(Duration.ofSeconds(30), List.of(() -> {
@@ -247,36 +260,44 @@ class LifecycleRacesTest {
             Path a = dir.resolve("race-" + round);
             try (OffHeapPageCache cache = cache(64, Duration.ofSeconds(10))) {
                 PagedFile f = cache.open(a, CREATE, WRITE);
-                java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger(-1);
+                java.util.concurrent.atomic.AtomicInteger acknowledged =
+                        new java.util.concurrent.atomic.AtomicInteger(-1);
                 CountDownLatch started = new CountDownLatch(1);
-                Threads.runAll(Duration.ofSeconds(30), List.of(
-                        () -> {
-                            for (int i = 0; i < 4096; i++) {
-                                byte[] page = new byte[PAGE];
-                                java.util.Arrays.fill(page, (byte) (i + 1));
-                                try {
-                                    f.write((long) (i % 32) * PAGE, WriteSource.of(page));
-                                } catch (ClosedChannelException closed) {
-                                    return;
-                                } finally {
-                                    started.countDown();
-                                }
-                                acknowledged.set(i);
-                            }
-                        },
-                        () -> {
-                            started.await();
-                            f.close();
-                        }));
+                Threads.runAll(
+                        Duration.ofSeconds(30),
+                        List.of(
+                                () -> {
+                                    for (int i = 0; i < 4096; i++) {
+                                        byte[] page = new byte[PAGE];
+                                        java.util.Arrays.fill(page, (byte) (i + 1));
+                                        try {
+                                            f.write((long) (i % 32) * PAGE, WriteSource.of(page));
+                                        } catch (ClosedChannelException closed) {
+                                            return;
+                                        } finally {
+                                            started.countDown();
+                                        }
+                                        acknowledged.set(i);
+                                    }
+                                },
+                                () -> {
+                                    started.await();
+                                    f.close();
+                                }));
                 int last = acknowledged.get();
                 if (last >= 0) {
                     byte[] disk = Files.readAllBytes(a);
                     for (int i = Math.max(0, last - 31); i <= last; i++) {
                         int at = (i % 32) * PAGE;
-                        assertTrue(disk.length >= at + PAGE, "round " + round + ": write " + i + " was acknowledged,"
-                                + " the file has " + disk.length + " bytes");
-                        assertEquals((byte) (i + 1), disk[at], "round " + round + ": acknowledged write " + i
-                                + " is not in the file (the last acknowledged was " + last + ")");
+                        assertTrue(
+                                disk.length >= at + PAGE,
+                                "round " + round + ": write " + i + " was acknowledged," + " the file has "
+                                        + disk.length + " bytes");
+                        assertEquals(
+                                (byte) (i + 1),
+                                disk[at],
+                                "round " + round + ": acknowledged write " + i
+                                        + " is not in the file (the last acknowledged was " + last + ")");
                     }
                 }
             }

@@ -60,9 +60,9 @@ class LifecycleTest {
         Path d = Files.createDirectories(dir.resolve("d"));
         Files.createSymbolicLink(d.resolve("lnk"), deep);
         Path osTarget = dir.resolve("other/f"); // what the OS makes of d/lnk/../f
-        Path lexical = d.resolve("f");          // what lexical normalisation makes of it
+        Path lexical = d.resolve("f"); // what lexical normalisation makes of it
         try (OffHeapPageCache cache = cache(1 << 20);
-             PagedFile f = cache.open(d.resolve("lnk/../f"), CREATE, WRITE)) {
+                PagedFile f = cache.open(d.resolve("lnk/../f"), CREATE, WRITE)) {
             f.write(0, WriteSource.of(bytes("through the link")));
         }
         assertEquals("through the link", Files.readString(osTarget));
@@ -76,9 +76,9 @@ class LifecycleTest {
         Path sym = Files.createSymbolicLink(dir.resolve("sym"), real);
         Path hard = Files.createLink(dir.resolve("hard"), real);
         try (OffHeapPageCache cache = cache(1 << 20);
-             PagedFile a = cache.open(real, READ, WRITE);
-             PagedFile b = cache.open(sym, READ, WRITE);
-             PagedFile c = cache.open(hard, READ, WRITE)) {
+                PagedFile a = cache.open(real, READ, WRITE);
+                PagedFile b = cache.open(sym, READ, WRITE);
+                PagedFile c = cache.open(hard, READ, WRITE)) {
             assertEquals(PAGE, a.read(0, ByteBuffer.allocate(PAGE)), "page cached through the first name");
             b.write(10, WriteSource.of(bytes("via symlink")));
             assertEquals("via symlink", read(c, 10, 11), "a write through one name is seen through every name");
@@ -90,7 +90,9 @@ class LifecycleTest {
         }
         byte[] disk = Files.readAllBytes(real);
         assertEquals("via symlink", new String(disk, 10, 11, StandardCharsets.US_ASCII));
-        assertEquals("via hard link", new String(disk, 100, 13, StandardCharsets.US_ASCII),
+        assertEquals(
+                "via hard link",
+                new String(disk, 100, 13, StandardCharsets.US_ASCII),
                 "two flushes of two cached copies must not undo each other");
     }
 
@@ -208,7 +210,9 @@ class LifecycleTest {
                 ByteBuffer back = ByteBuffer.allocate(expected.length + 1);
                 f.read(0, back);
                 assertEquals(expected.length, back.position(), what + ": size");
-                assertArrayEquals(expected, Arrays.copyOf(back.array(), expected.length),
+                assertArrayEquals(
+                        expected,
+                        Arrays.copyOf(back.array(), expected.length),
                         what + ": the retained pages must not be served");
             }
             assertEquals(1, cache.stats().reopenDrops(), what + ": counted as a drop");
@@ -332,7 +336,7 @@ class LifecycleTest {
         Path a = dir.resolve("a");
         Files.write(a, new byte[PAGE]);
         try (OffHeapPageCache cache = cache(1 << 20);
-             PagedFile ro = cache.open(a, READ)) {
+                PagedFile ro = cache.open(a, READ)) {
             assertEquals(PAGE, ro.read(0, ByteBuffer.allocate(PAGE)));
             try (PagedFile rw = cache.open(a, READ, WRITE)) {
                 rw.write(5, WriteSource.of(bytes("upgrade")));
@@ -348,8 +352,8 @@ class LifecycleTest {
         Path a = dir.resolve("a");
         Files.write(a, new byte[PAGE]);
         try (OffHeapPageCache cache = cache(1 << 20);
-             PagedFile ro = cache.open(a, READ);
-             PagedFile rw = cache.open(a, READ, WRITE)) {
+                PagedFile ro = cache.open(a, READ);
+                PagedFile rw = cache.open(a, READ, WRITE)) {
             rw.write(0, WriteSource.of(bytes("first")));
             ro.flush();
             assertEquals("first", new String(Files.readAllBytes(a), 0, 5, StandardCharsets.US_ASCII));
@@ -370,7 +374,7 @@ class LifecycleTest {
         }
         var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
         try (OffHeapPageCache cache = cache(1 << 20);
-             PagedFile f = cache.open(sparse, READ, WRITE)) {
+                PagedFile f = cache.open(sparse, READ, WRITE)) {
             System.gc();
             long before = memory.getHeapMemoryUsage().getUsed();
             Random random = new Random(13);
@@ -382,10 +386,12 @@ class LifecycleTest {
             long grown = memory.getHeapMemoryUsage().getUsed() - before;
             CachedFile file = ((FileHandle) f).file();
             int frames = (1 << 20) / PAGE;
-            assertTrue(file.translationLeaves() <= frames,
+            assertTrue(
+                    file.translationLeaves() <= frames,
                     "at most one leaf per cached page: " + file.translationLeaves() + " leaves, " + frames + " frames");
-            assertTrue(grown < (8L << 20), "4,096 one-byte reads over 64 GiB through a 1 MiB cache grew the heap by "
-                    + grown + " bytes");
+            assertTrue(
+                    grown < (8L << 20),
+                    "4,096 one-byte reads over 64 GiB through a 1 MiB cache grew the heap by " + grown + " bytes");
             f.truncate(0);
             assertEquals(0, file.translationLeaves(), "truncate frees the translation entries");
         }

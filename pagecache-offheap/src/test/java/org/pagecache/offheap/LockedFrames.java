@@ -4,8 +4,7 @@ import org.pagecache.offheap.frame.FrameTable;
 
 /** For tests that check every page lock was released. */
 final class LockedFrames {
-    private LockedFrames() {
-    }
+    private LockedFrames() {}
 
     /** @return frames of {@code cache} whose page lock is held right now */
     static int count(OffHeapPageCache cache) {

@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCacheStats;
@@ -58,8 +58,11 @@ class MappedSourceStormTest {
      */
     private static Path tmpfs() throws IOException {
         Path shm = Path.of("/dev/shm");
-        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
-                && "tmpfs".equals(Files.getFileStore(shm).type()), "no writable tmpfs at /dev/shm for the mapped sources");
+        Assumptions.assumeTrue(
+                Files.isDirectory(shm)
+                        && Files.isWritable(shm)
+                        && "tmpfs".equals(Files.getFileStore(shm).type()),
+                "no writable tmpfs at /dev/shm for the mapped sources");
         return Files.createTempDirectory(shm, "pagecache-cache-storm");
     }
 
@@ -79,13 +82,19 @@ class MappedSourceStormTest {
         AtomicLong writes = new AtomicLong();
         AtomicLong verifiedBytes = new AtomicLong();
         try (Arena arena = Arena.ofShared();
-             OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(48 * PAGE).build()) {
+                OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(48 * PAGE)
+                        .build()) {
             for (int s = 0; s < sources; s++) {
                 for (int i = 0; i < SOURCE_BYTES; i++) {
                     content[s][i] = sourceByte(s, i);
                 }
-                FileChannel ch = FileChannel.open(sourceDir.resolve("source-" + s), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(
+                        sourceDir.resolve("source-" + s),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
                 ch.write(ByteBuffer.wrap(content[s]), 0);
                 channels.add(ch);
                 buffers.add(ch.map(FileChannel.MapMode.READ_ONLY, 0, SOURCE_BYTES));
@@ -138,9 +147,11 @@ class MappedSourceStormTest {
                             long written;
                             try {
                                 if (r.nextBoolean()) {
-                                    written = dest.write(pos, WriteSource.of(buffers.get(s).slice(from, len)));
+                                    written = dest.write(
+                                            pos, WriteSource.of(buffers.get(s).slice(from, len)));
                                 } else {
-                                    written = dest.write(pos, WriteSource.of(segments.get(s).asSlice(from, len)));
+                                    written = dest.write(
+                                            pos, WriteSource.of(segments.get(s).asSlice(from, len)));
                                 }
                             } catch (SourceFaultException e) {
                                 assertEquals(0, e.bytesWritten());
@@ -151,7 +162,8 @@ class MappedSourceStormTest {
                             if (written < len) {
                                 shortWrites.incrementAndGet();
                                 long stop2 = pos + written;
-                                assertTrue(written == 0 || stop2 % PAGE == 0,
+                                assertTrue(
+                                        written == 0 || stop2 % PAGE == 0,
                                         "a short write stops at a destination page boundary: " + pos + "+" + written);
                             }
                             System.arraycopy(content[s], from, model, pos, (int) written);
@@ -183,10 +195,18 @@ class MappedSourceStormTest {
                 dests[w].close();
             }
             PageCacheStats stats = cache.stats();
-            System.out.printf("truncation storm: %d s, %d truncations, %d writes (%d short, %d faulted), %d bytes verified,"
-                            + " source faults %d, temp-page copies %d, escaped %d%n", seconds, truncations.get(),
-                    writes.get(), shortWrites.get(), faults.get(), verifiedBytes.get(), stats.sourceFaults(),
-                    stats.tempPageCopies(), escaped.get());
+            System.out.printf(
+                    "truncation storm: %d s, %d truncations, %d writes (%d short, %d faulted), %d bytes verified,"
+                            + " source faults %d, temp-page copies %d, escaped %d%n",
+                    seconds,
+                    truncations.get(),
+                    writes.get(),
+                    shortWrites.get(),
+                    faults.get(),
+                    verifiedBytes.get(),
+                    stats.sourceFaults(),
+                    stats.tempPageCopies(),
+                    escaped.get());
             assertTrue(truncations.get() > 100, "truncations " + truncations.get());
             assertTrue(stats.sourceFaults() > 0, "the storm made sources fault: " + stats);
             assertTrue(writes.get() > 1000, "writes " + writes.get());

@@ -25,10 +25,13 @@ class ModuleDescriptorTest {
     @Test
     void exportsTheCacheAndTheStoreSpiOnly() {
         ModuleDescriptor d = OffHeapPageCache.class.getModule().getDescriptor();
-        Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source)
+        Set<String> exported = d.exports().stream()
+                .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of("org.pagecache.offheap", "org.pagecache.offheap.store"), exported);
-        assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified), d.exports().toString());
+        assertTrue(
+                d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified),
+                d.exports().toString());
         assertTrue(d.opens().isEmpty(), d.opens().toString());
         for (String internal : new String[] {"frame", "reclaim", "write", "jfr"}) {
             assertTrue(d.packages().contains("org.pagecache.offheap." + internal), internal);
@@ -38,7 +41,10 @@ class ModuleDescriptorTest {
     @Test
     void requiresTheApiTransitively() {
         ModuleDescriptor d = OffHeapPageCache.class.getModule().getDescriptor();
-        assertTrue(d.requires().stream().anyMatch(r -> r.name().equals("org.pagecache.api")
-                && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)), d.requires().toString());
+        assertTrue(
+                d.requires().stream()
+                        .anyMatch(r -> r.name().equals("org.pagecache.api")
+                                && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)),
+                d.requires().toString());
     }
 }

@@ -68,7 +68,7 @@ final class NaiveViewWriter implements CachedFile.ViewWriteStrategy {
             int k = Math.min(n - done, pageSize - inPage);
             int page = (int) (pos >>> pageShift);
             int f;
-            for (;;) {
+            for (; ; ) {
                 f = source.table().get(page);
                 if (f < 0) {
                     long stamp = source.lockStructureShared();

@@ -24,7 +24,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,16 +60,27 @@ class NativeMappedSourceTest {
         Libc() {
             Linker linker = Linker.nativeLinker();
             SymbolLookup libc = linker.defaultLookup();
-            mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-            open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
-            close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            mmap = linker.downcallHandle(
+                    libc.find("mmap").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.ADDRESS,
+                            ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG));
+            munmap = linker.downcallHandle(
+                    libc.find("munmap").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+            open = linker.downcallHandle(
+                    libc.find("open").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                    Linker.Option.firstVariadicArg(2));
+            close = linker.downcallHandle(
+                    libc.find("close").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         }
 
         /** Maps {@code length} bytes of {@code file} read-only and shared; unmapped when {@code arena} closes. */
@@ -81,8 +91,8 @@ class NativeMappedSourceTest {
             }
             assertTrue(fd >= 0, "open(" + file + ") failed");
             try {
-                MemorySegment at = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, length, PROT_READ,
-                    MAP_SHARED, fd, 0L);
+                MemorySegment at =
+                        (MemorySegment) mmap.invokeExact(MemorySegment.NULL, length, PROT_READ, MAP_SHARED, fd, 0L);
                 assertTrue(at.address() != -1L, "mmap failed");
                 return at.reinterpret(length, arena, address -> {
                     try {
@@ -98,8 +108,9 @@ class NativeMappedSourceTest {
     }
 
     private static Libc libc() {
-        Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase().contains("linux"),
-            "mmap through the Linker is exercised on Linux");
+        Assumptions.assumeTrue(
+                System.getProperty("os.name", "").toLowerCase().contains("linux"),
+                "mmap through the Linker is exercised on Linux");
         return new Libc();
     }
 
@@ -110,8 +121,11 @@ class NativeMappedSourceTest {
     /** As in {@link MappedSourceStormTest}: on tmpfs a truncated page faults instead of reading as zeros. */
     private static Path tmpfs() throws IOException {
         Path shm = Path.of("/dev/shm");
-        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
-            && "tmpfs".equals(Files.getFileStore(shm).type()), "no writable tmpfs at /dev/shm for the mapped source");
+        Assumptions.assumeTrue(
+                Files.isDirectory(shm)
+                        && Files.isWritable(shm)
+                        && "tmpfs".equals(Files.getFileStore(shm).type()),
+                "no writable tmpfs at /dev/shm for the mapped source");
         return Files.createTempDirectory(shm, "pagecache-native-mapped");
     }
 
@@ -133,7 +147,7 @@ class NativeMappedSourceTest {
             assertTrue(WriteSource.of(jvmMapped).mayFault());
             assertTrue(WriteSource.of(jvmMapped, true).mayFault());
             IllegalArgumentException bad =
-                assertThrows(IllegalArgumentException.class, () -> WriteSource.of(jvmMapped, false));
+                    assertThrows(IllegalArgumentException.class, () -> WriteSource.of(jvmMapped, false));
             assertTrue(bad.getMessage().contains("mayFault"), bad.getMessage());
         }
     }
@@ -147,8 +161,11 @@ class NativeMappedSourceTest {
         }
         Path file = Files.write(dir.resolve("source"), content);
         try (Arena arena = Arena.ofConfined();
-             OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16 * PAGE).build();
-             PagedFile dest = cache.open(dir.resolve("dest"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16 * PAGE)
+                        .build();
+                PagedFile dest = cache.open(dir.resolve("dest"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             MemorySegment mapped = libc.map(file, content.length, arena);
             long temps = cache.stats().tempPageCopies();
             assertEquals(content.length, dest.write(0, WriteSource.of(mapped, true)));
@@ -176,11 +193,14 @@ class NativeMappedSourceTest {
         AtomicLong faults = new AtomicLong();
         AtomicLong writes = new AtomicLong();
         AtomicLong truncations = new AtomicLong();
-        try (FileChannel ch = FileChannel.open(source, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                 StandardOpenOption.WRITE);
-             Arena arena = Arena.ofShared();
-             OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(48 * PAGE).build();
-             PagedFile dest = cache.open(dir.resolve("dest"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                        source, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                Arena arena = Arena.ofShared();
+                OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(48 * PAGE)
+                        .build();
+                PagedFile dest = cache.open(dir.resolve("dest"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(content), 0);
             MemorySegment mapped = libc.map(source, SOURCE_BYTES, arena);
             assertFalse(mapped.isMapped());
@@ -228,16 +248,22 @@ class NativeMappedSourceTest {
                     for (int i = 0; i < len; i++) {
                         if (back.get(i) != model[pos + i]) {
                             throw new AssertionError("byte " + (pos + i) + " is " + back.get(i) + ", expected "
-                                + model[pos + i] + " (write of " + len + " from " + from + " reported " + written
-                                + ")");
+                                    + model[pos + i] + " (write of " + len + " from " + from + " reported " + written
+                                    + ")");
                         }
                     }
                 }
             };
             Threads.runAll(Duration.ofSeconds(seconds + 60), List.of(truncator, writer));
-            System.out.printf("native mapping storm: %d s, %d truncations, %d writes (%d faulted), source faults %d,"
-                + " escaped %d%n", seconds, truncations.get(), writes.get(), faults.get(), cache.stats().sourceFaults(),
-                escaped.get());
+            System.out.printf(
+                    "native mapping storm: %d s, %d truncations, %d writes (%d faulted), source faults %d,"
+                            + " escaped %d%n",
+                    seconds,
+                    truncations.get(),
+                    writes.get(),
+                    faults.get(),
+                    cache.stats().sourceFaults(),
+                    escaped.get());
             assertEquals(0, escaped.get(), "InternalErrors escaped write");
             assertEquals(0, LockedFrames.count(cache), "page locks still held after the storm");
             assertTrue(truncations.get() > 100, "truncations " + truncations.get());

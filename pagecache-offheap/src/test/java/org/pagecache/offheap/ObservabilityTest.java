@@ -38,8 +38,11 @@ class ObservabilityTest {
     void mxBeanIsRegisteredWithTheStatsAndUnregisteredOnClose() throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName name;
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().capacity(64 * PAGE).registerMXBean("test-cache").build();
-             PagedFile f = cache.open(dir.resolve("m"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .capacity(64 * PAGE)
+                        .registerMXBean("test-cache")
+                        .build();
+                PagedFile f = cache.open(dir.resolve("m"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             name = cache.mxBeanName();
             assertEquals(new ObjectName("org.pagecache:type=PageCache,name=\"test-cache\""), name);
             f.write(0, WriteSource.of(new byte[3 * PAGE]));
@@ -51,8 +54,12 @@ class ObservabilityTest {
             assertEquals(stats.hits(), server.getAttribute(name, "Hits"));
             assertEquals(3L, server.getAttribute(name, "DirtyFrames"));
             assertEquals(PAGE, server.getAttribute(name, "PageSize"));
-            assertThrows(IllegalArgumentException.class,
-                    () -> OffHeapPageCache.builder().capacity(64 * PAGE).registerMXBean("test-cache").build(),
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> OffHeapPageCache.builder()
+                            .capacity(64 * PAGE)
+                            .registerMXBean("test-cache")
+                            .build(),
                     "a second cache cannot take the same name");
         }
         assertFalse(server.isRegistered(name));
@@ -64,15 +71,19 @@ class ObservabilityTest {
         Files.write(source, new byte[4 * PAGE]);
         Path jfr = dir.resolve("rec.jfr");
         try (Recording recording = new Recording()) {
-            for (String e : List.of("org.pagecache.PageIn", "org.pagecache.EvictionBatch", "org.pagecache.WritebackBatch",
+            for (String e : List.of(
+                    "org.pagecache.PageIn",
+                    "org.pagecache.EvictionBatch",
+                    "org.pagecache.WritebackBatch",
                     "org.pagecache.SourceFault")) {
                 recording.enable(e).withThreshold(java.time.Duration.ZERO);
             }
             recording.start();
-            try (OffHeapPageCache cache = OffHeapPageCache.builder().capacity(16 * PAGE).build();
-                 PagedFile f = cache.open(dir.resolve("j"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 Arena arena = Arena.ofShared();
-                 FileChannel ch = FileChannel.open(source, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (OffHeapPageCache cache =
+                            OffHeapPageCache.builder().capacity(16 * PAGE).build();
+                    PagedFile f = cache.open(dir.resolve("j"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    Arena arena = Arena.ofShared();
+                    FileChannel ch = FileChannel.open(source, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 for (int p = 0; p < 64; p++) {
                     f.write((long) p * PAGE + 1, WriteSource.of(new byte[PAGE - 2])); // partial: pages in
                 }
@@ -93,7 +104,10 @@ class ObservabilityTest {
         RecordedEvent writeback = events.get("org.pagecache.WritebackBatch").getFirst();
         assertTrue(writeback.getInt("pages") >= 1 && writeback.getBoolean("succeeded"));
         assertTrue(writeback.getLong("bytes") > 0);
-        assertTrue(events.get("org.pagecache.EvictionBatch").stream().mapToInt(e -> e.getInt("evicted")).sum() > 0);
+        assertTrue(events.get("org.pagecache.EvictionBatch").stream()
+                        .mapToInt(e -> e.getInt("evicted"))
+                        .sum()
+                > 0);
         RecordedEvent fault = events.get("org.pagecache.SourceFault").getFirst();
         assertEquals("mapped", fault.getString("sourceKind"));
         assertEquals(0, fault.getLong("bytesWritten"));

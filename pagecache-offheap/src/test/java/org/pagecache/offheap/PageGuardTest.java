@@ -33,14 +33,17 @@ class PageGuardTest {
     Path dir;
 
     private static OffHeapPageCache cache(int frames) {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity((long) frames * PAGE)
-                .frameWaitTimeout(Duration.ofMillis(300)).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity((long) frames * PAGE)
+                .frameWaitTimeout(Duration.ofMillis(300))
+                .build();
     }
 
     @Test
     void readGuardReadsInPlaceAndValidationCatchesAWriter() throws IOException {
         try (PageCache cache = cache(16);
-             PagedFile f = cache.open(dir.resolve("g"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile f = cache.open(dir.resolve("g"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(PAGE).order(ByteOrder.nativeOrder());
             b.putLong(0, 11).putLong(8, 11);
             f.write(0, b);
@@ -69,7 +72,7 @@ class PageGuardTest {
     void writeGuardUpdatesInPlaceGrowsTheFileAndIsWrittenBack() throws IOException {
         Path file = dir.resolve("w");
         try (PageCache cache = cache(16);
-             PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             try (PageGuard page = f.lockForWrite(2)) {
                 page.memory().set(JAVA_LONG, 16, 0x0102030405060708L);
             }
@@ -86,7 +89,7 @@ class PageGuardTest {
     @Test
     void pinnedPageSurvivesEvictionPressure() throws IOException {
         try (PageCache cache = cache(16);
-             PagedFile f = cache.open(dir.resolve("p"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile f = cache.open(dir.resolve("p"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] page = new byte[PAGE];
             for (int p = 0; p < 200; p++) {
                 Arrays.fill(page, (byte) p);
@@ -100,7 +103,8 @@ class PageGuardTest {
                 }
                 long stamp = g.readStamp();
                 byte[] seen = new byte[PAGE];
-                java.lang.foreign.MemorySegment.copy(g.memory(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, seen, 0, PAGE);
+                java.lang.foreign.MemorySegment.copy(
+                        g.memory(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, seen, 0, PAGE);
                 assertTrue(g.validate(stamp));
                 byte[] expected = new byte[PAGE];
                 Arrays.fill(expected, (byte) 5);
@@ -113,7 +117,7 @@ class PageGuardTest {
     @Test
     void tooManyGuardsFailClearlyAndClosingOneRecovers() throws IOException {
         try (PageCache cache = cache(16);
-             PagedFile f = cache.open(dir.resolve("many"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile f = cache.open(dir.resolve("many"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             f.write(0, WriteSource.of(new byte[32 * PAGE]));
             List<PageGuard> held = new ArrayList<>();
             IOException e = null;
@@ -138,7 +142,8 @@ class PageGuardTest {
     void everyFramePinnedMakesAFaultWaitBoundedThenFailClearly() throws Exception {
         Path file = dir.resolve("pinned");
         Files.write(file, new byte[32 * PAGE]);
-        try (OffHeapPageCache cache = cache(8); PagedFile f = cache.open(file)) {
+        try (OffHeapPageCache cache = cache(8);
+                PagedFile f = cache.open(file)) {
             FrameTable frames = cache.frames();
             boolean[] pinned = new boolean[frames.frames()];
             int count = 0;
@@ -146,7 +151,9 @@ class PageGuardTest {
                 f.read((long) p * PAGE, ByteBuffer.allocate(1));
                 for (int fr = 0; fr < frames.frames(); fr++) {
                     long s = frames.state(fr);
-                    if (!pinned[fr] && FrameTable.slot(s) != 0 && frames.tryPin(fr, FrameTable.slot(s), frames.pageIndex(fr))) {
+                    if (!pinned[fr]
+                            && FrameTable.slot(s) != 0
+                            && frames.tryPin(fr, FrameTable.slot(s), frames.pageIndex(fr))) {
                         pinned[fr] = true;
                         count++;
                     }
@@ -156,7 +163,8 @@ class PageGuardTest {
             long start = System.nanoTime();
             IOException e = assertThrows(IOException.class, () -> f.read(31L * PAGE, ByteBuffer.allocate(1)));
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(e.getMessage().contains("no free frame") && e.getMessage().contains("pinned"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("no free frame") && e.getMessage().contains("pinned"), e.getMessage());
             assertTrue(waitedMs >= 250 && waitedMs < 10_000, "waited " + waitedMs + " ms for a 300 ms timeout");
             assertEquals(0, LockedFrames.count(cache), "the failed fault left no page locked");
             for (int fr = 0; fr < frames.frames(); fr++) {

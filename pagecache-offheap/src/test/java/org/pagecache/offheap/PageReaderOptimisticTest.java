@@ -46,7 +46,8 @@ class PageReaderOptimisticTest {
 
     private static String check(int tag, long page, long v) {
         long gen = v >>> 32;
-        return (v & 0xFFFF_FFFFL) == (hash(tag, page, gen) & 0xFFFF_FFFFL) ? null
+        return (v & 0xFFFF_FFFFL) == (hash(tag, page, gen) & 0xFFFF_FFFFL)
+                ? null
                 : "not a value of file " + tag + " page " + page + ": " + Long.toHexString(v);
     }
 
@@ -67,9 +68,12 @@ class PageReaderOptimisticTest {
 
     @Test
     void aRememberedFrameEvictedAndReboundIsNotReadAsThePageItHeld() throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8 * PAGE).build();
-             PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             PagedFile b = cache.open(dir.resolve("b"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(8 * PAGE)
+                        .build();
+                PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                PagedFile b = cache.open(dir.resolve("b"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             fill(a, 1, 32);
             fill(b, 2, 32);
             PagedReader reader = a.reader();
@@ -105,9 +109,12 @@ class PageReaderOptimisticTest {
     @Test
     void aWriterAndEvictionNeverShowReadersATornOrForeignValue() throws Exception {
         int pages = 24;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8 * PAGE).build();
-             PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             PagedFile b = cache.open(dir.resolve("b"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(8 * PAGE)
+                        .build();
+                PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                PagedFile b = cache.open(dir.resolve("b"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             fill(a, 1, pages);
             fill(b, 2, pages);
             AtomicBoolean stop = new AtomicBoolean();
@@ -115,7 +122,8 @@ class PageReaderOptimisticTest {
             long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             Threads.Task readA = () -> {
                 PagedReader r = a.reader();
-                SplittableRandom random = new SplittableRandom(Thread.currentThread().threadId());
+                SplittableRandom random =
+                        new SplittableRandom(Thread.currentThread().threadId());
                 long n = 0;
                 while (!stop.get()) {
                     // mostly the same page again (the remembered frame), sometimes another
@@ -129,28 +137,35 @@ class PageReaderOptimisticTest {
                 }
                 reads.addAndGet(n);
             };
-            Threads.runAll(Duration.ofSeconds(60), List.of(() -> {
-                SplittableRandom random = new SplittableRandom(5);
-                long gen = 0;
-                while (System.nanoTime() < end) {
-                    int pg = random.nextInt(pages);
-                    a.write((long) pg * PAGE, page(1, pg, ++gen)); // one write: atomic per page
-                }
-                stop.set(true);
-            }, () -> {
-                ByteBuffer one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                SplittableRandom random = new SplittableRandom(6);
-                while (!stop.get()) { // the other file's pages push a's out of the 8-page cache
-                    int pg = random.nextInt(pages);
-                    b.read((long) pg * PAGE, one.clear());
-                    String bad = check(2, pg, one.getLong(0));
-                    if (bad != null) {
-                        throw new AssertionError(bad);
-                    }
-                }
-            }, readA, readA));
+            Threads.runAll(
+                    Duration.ofSeconds(60),
+                    List.of(
+                            () -> {
+                                SplittableRandom random = new SplittableRandom(5);
+                                long gen = 0;
+                                while (System.nanoTime() < end) {
+                                    int pg = random.nextInt(pages);
+                                    a.write((long) pg * PAGE, page(1, pg, ++gen)); // one write: atomic per page
+                                }
+                                stop.set(true);
+                            },
+                            () -> {
+                                ByteBuffer one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                                SplittableRandom random = new SplittableRandom(6);
+                                while (!stop.get()) { // the other file's pages push a's out of the 8-page cache
+                                    int pg = random.nextInt(pages);
+                                    b.read((long) pg * PAGE, one.clear());
+                                    String bad = check(2, pg, one.getLong(0));
+                                    if (bad != null) {
+                                        throw new AssertionError(bad);
+                                    }
+                                }
+                            },
+                            readA,
+                            readA));
             assertTrue(reads.get() > 1000, "reads: " + reads.get());
-            assertTrue(cache.stats().evictions() > 0, "evictions: " + cache.stats().evictions());
+            assertTrue(
+                    cache.stats().evictions() > 0, "evictions: " + cache.stats().evictions());
             assertEquals(0, cache.stats().pinnedFrames());
             assertEquals(0, LockedFrames.count((OffHeapPageCache) cache));
         }
@@ -160,8 +175,11 @@ class PageReaderOptimisticTest {
     void smallReadHitsAreCountedInBatchesAndBulkReadsAtOnce() throws Exception {
         int batch = PageReader.HIT_BATCH;
         int pages = batch + 16;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(2L * pages * PAGE).build();
-             PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(2L * pages * PAGE)
+                        .build();
+                PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             fill(a, 1, pages);
             PagedReader reader = a.reader();
             long before = cache.stats().hits();
@@ -181,8 +199,11 @@ class PageReaderOptimisticTest {
 
     @Test
     void aHitAllocatesNothing() throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64 * PAGE).build();
-             PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(64 * PAGE)
+                        .build();
+                PagedFile a = cache.open(dir.resolve("a"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             fill(a, 1, 32);
             PagedReader reader = a.reader();
             com.sun.management.ThreadMXBean threads =

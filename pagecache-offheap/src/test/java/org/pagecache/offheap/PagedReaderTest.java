@@ -37,8 +37,11 @@ class PagedReaderTest {
 
     @Test
     void readsWhatWasWrittenUnderConstantEvictionAndAcrossPages() throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8 * PAGE).build();
-             PagedFile file = cache.open(dir.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(8 * PAGE)
+                        .build();
+                PagedFile file = cache.open(dir.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer data = pattern(64);
             file.write(0, data.duplicate());
             PagedReader reader = file.reader();
@@ -64,40 +67,48 @@ class PagedReaderTest {
 
     @Test
     void neverSeesATornValueWhileAWriterRewritesThePage() throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16 * PAGE).build();
-             PagedFile file = cache.open(dir.resolve("t"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16 * PAGE)
+                        .build();
+                PagedFile file = cache.open(dir.resolve("t"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] page = new byte[PAGE];
             file.write(0, ByteBuffer.wrap(page));
             AtomicBoolean stop = new AtomicBoolean();
             long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-            Threads.runAll(Duration.ofSeconds(60), List.of(() -> {
-                byte v = 0;
-                while (System.nanoTime() < end) {
-                    java.util.Arrays.fill(page, ++v); // one write: atomic per page
-                    file.write(0, ByteBuffer.wrap(page));
-                }
-                stop.set(true);
-            }, () -> {
-                PagedReader reader = file.reader();
-                long reads = 0;
-                while (!stop.get()) {
-                    long x = reader.readLong((reads * 8) % PAGE);
-                    long b = x & 0xFF;
-                    assertEquals(b * 0x0101010101010101L, x, "a torn long: " + Long.toHexString(x));
-                    reads++;
-                }
-                assertTrue(reads > 0);
-            }));
+            Threads.runAll(
+                    Duration.ofSeconds(60),
+                    List.of(
+                            () -> {
+                                byte v = 0;
+                                while (System.nanoTime() < end) {
+                                    java.util.Arrays.fill(page, ++v); // one write: atomic per page
+                                    file.write(0, ByteBuffer.wrap(page));
+                                }
+                                stop.set(true);
+                            },
+                            () -> {
+                                PagedReader reader = file.reader();
+                                long reads = 0;
+                                while (!stop.get()) {
+                                    long x = reader.readLong((reads * 8) % PAGE);
+                                    long b = x & 0xFF;
+                                    assertEquals(b * 0x0101010101010101L, x, "a torn long: " + Long.toHexString(x));
+                                    reads++;
+                                }
+                                assertTrue(reads > 0);
+                            }));
         }
     }
 
     @Test
     void prefetchPagesInInTheBackgroundAndStopsWithTheCache() throws Exception {
         Path path = dir.resolve("p");
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64 * PAGE).build()) {
+        try (PageCache cache =
+                OffHeapPageCache.builder().pageSize(PAGE).capacity(64 * PAGE).build()) {
             // written around the cache: pages written through it would stay cached after the handle closes
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            try (java.nio.channels.FileChannel ch =
+                    java.nio.channels.FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 ByteBuffer data = pattern(32);
                 while (data.hasRemaining()) {
                     ch.write(data);
@@ -121,7 +132,9 @@ class PagedReaderTest {
                 assertEquals(32, cache.stats().faults() - before, "reads after the prefetch page nothing in");
             }
         }
-        Thread.getAllStackTraces().keySet().forEach(t ->
-                assertTrue(!t.getName().startsWith("pagecache-prefetch") || !t.isAlive(), "left running: " + t));
+        Thread.getAllStackTraces()
+                .keySet()
+                .forEach(t -> assertTrue(
+                        !t.getName().startsWith("pagecache-prefetch") || !t.isAlive(), "left running: " + t));
     }
 }

@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-import org.pagecache.offheap.testing.Threads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -23,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.pagecache.api.PagedFile;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.ForwardingStore;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * One thread's prefetches page in concurrently: the store holds every read until {@link Prefetcher#THREADS} of
@@ -44,8 +44,12 @@ class PrefetchConcurrencyTest {
         private final AtomicInteger maxInFlight;
         private final AtomicInteger timedOut;
 
-        GateStore(FileChannelStore real, CountDownLatch gate, AtomicInteger inFlight, AtomicInteger maxInFlight,
-                  AtomicInteger timedOut) {
+        GateStore(
+                FileChannelStore real,
+                CountDownLatch gate,
+                AtomicInteger inFlight,
+                AtomicInteger maxInFlight,
+                AtomicInteger timedOut) {
             super(real);
             this.gate = gate;
             this.inFlight = inFlight;
@@ -92,10 +96,14 @@ class PrefetchConcurrencyTest {
         for (int i = 0; i < N; i++) {
             chosen[i] = range ? i : 2 * i + 1; // scattered: no two adjacent
         }
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8L * N * PAGE).readAhead(0)
-                .storeFactory((path, options) -> new GateStore(FileChannelStore.open(path, options), gate, inFlight,
-                        maxInFlight, timedOut)).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(8L * N * PAGE)
+                        .readAhead(0)
+                        .storeFactory((path, options) -> new GateStore(
+                                FileChannelStore.open(path, options), gate, inFlight, maxInFlight, timedOut))
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             Threads.runAll(Duration.ofSeconds(60), List.of(() -> {
                 long before = cache.stats().faults();
                 if (range) {
@@ -110,15 +118,17 @@ class PrefetchConcurrencyTest {
                     Thread.sleep(2);
                 }
                 assertEquals(N, cache.stats().faults() - before, "every prefetched page paged in");
-                assertEquals(0, timedOut.get(), "reads that waited at the gate in vain: fewer than " + N
-                        + " page-ins in flight at once (at most " + maxInFlight.get() + ")");
+                assertEquals(
+                        0,
+                        timedOut.get(),
+                        "reads that waited at the gate in vain: fewer than " + N
+                                + " page-ins in flight at once (at most " + maxInFlight.get() + ")");
                 assertEquals(N, maxInFlight.get(), "page-ins in flight at once");
                 ByteBuffer one = ByteBuffer.allocate(PAGE);
                 for (int p : chosen) {
                     one.clear();
                     assertEquals(PAGE, f.read((long) p * PAGE, one));
-                    assertArrayEquals(Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE), one.array(),
-                            "page " + p);
+                    assertArrayEquals(Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE), one.array(), "page " + p);
                 }
                 assertEquals(N, cache.stats().faults() - before, "the reads found the prefetched pages");
             }));

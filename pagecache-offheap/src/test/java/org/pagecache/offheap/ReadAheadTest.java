@@ -79,12 +79,18 @@ class ReadAheadTest {
         int pages = 1024;
         Path file = file(pages);
         Counting counting = new Counting();
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(2048L * PAGE)
-                .storeFactory(counting).build(); PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(2048L * PAGE)
+                        .storeFactory(counting)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             assertArrayEquals(Files.readAllBytes(file), readSequentially(f, pages));
-            assertTrue(counting.reads.get() < pages / 4, counting.reads.get() + " store reads for " + pages
-                    + " pages read in order");
-            int largest = counting.sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+            assertTrue(
+                    counting.reads.get() < pages / 4,
+                    counting.reads.get() + " store reads for " + pages + " pages read in order");
+            int largest =
+                    counting.sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
             assertEquals(OffHeapPageCache.DEFAULT_READ_AHEAD * PAGE, largest, "the window grew to the maximum");
             assertTrue(cache.readAheadPages() > pages / 2, cache.readAheadPages() + " pages read ahead");
             assertEquals(pages, cache.stats().faults(), "every page was read in once, read ahead or not");
@@ -96,12 +102,17 @@ class ReadAheadTest {
         int pages = 512;
         Path file = file(pages);
         Counting counting = new Counting();
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(2048L * PAGE)
-                .readAhead(32).storeFactory(counting).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(2048L * PAGE)
+                        .readAhead(32)
+                        .storeFactory(counting)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
             assertArrayEquals(Files.readAllBytes(file), readSequentially(f, pages));
             assertTrue(counting.reads.get() < pages / 4, counting.reads.get() + " store reads");
-            int largest = counting.sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+            int largest =
+                    counting.sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
             assertEquals(32 * PAGE, largest, "the window grew to the maximum given");
         }
     }
@@ -117,8 +128,12 @@ class ReadAheadTest {
         }
         Collections.shuffle(order, new Random(7));
         Counting counting = new Counting();
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(2048L * PAGE)
-                .storeFactory(counting).build(); PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(2048L * PAGE)
+                        .storeFactory(counting)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             ByteBuffer one = ByteBuffer.allocate(PAGE);
             for (int p : order) {
                 one.clear();
@@ -136,8 +151,13 @@ class ReadAheadTest {
         int pages = 256;
         Path file = file(pages);
         Counting counting = new Counting();
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(1024L * PAGE).readAhead(0)
-                .storeFactory(counting).build(); PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(1024L * PAGE)
+                        .readAhead(0)
+                        .storeFactory(counting)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             readSequentially(f, pages);
             assertEquals(pages, counting.reads.get());
             assertEquals(0, cache.readAheadPages());
@@ -146,16 +166,22 @@ class ReadAheadTest {
 
     @Test
     void builderValidatesTheWindow() {
-        assertThrows(IllegalArgumentException.class, () -> OffHeapPageCache.builder().readAhead(-1));
-        assertThrows(IllegalArgumentException.class, () -> OffHeapPageCache.builder().readAhead(1025));
+        assertThrows(
+                IllegalArgumentException.class, () -> OffHeapPageCache.builder().readAhead(-1));
+        assertThrows(
+                IllegalArgumentException.class, () -> OffHeapPageCache.builder().readAhead(1025));
     }
 
     @Test
     void pagesReadAheadAreNotUsesUntilRead() throws Exception {
         int pages = 256;
         Path file = file(pages);
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(1024L * PAGE)
-                .readAhead(16).build(); PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(1024L * PAGE)
+                        .readAhead(16)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             ByteBuffer one = ByteBuffer.allocate(PAGE);
             for (int p = 0; p < 2; p++) {
                 one.clear();
@@ -174,7 +200,9 @@ class ReadAheadTest {
             }
             one.clear();
             f.read(2L * PAGE, one);
-            assertEquals(0, frames.state(cf.table().get(2)) & FrameTable.REFERENCED,
+            assertEquals(
+                    0,
+                    frames.state(cf.table().get(2)) & FrameTable.REFERENCED,
                     "the first read of a page read ahead is its first touch, which is not a use (as a fault is not)");
             one.clear();
             f.read(2L * PAGE, one);
@@ -199,8 +227,11 @@ class ReadAheadTest {
         // 64 frames for a file of 512 pages: read-ahead runs out of free frames and its pages are evicted
         int pages = 512;
         Path file = file(pages);
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64L * PAGE).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(64L * PAGE)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             assertTrue(cache.readAhead().maxPages() == 8, "the window is at most an eighth of the frames");
             for (int pass = 0; pass < 2; pass++) {
                 assertArrayEquals(Files.readAllBytes(file), readSequentially(f, pages), "content under pressure");

@@ -24,15 +24,18 @@ class ReadmeExampleTest {
     void readmeExampleRunsAndDoesWhatItSays() throws Exception {
         Path path = dir.resolve("example.db");
         // --- the README's example, with the path in a temporary directory ---
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(64L << 20).build();
-             PagedFile file = cache.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            file.write(0, WriteSource.of("hello, pages".getBytes()));   // buffered: copied into a cached page
-            try (MappedView view = file.map(0, 5)) {                      // a view of the cache itself...
-                file.write(8192, view);                                   // ...is a safe write source
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(4096)
+                        .capacity(64L << 20)
+                        .build();
+                PagedFile file = cache.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            file.write(0, WriteSource.of("hello, pages".getBytes())); // buffered: copied into a cached page
+            try (MappedView view = file.map(0, 5)) { // a view of the cache itself...
+                file.write(8192, view); // ...is a safe write source
             }
             ByteBuffer dst = ByteBuffer.allocate(12);
-            file.read(0, dst);                                            // never a torn page
-            file.sync();                                                  // on stable storage now
+            file.read(0, dst); // never a torn page
+            file.sync(); // on stable storage now
             System.out.println(cache.stats());
             // --- end of the example ---
             assertArrayEquals("hello, pages".getBytes(), dst.array());

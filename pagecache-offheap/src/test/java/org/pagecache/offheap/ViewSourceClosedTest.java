@@ -30,17 +30,21 @@ class ViewSourceClosedTest {
         byte[] content = new byte[4 * PAGE];
         new Random(11).nextBytes(content);
         Files.write(src, content);
-        AtomicReference<Runnable> onSecondPage = new AtomicReference<>(() -> { });
+        AtomicReference<Runnable> onSecondPage = new AtomicReference<>(() -> {});
         AtomicInteger reads = new AtomicInteger();
         HookedStore.ReadHook hook = (file, position) -> {
             if (file.getFileName().equals(src.getFileName()) && position == PAGE) {
                 onSecondPage.get().run();
             }
         };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE)
-                .storeFactory(HookedStore.factory(hook, reads)).build();
-             PagedFile out = cache.open(dst, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             PagedFile in = cache.open(src, StandardOpenOption.READ)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(32L * PAGE)
+                        .storeFactory(HookedStore.factory(hook, reads))
+                        .build();
+                PagedFile out =
+                        cache.open(dst, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                PagedFile in = cache.open(src, StandardOpenOption.READ)) {
             PagedFile second = cache.open(src, StandardOpenOption.READ);
             MappedView view = second.map(0, content.length);
             onSecondPage.set(() -> {

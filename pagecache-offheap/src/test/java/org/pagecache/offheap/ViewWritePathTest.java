@@ -1,6 +1,5 @@
 package org.pagecache.offheap;
 
-import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,10 +17,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.MappedView;
@@ -65,8 +64,15 @@ class ViewWritePathTest {
     void selfMappedWriteDoesNotDeadlockAndBehavesLikeMemmove() throws Exception {
         // [srcOffset, dstOffset, length] within one file; forward and backward overlap, within and across pages
         int[][] cases = {
-            {0, 100, 3000}, {100, 0, 3000}, {10, 11, 4000}, {11, 10, 4000},
-            {1000, 3000, 6000}, {3000, 1000, 6000}, {0, 0, PAGE}, {PAGE - 5, 2, PAGE}, {2, PAGE - 5, 3 * PAGE},
+            {0, 100, 3000},
+            {100, 0, 3000},
+            {10, 11, 4000},
+            {11, 10, 4000},
+            {1000, 3000, 6000},
+            {3000, 1000, 6000},
+            {0, 0, PAGE},
+            {PAGE - 5, 2, PAGE},
+            {2, PAGE - 5, 3 * PAGE},
         };
         for (boolean resident : new boolean[] {true, false}) {
             for (int[] c : cases) {
@@ -74,7 +80,8 @@ class ViewWritePathTest {
                 Path file = dir.resolve("self-" + resident + "-" + c[0] + "-" + c[1]);
                 Files.write(file, initial);
                 // with 8 frames and a 5-page file read once, a fresh cache holds the pages (resident) or not
-                try (PageCache cache = small(16).build(); PagedFile f = cache.open(file)) {
+                try (PageCache cache = small(16).build();
+                        PagedFile f = cache.open(file)) {
                     if (resident) {
                         readAll(f);
                     }
@@ -124,12 +131,16 @@ class ViewWritePathTest {
         Path b = dir.resolve("B");
         Files.write(a, pattern(pages * PAGE, 1));
         Files.write(b, pattern(pages * PAGE, 2));
-        try (PageCache cache = small(12).build(); PagedFile fa = cache.open(a); PagedFile fb = cache.open(b)) {
+        try (PageCache cache = small(12).build();
+                PagedFile fa = cache.open(a);
+                PagedFile fb = cache.open(b)) {
             int rounds = 3000;
             AtomicInteger done = new AtomicInteger();
-            Threads.runAll(BOUND, List.of(
-                    () -> crossWrites(fa, fb, pages, rounds, 1, done),
-                    () -> crossWrites(fb, fa, pages, rounds, 2, done)));
+            Threads.runAll(
+                    BOUND,
+                    List.of(
+                            () -> crossWrites(fa, fb, pages, rounds, 1, done),
+                            () -> crossWrites(fb, fa, pages, rounds, 2, done)));
             assertEquals(2 * rounds, done.get());
             PageCacheStats s = cache.stats();
             assertTrue(s.fastPathHits() + s.fastPathFallbacks() >= 2L * rounds, s.toString());
@@ -161,8 +172,8 @@ class ViewWritePathTest {
         byte[] srcBytes = pattern(4 * frames * PAGE, 5);
         Files.write(src, srcBytes);
         try (PageCache cache = small(frames).build();
-             PagedFile fs = cache.open(src);
-             PagedFile fd = cache.open(dir.resolve("dst"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                PagedFile fs = cache.open(src);
+                PagedFile fd = cache.open(dir.resolve("dst"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             // fill every frame with dirty destination pages, then copy source pages that are not cached
             byte[] page = new byte[PAGE];
             for (int p = 0; p < frames; p++) {
@@ -183,8 +194,9 @@ class ViewWritePathTest {
     void aViewPastTheEndOfItsFileFaultsWithoutChangingTheDestination() throws Exception {
         Path src = dir.resolve("short");
         Files.write(src, pattern(PAGE + 10, 9));
-        try (PageCache cache = small(16).build(); PagedFile fs = cache.open(src);
-             PagedFile fd = cache.open(dir.resolve("d"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = small(16).build();
+                PagedFile fs = cache.open(src);
+                PagedFile fd = cache.open(dir.resolve("d"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] before = pattern(3 * PAGE, 10);
             fd.write(0, WriteSource.of(before));
             try (MappedView view = fs.map(PAGE + 20, 3 * PAGE)) {
@@ -211,9 +223,11 @@ class ViewWritePathTest {
                 throw new IOException("injected read error");
             }
         };
-        try (PageCache cache = small(16).storeFactory(HookedStore.factory(fail, new AtomicInteger())).build();
-             PagedFile fs = cache.open(src);
-             PagedFile fd = cache.open(dir.resolve("d"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (PageCache cache = small(16)
+                        .storeFactory(HookedStore.factory(fail, new AtomicInteger()))
+                        .build();
+                PagedFile fs = cache.open(src);
+                PagedFile fd = cache.open(dir.resolve("d"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             byte[] before = pattern(PAGE, 12);
             fd.write(0, WriteSource.of(before));
             Threads.runAll(BOUND, List.of(() -> {
@@ -230,20 +244,20 @@ class ViewWritePathTest {
 
     @Test
     void naiveStrategyDeadlocksOnASelfViewWhereTheRealOneDoesNot() throws Exception {
-        assertNaiveDeadlocks(1, (fa, fb) -> List.of(() -> {
-            try (MappedView view = fa.map(10, 1000)) {
-                fa.write(0, view);
-            }
-        }));
+        assertNaiveDeadlocks(
+                1,
+                (fa, fb) -> List.of(() -> {
+                    try (MappedView view = fa.map(10, 1000)) {
+                        fa.write(0, view);
+                    }
+                }));
     }
 
     @Test
     void naiveStrategyDeadlocksOnCrossViewsWhereTheRealOneDoesNot() throws Exception {
         assertNaiveDeadlocks(2, (fa, fb) -> {
             AtomicInteger gate = new AtomicInteger();
-            return List.of(
-                    () -> naiveCross(fa, fb, gate),
-                    () -> naiveCross(fb, fa, gate));
+            return List.of(() -> naiveCross(fa, fb, gate), () -> naiveCross(fb, fa, gate));
         });
     }
 
@@ -270,21 +284,24 @@ class ViewWritePathTest {
         Path b = dir.resolve("nb");
         Files.write(a, pattern(2 * PAGE, 21));
         Files.write(b, pattern(2 * PAGE, 22));
-        try (PageCache cache = NaiveViewWriter.install(small(16)).build(); PagedFile fa = cache.open(a);
-             PagedFile fb = cache.open(b)) {
+        try (PageCache cache = NaiveViewWriter.install(small(16)).build();
+                PagedFile fa = cache.open(a);
+                PagedFile fb = cache.open(b)) {
             fa.read(0, ByteBuffer.allocate(2 * PAGE));
             fb.read(0, ByteBuffer.allocate(2 * PAGE));
             List<Thread> workers = new ArrayList<>();
             List<Throwable> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
             for (Threads.Task t : scenario.tasks(fa, fb)) {
-                Thread w = new Thread(() -> {
-                    try {
-                        t.run();
-                        outcomes.add(new AssertionError("completed"));
-                    } catch (Throwable e) {
-                        outcomes.add(e);
-                    }
-                }, "naive-writer");
+                Thread w = new Thread(
+                        () -> {
+                            try {
+                                t.run();
+                                outcomes.add(new AssertionError("completed"));
+                            } catch (Throwable e) {
+                                outcomes.add(e);
+                            }
+                        },
+                        "naive-writer");
                 w.setDaemon(true);
                 workers.add(w);
                 w.start();
@@ -295,8 +312,8 @@ class ViewWritePathTest {
             long stuck = workers.stream().filter(Thread::isAlive).count();
             String dump = Threads.dump();
             if (stuck != threads) {
-                fail("expected the naive strategy to deadlock " + threads + " writer(s), " + stuck
-                        + " stuck; outcomes " + outcomes + "\n" + dump);
+                fail("expected the naive strategy to deadlock " + threads + " writer(s), " + stuck + " stuck; outcomes "
+                        + outcomes + "\n" + dump);
             }
             assertTrue(dump.contains("lockInterruptibly"), "stuck waiting for a page lock:\n" + dump);
             // the expected deadlock: unwind it so every lock is released and the cache closes cleanly
@@ -305,7 +322,11 @@ class ViewWritePathTest {
                 w.join(TimeUnit.SECONDS.toMillis(10));
                 assertTrue(!w.isAlive(), "writer unwound after interrupt");
             }
-            assertEquals(threads, outcomes.stream().filter(e -> e instanceof InterruptedIOException).count(),
+            assertEquals(
+                    threads,
+                    outcomes.stream()
+                            .filter(e -> e instanceof InterruptedIOException)
+                            .count(),
                     "every writer was stuck in the deadlock: " + outcomes);
             // and nothing stays locked: a normal read of the pages completes
             Threads.runAll(BOUND, List.of(() -> {

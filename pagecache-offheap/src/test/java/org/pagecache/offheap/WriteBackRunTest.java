@@ -32,8 +32,7 @@ class WriteBackRunTest {
     Path dir;
 
     /** One store write: its position, and the bytes of each of its buffers. */
-    record Write(long position, List<Integer> buffers) {
-    }
+    record Write(long position, List<Integer> buffers) {}
 
     @Test
     void adjacentPagesGoOutInRunsOfAtMostOneMebibyteOneBufferEach() throws IOException {
@@ -43,28 +42,35 @@ class WriteBackRunTest {
         byte[] content = new byte[whole * PAGE + tail];
         new Random(3).nextBytes(content);
         List<Write> writes = new CopyOnWriteArrayList<>();
-        StoreFactory recording = (path, options) -> new ForwardingStore(StoreFactory.defaultFactory().open(path,
-                options)) {
-            @Override
-            public long write(ByteBuffer[] srcs, long position) throws IOException {
-                Integer[] sizes = new Integer[srcs.length];
-                for (int i = 0; i < srcs.length; i++) {
-                    sizes[i] = srcs[i].remaining();
-                }
-                writes.add(new Write(position, List.of(sizes)));
-                return super.write(srcs, position);
-            }
-        };
+        StoreFactory recording = (path, options) ->
+                new ForwardingStore(StoreFactory.defaultFactory().open(path, options)) {
+                    @Override
+                    public long write(ByteBuffer[] srcs, long position) throws IOException {
+                        Integer[] sizes = new Integer[srcs.length];
+                        for (int i = 0; i < srcs.length; i++) {
+                            sizes[i] = srcs[i].remaining();
+                        }
+                        writes.add(new Write(position, List.of(sizes)));
+                        return super.write(srcs, position);
+                    }
+                };
         Path file = dir.resolve("f");
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(4L * run * PAGE)
-                .dirtyRatio(1).dirtyBackgroundRatio(1).storeFactory(recording).build();
-             PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                     StandardOpenOption.WRITE)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(4L * run * PAGE)
+                        .dirtyRatio(1)
+                        .dirtyBackgroundRatio(1)
+                        .storeFactory(recording)
+                        .build();
+                PagedFile f = cache.open(
+                        file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             f.write(0, ByteBuffer.wrap(content));
             f.sync();
         }
-        assertEquals(List.of(new Write(0, List.of(run * PAGE)),
-                new Write((long) run * PAGE, List.of(44 * PAGE, tail))), writes, "the store writes of the sync");
+        assertEquals(
+                List.of(new Write(0, List.of(run * PAGE)), new Write((long) run * PAGE, List.of(44 * PAGE, tail))),
+                writes,
+                "the store writes of the sync");
         assertArrayEquals(content, Files.readAllBytes(file));
     }
 }

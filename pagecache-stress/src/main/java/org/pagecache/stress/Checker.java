@@ -23,8 +23,16 @@ final class Checker {
      *
      * @return whether they matched (an {@link FileModel#UNKNOWN} page is skipped and counts as matching)
      */
-    boolean checkPage(String phase, FileModel model, String fileName, int page, int from, int to, long[] pageRuns,
-                      byte[] actual, int actualOff) {
+    boolean checkPage(
+            String phase,
+            FileModel model,
+            String fileName,
+            int page,
+            int from,
+            int to,
+            long[] pageRuns,
+            byte[] actual,
+            int actualOff) {
         int length = to - from;
         if (pageRuns == FileModel.UNKNOWN) {
             stats.skippedBytes += length;
@@ -54,8 +62,18 @@ final class Checker {
             }
             model.expected(pageRuns, page, from, to, expected, 0);
         }
-        failures.mismatch(phase, fileName, (long) page * model.pageSize + from, actual, actualOff, expected, 0,
-                length, differing, first, model.describe(pageRuns, page) + hint);
+        failures.mismatch(
+                phase,
+                fileName,
+                (long) page * model.pageSize + from,
+                actual,
+                actualOff,
+                expected,
+                0,
+                length,
+                differing,
+                first,
+                model.describe(pageRuns, page) + hint);
         return false;
     }
 }

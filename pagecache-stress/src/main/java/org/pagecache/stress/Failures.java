@@ -60,8 +60,18 @@ final class Failures {
      * @param first       index of the first differing byte
      * @param modelText   the model of the page, as text
      */
-    void mismatch(String phase, String fileName, long position, byte[] actual, int actualOff, byte[] expected,
-                  int expectedOff, int length, int differing, int first, String modelText) {
+    void mismatch(
+            String phase,
+            String fileName,
+            long position,
+            byte[] actual,
+            int actualOff,
+            byte[] expected,
+            int expectedOff,
+            int length,
+            int differing,
+            int first,
+            String modelText) {
         mismatches.incrementAndGet();
         mismatchedBytes.add(differing);
         long at = position + first;
@@ -72,10 +82,19 @@ final class Failures {
                 break;
             }
         }
-        keep(String.format("MISMATCH (%s) %s at offset %d: expected 0x%02x, found 0x%02x; %d of %d bytes checked "
+        keep(String.format(
+                "MISMATCH (%s) %s at offset %d: expected 0x%02x, found 0x%02x; %d of %d bytes checked "
                         + "from offset %d differ%s; model of the page: %s",
-                phase, fileName, at, expected[expectedOff + first] & 0xFF, actual[actualOff + first] & 0xFF,
-                differing, length, position, allZero ? " (all checked bytes are zero)" : "", modelText));
+                phase,
+                fileName,
+                at,
+                expected[expectedOff + first] & 0xFF,
+                actual[actualOff + first] & 0xFF,
+                differing,
+                length,
+                position,
+                allZero ? " (all checked bytes are zero)" : "",
+                modelText));
     }
 
     /** Records an unexpected error. */

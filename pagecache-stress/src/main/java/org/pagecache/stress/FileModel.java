@@ -148,8 +148,8 @@ final class FileModel {
             int a = Math.max(start, from);
             int b = Math.min(end, to);
             if (a < b) {
-                Pattern.fill(dst, dstOff + (a - from), b - a, pageRuns[RUN * i + 1],
-                        pageRuns[RUN * i + 2] + (a - start));
+                Pattern.fill(
+                        dst, dstOff + (a - from), b - a, pageRuns[RUN * i + 1], pageRuns[RUN * i + 2] + (a - start));
             }
         }
     }
@@ -202,8 +202,14 @@ final class FileModel {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append('[').append(start).append("..").append(end).append(") ")
-                    .append(Pattern.describe(pageRuns[RUN * i + 1])).append(" @").append(pageRuns[RUN * i + 2]);
+            sb.append('[')
+                    .append(start)
+                    .append("..")
+                    .append(end)
+                    .append(") ")
+                    .append(Pattern.describe(pageRuns[RUN * i + 1]))
+                    .append(" @")
+                    .append(pageRuns[RUN * i + 2]);
         }
         return sb.toString();
     }

@@ -17,10 +17,10 @@ final class Pattern {
     private static final int BYTE_MASK = 0xFF;
     /** What a zero byte of the hash becomes, so that no stream contains a zero byte. */
     private static final int ZERO_REPLACEMENT = 0xA5;
+
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
-    private Pattern() {
-    }
+    private Pattern() {}
 
     /** @return the stream of the initial content of cached file {@code file} (offset = position in the file) */
     static long initialStream(int file) {

@@ -1,16 +1,15 @@
 package org.pagecache.stress;
 
-import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.HdrHistogram.Histogram;
 import org.pagecache.api.PageCacheStats;
 
@@ -82,49 +81,112 @@ final class Report {
         StressOptions o = options;
         out.println();
         out.printf(Locale.ROOT, "pagecache stress run: %s%n", result());
-        out.printf(Locale.ROOT, "  seed %s | %.1f s%s | %d writers, %d readers | cache %s, pages %s"
+        out.printf(
+                Locale.ROOT,
+                "  seed %s | %.1f s%s | %d writers, %d readers | cache %s, pages %s"
                         + " | %d files x %s (%.1fx the cache)%n",
-                StressOptions.formatSeed(o.seed), seconds(), stoppedEarly ? " (stopped early)" : "", o.writers,
-                o.readers, bytes(o.cacheSize), bytes(o.pageSize), o.files, bytes(o.fileSize),
+                StressOptions.formatSeed(o.seed),
+                seconds(),
+                stoppedEarly ? " (stopped early)" : "",
+                o.writers,
+                o.readers,
+                bytes(o.cacheSize),
+                bytes(o.pageSize),
+                o.files,
+                bytes(o.fileSize),
                 (double) o.fileSize * o.files / o.cacheSize);
-        out.printf(Locale.ROOT, "  sources %s | truncation %s (%d source files x %s) | direct I/O %s%n",
-                String.join(",", o.sourceNames()), o.truncate ? "on" : "off", o.sourceFiles, bytes(o.sourceSize),
+        out.printf(
+                Locale.ROOT,
+                "  sources %s | truncation %s (%d source files x %s) | direct I/O %s%n",
+                String.join(",", o.sourceNames()),
+                o.truncate ? "on" : "off",
+                o.sourceFiles,
+                bytes(o.sourceSize),
                 o.directIo ? "on" : "off");
         out.println();
-        out.printf(Locale.ROOT, "%-22s %12s %11s %9s %9s %9s %9s %9s %10s%n", "operation", "count", "ops/s",
-                "mean us", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
+        out.printf(
+                Locale.ROOT,
+                "%-22s %12s %11s %9s %9s %9s %9s %9s %10s%n",
+                "operation",
+                "count",
+                "ops/s",
+                "mean us",
+                "p50 us",
+                "p90 us",
+                "p99 us",
+                "p99.9 us",
+                "max us");
         for (OpKind kind : OpKind.values()) {
             long count = total.count[kind.ordinal()];
             if (count == 0) {
                 continue;
             }
             Histogram h = total.latency[kind.ordinal()];
-            out.printf(Locale.ROOT, "%-22s %,12d %,11.0f %9.1f %9.1f %9.1f %9.1f %9.1f %,10.1f%n", kind.label, count,
-                    count / Math.max(1e-9, seconds()), h.getMean() / NANOS_PER_MICRO,
-                    h.getValueAtPercentile(50) / NANOS_PER_MICRO, h.getValueAtPercentile(90) / NANOS_PER_MICRO,
-                    h.getValueAtPercentile(99) / NANOS_PER_MICRO, h.getValueAtPercentile(99.9) / NANOS_PER_MICRO,
+            out.printf(
+                    Locale.ROOT,
+                    "%-22s %,12d %,11.0f %9.1f %9.1f %9.1f %9.1f %9.1f %,10.1f%n",
+                    kind.label,
+                    count,
+                    count / Math.max(1e-9, seconds()),
+                    h.getMean() / NANOS_PER_MICRO,
+                    h.getValueAtPercentile(50) / NANOS_PER_MICRO,
+                    h.getValueAtPercentile(90) / NANOS_PER_MICRO,
+                    h.getValueAtPercentile(99) / NANOS_PER_MICRO,
+                    h.getValueAtPercentile(99.9) / NANOS_PER_MICRO,
                     h.getMaxValue() / NANOS_PER_MICRO);
         }
-        out.printf(Locale.ROOT, "%-22s %,12d %,11.0f%n", "all cache operations", cacheOps(),
+        out.printf(
+                Locale.ROOT,
+                "%-22s %,12d %,11.0f%n",
+                "all cache operations",
+                cacheOps(),
                 cacheOps() / Math.max(1e-9, seconds()));
         out.println();
-        out.printf(Locale.ROOT, "source faults    writes cut short %,d, SourceFaultException %,d, source truncations %,d%n",
-                shortWrites, faultExceptions, truncations);
+        out.printf(
+                Locale.ROOT,
+                "source faults    writes cut short %,d, SourceFaultException %,d, source truncations %,d%n",
+                shortWrites,
+                faultExceptions,
+                truncations);
         PageCacheStats s = cacheStats;
         if (s != null) {
-            out.printf(Locale.ROOT, "cache            hits %,d, page-ins %,d (hit ratio %.1f%%), evictions %,d,"
+            out.printf(
+                    Locale.ROOT,
+                    "cache            hits %,d, page-ins %,d (hit ratio %.1f%%), evictions %,d,"
                             + " writebacks %,d in %,d batches%n",
-                    s.hits(), s.faults(), 100 * s.hitRatio(), s.evictions(), s.writebacks(), s.writebackBatches());
-            out.printf(Locale.ROOT, "                 temp-page copies %,d, direct copies %,d, view fast path %,d"
+                    s.hits(),
+                    s.faults(),
+                    100 * s.hitRatio(),
+                    s.evictions(),
+                    s.writebacks(),
+                    s.writebackBatches());
+            out.printf(
+                    Locale.ROOT,
+                    "                 temp-page copies %,d, direct copies %,d, view fast path %,d"
                             + " (fallbacks %,d), faulting chunks %,d, lock waits %,d (%.1f ms)%n",
-                    s.tempPageCopies(), s.directCopies(), s.fastPathHits(), s.fastPathFallbacks(), s.sourceFaults(),
-                    s.lockWaits(), s.lockWaitNanos() / 1e6);
-            out.printf(Locale.ROOT, "                 at the end: %,d frames, %,d free, %,d dirty, %,d pinned%n",
-                    s.frames(), s.freeFrames(), s.dirtyFrames(), s.pinnedFrames());
+                    s.tempPageCopies(),
+                    s.directCopies(),
+                    s.fastPathHits(),
+                    s.fastPathFallbacks(),
+                    s.sourceFaults(),
+                    s.lockWaits(),
+                    s.lockWaitNanos() / 1e6);
+            out.printf(
+                    Locale.ROOT,
+                    "                 at the end: %,d frames, %,d free, %,d dirty, %,d pinned%n",
+                    s.frames(),
+                    s.freeFrames(),
+                    s.dirtyFrames(),
+                    s.pinnedFrames());
         }
-        out.printf(Locale.ROOT, "verified         %s: live reads %s, final pass through the cache %s,"
+        out.printf(
+                Locale.ROOT,
+                "verified         %s: live reads %s, final pass through the cache %s,"
                         + " final pass from disk %s (%s read while being written, not checked)%n",
-                bytes(verifiedBytes()), bytes(liveVerifiedBytes), bytes(finalCacheBytes), bytes(finalDiskBytes),
+                bytes(verifiedBytes()),
+                bytes(liveVerifiedBytes),
+                bytes(finalCacheBytes),
+                bytes(finalDiskBytes),
                 bytes(skippedBytes));
         for (String warning : warnings) {
             out.println("warning          " + warning);
@@ -132,8 +194,12 @@ final class Report {
         if (passed()) {
             out.println("verification     PASSED: every byte checked matched the model, no unexpected error");
         } else {
-            out.printf(Locale.ROOT, "verification     FAILED: %,d mismatched ranges (%,d bytes), %,d errors%s%n",
-                    failures.mismatches(), failures.mismatchedBytes(), failures.errors(),
+            out.printf(
+                    Locale.ROOT,
+                    "verification     FAILED: %,d mismatched ranges (%,d bytes), %,d errors%s%n",
+                    failures.mismatches(),
+                    failures.mismatchedBytes(),
+                    failures.errors(),
                     failures.hung() ? ", HUNG" : "");
             List<String> details = failures.details();
             for (int i = 0; i < details.size(); i++) {

@@ -8,7 +8,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-
 import picocli.CommandLine;
 
 /**
@@ -149,11 +148,13 @@ final class StressOptions {
                 return usage;
             }
         }
-        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+        if (e instanceof CommandLine.MissingParameterException missing
+                && !missing.getMissing().isEmpty()
                 && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
             return new UsageException("option " + option.longestName() + " needs a value");
         }
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getUnmatched().isEmpty()) {
             String arg = unmatched.getUnmatched().get(0);
             if (arg.startsWith("--") && arg.length() > 2) {
                 String name = arg.indexOf('=') >= 0 ? arg.substring(0, arg.indexOf('=')) : arg;
@@ -305,8 +306,8 @@ final class StressOptions {
             throw new UsageException("--cache-size " + cacheSize + " must be a multiple of the page size " + pageSize);
         }
         if (cacheSize / pageSize < MIN_CACHE_PAGES) {
-            throw new UsageException("--cache-size " + cacheSize + " must hold at least " + MIN_CACHE_PAGES
-                    + " pages (" + (long) MIN_CACHE_PAGES * pageSize + " bytes)");
+            throw new UsageException("--cache-size " + cacheSize + " must hold at least " + MIN_CACHE_PAGES + " pages ("
+                    + (long) MIN_CACHE_PAGES * pageSize + " bytes)");
         }
         if (fileSize % pageSize != 0) {
             throw new UsageException("--file-size " + fileSize + " must be a multiple of the page size " + pageSize);
@@ -335,10 +336,14 @@ final class StressOptions {
     /** @return the options the cached files are opened with: read, write, and direct I/O if asked for */
     java.nio.file.OpenOption[] cachedFileOptions() {
         return directIo
-                ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
-                    java.nio.file.StandardOpenOption.WRITE, org.pagecache.offheap.store.DirectIo.option()}
-                : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.READ,
-                    java.nio.file.StandardOpenOption.WRITE};
+                ? new java.nio.file.OpenOption[] {
+                    java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    org.pagecache.offheap.store.DirectIo.option()
+                }
+                : new java.nio.file.OpenOption[] {
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE
+                };
     }
 
     /** @return bytes in one writer region */

@@ -18,7 +18,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
@@ -51,13 +50,13 @@ public final class StressRunner {
     static volatile long stopTimeoutSeconds = STOP_TIMEOUT_SECONDS;
     /** Smallest bound on the final passes and the close; larger files get more (see {@link #phaseLimitSeconds}). */
     static final long PHASE_TIMEOUT_SECONDS = 120;
+
     private static final long TERMINAL_TICK_MILLIS = 1_000;
     private static final long LOG_TICK_MILLIS = 5_000;
     private static final int IO_CHUNK = 1 << 20;
     private static final int HEAP_ARRAY_BYTES = 1 << 20;
 
-    private StressRunner() {
-    }
+    private StressRunner() {}
 
     /**
      * Runs the stress test with the command-line options and exits with its status.
@@ -86,8 +85,13 @@ public final class StressRunner {
      * @param cleanUpOnExit whether to delete the run's files (unless {@code --keep}) if the JVM exits in the
      *                      middle of the run (Ctrl-C)
      */
-    private static int run(String[] args, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal,
-                           boolean cleanUpOnExit) {
+    private static int run(
+            String[] args,
+            StoreFactory stores,
+            PrintStream out,
+            PrintStream err,
+            boolean terminal,
+            boolean cleanUpOnExit) {
         StressOptions options;
         try {
             options = StressOptions.parse(args);
@@ -124,8 +128,11 @@ public final class StressRunner {
         Run(StressOptions o, StoreFactory stores, PrintStream out, PrintStream err, boolean terminal) {
             this.o = o;
             // with --direct-io every cached file is a DirectStore over two descriptors opened by the given factory
-            this.stores = o.directIo ? (file, options) -> options.stream().anyMatch(DirectIo::isDirect)
-                    ? DirectStore.open(file, options, stores) : stores.open(file, options) : stores;
+            this.stores = o.directIo
+                    ? (file, options) -> options.stream().anyMatch(DirectIo::isDirect)
+                            ? DirectStore.open(file, options, stores)
+                            : stores.open(file, options)
+                    : stores;
             this.out = out;
             this.err = err;
             this.terminal = terminal;
@@ -228,10 +235,19 @@ public final class StressRunner {
                 createdDir = !Files.exists(dir);
                 Files.createDirectories(dir);
             }
-            out.printf(Locale.ROOT, "pagecache stress: seed %s, %s in %s%n", StressOptions.formatSeed(o.seed),
-                    StressOptions.formatDuration(o.duration), dir);
-            out.printf(Locale.ROOT, "writing %d cached files of %s and %d source files of %s ...%n", o.files,
-                    Report.bytes(o.fileSize), o.sourceFiles, Report.bytes(o.sourceSize));
+            out.printf(
+                    Locale.ROOT,
+                    "pagecache stress: seed %s, %s in %s%n",
+                    StressOptions.formatSeed(o.seed),
+                    StressOptions.formatDuration(o.duration),
+                    dir);
+            out.printf(
+                    Locale.ROOT,
+                    "writing %d cached files of %s and %d source files of %s ...%n",
+                    o.files,
+                    Report.bytes(o.fileSize),
+                    o.sourceFiles,
+                    Report.bytes(o.sourceSize));
             out.flush();
 
             Path[] files = new Path[o.files];
@@ -240,7 +256,10 @@ public final class StressRunner {
                 files[f] = dir.resolve(String.format(Locale.ROOT, "cached-%03d.dat", f));
                 created.add(files[f]);
                 long stream = Pattern.initialStream(f);
-                try (FileChannel ch = FileChannel.open(files[f], StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                try (FileChannel ch = FileChannel.open(
+                        files[f],
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING)) {
                     for (long pos = 0; pos < o.fileSize; ) {
                         int n = (int) Math.min(chunk.length, o.fileSize - pos);
@@ -268,8 +287,12 @@ public final class StressRunner {
                 created.add(path);
                 content[s] = new byte[(int) o.sourceSize];
                 Pattern.fill(content[s], 0, content[s].length, Pattern.sourceStream(s), 0);
-                FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                FileChannel ch = FileChannel.open(
+                        path,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
                 sourceChannels[s] = ch;
                 ByteBuffer b = ByteBuffer.wrap(content[s]);
                 for (long pos = 0; b.hasRemaining(); ) {
@@ -286,15 +309,17 @@ public final class StressRunner {
             }
             byte[] directContent = new byte[HEAP_ARRAY_BYTES];
             Pattern.fill(directContent, 0, directContent.length, Pattern.heapStream(Workload.DIRECT_STREAM), 0);
-            ByteBuffer direct = ByteBuffer.allocateDirect(HEAP_ARRAY_BYTES).put(directContent).clear();
+            ByteBuffer direct = ByteBuffer.allocateDirect(HEAP_ARRAY_BYTES)
+                    .put(directContent)
+                    .clear();
 
             cache = OffHeapPageCache.builder()
                     .pageSize(o.pageSize)
                     .capacity(o.cacheSize)
                     .storeFactory(stores)
                     .build();
-            w = new Workload(o, cache, files, sourceChannels, buffers, segments, content, heap,
-                    direct.asReadOnlyBuffer());
+            w = new Workload(
+                    o, cache, files, sourceChannels, buffers, segments, content, heap, direct.asReadOnlyBuffer());
         }
 
         /**
@@ -362,8 +387,8 @@ public final class StressRunner {
             try (FileChannel probe = FileChannel.open(file, StandardOpenOption.READ, DirectIo.option())) {
                 probe.size();
             } catch (IOException e) {
-                throw new IOException("--direct-io: the file system of " + file + " refuses direct I/O (O_DIRECT): "
-                        + e, e);
+                throw new IOException(
+                        "--direct-io: the file system of " + file + " refuses direct I/O (O_DIRECT): " + e, e);
             }
         }
 
@@ -411,7 +436,10 @@ public final class StressRunner {
             for (Thread t : threads) {
                 joinUntil(t, stopDeadline);
             }
-            List<String> alive = threads.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+            List<String> alive = threads.stream()
+                    .filter(Thread::isAlive)
+                    .map(Thread::getName)
+                    .toList();
             for (Worker worker : workers) {
                 if (!alive.contains("stress-" + worker.name)) {
                     worker.stats.addTo(report.total);
@@ -426,8 +454,9 @@ public final class StressRunner {
             report.faultExceptions = w.faultExceptions.sum();
             report.truncations = w.truncations.sum();
             if (!alive.isEmpty()) {
-                w.failures.hang("threads " + alive + " did not stop within " + stopTimeout
-                        + " s after the run ended", ThreadDump.all());
+                w.failures.hang(
+                        "threads " + alive + " did not stop within " + stopTimeout + " s after the run ended",
+                        ThreadDump.all());
                 return false;
             }
             return true;
@@ -449,19 +478,28 @@ public final class StressRunner {
                     FileModel model = w.models[f];
                     long size = handles[f].size();
                     if (size != o.fileSize) {
-                        w.failures.error(w.fileNames[f] + " has size " + size + " through the cache, expected "
-                                + o.fileSize, null);
+                        w.failures.error(
+                                w.fileNames[f] + " has size " + size + " through the cache, expected " + o.fileSize,
+                                null);
                     }
                     for (int page = 0; page < w.pagesPerFile; page++) {
                         ByteBuffer dst = ByteBuffer.wrap(buf);
                         int n = handles[f].read((long) page * w.pageSize, dst);
                         if (n != w.pageSize) {
-                            w.failures.error("final read of page " + page + " of " + w.fileNames[f] + " returned "
-                                    + n, null);
+                            w.failures.error(
+                                    "final read of page " + page + " of " + w.fileNames[f] + " returned " + n, null);
                             continue;
                         }
-                        checker.checkPage("final pass through the cache", model, w.fileNames[f], page, 0,
-                                w.pageSize, model.runs(page), buf, 0);
+                        checker.checkPage(
+                                "final pass through the cache",
+                                model,
+                                w.fileNames[f],
+                                page,
+                                0,
+                                w.pageSize,
+                                model.runs(page),
+                                buf,
+                                0);
                     }
                 }
             });
@@ -502,8 +540,7 @@ public final class StressRunner {
         private void verifyFileOnDisk(Checker checker, int f, FileChannel ch, byte[] buf) throws IOException {
             FileModel model = w.models[f];
             if (ch.size() != o.fileSize) {
-                w.failures.error(w.fileNames[f] + " has size " + ch.size() + " on disk, expected "
-                        + o.fileSize, null);
+                w.failures.error(w.fileNames[f] + " has size " + ch.size() + " on disk, expected " + o.fileSize, null);
             }
             for (long pos = 0; pos < o.fileSize; ) {
                 int n = (int) Math.min(buf.length, o.fileSize - pos);
@@ -516,8 +553,16 @@ public final class StressRunner {
                 int got = dst.position();
                 for (int off = 0; off + w.pageSize <= got; off += w.pageSize) {
                     int page = (int) ((pos + off) / w.pageSize);
-                    checker.checkPage("final pass from disk", model, w.fileNames[f], page, 0, w.pageSize,
-                            model.runs(page), buf, off);
+                    checker.checkPage(
+                            "final pass from disk",
+                            model,
+                            w.fileNames[f],
+                            page,
+                            0,
+                            w.pageSize,
+                            model.runs(page),
+                            buf,
+                            off);
                 }
                 if (got < n) {
                     return; // the size error is reported above
@@ -527,8 +572,8 @@ public final class StressRunner {
         }
 
         private void checkSourceFaultCount(Report report) {
-            if (report.cacheStats != null && report.cacheStats.sourceFaults()
-                    < report.shortWrites + report.faultExceptions) {
+            if (report.cacheStats != null
+                    && report.cacheStats.sourceFaults() < report.shortWrites + report.faultExceptions) {
                 warnings.add("stats().sourceFaults() is " + report.cacheStats.sourceFaults() + " but writers saw "
                         + (report.shortWrites + report.faultExceptions) + " writes report a source fault");
             }
@@ -567,13 +612,19 @@ public final class StressRunner {
                     }
                     long hits = s.hits() - last.hits();
                     long faults = s.faults() - last.faults();
-                    String line = String.format(Locale.ROOT,
+                    String line = String.format(
+                            Locale.ROOT,
                             "%6.1fs / %.0fs  remaining %5.1fs | %,9.0f ops/s | hit %5.1f%% | page-ins %,d"
                                     + " | evictions %,d | writebacks %,d | source faults %,d",
-                            (now - start) / 1e9, (deadline - start) / 1e9, Math.max(0, deadline - now) / 1e9,
+                            (now - start) / 1e9,
+                            (deadline - start) / 1e9,
+                            Math.max(0, deadline - now) / 1e9,
                             (ops - lastOps) / ((now - lastTime) / 1e9),
-                            hits + faults == 0 ? 0.0 : 100.0 * hits / (hits + faults), s.faults(), s.evictions(),
-                            s.writebacks(), s.sourceFaults());
+                            hits + faults == 0 ? 0.0 : 100.0 * hits / (hits + faults),
+                            s.faults(),
+                            s.evictions(),
+                            s.writebacks(),
+                            s.sourceFaults());
                     if (terminal) {
                         out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
                         width = line.length();
@@ -587,8 +638,8 @@ public final class StressRunner {
                 }
                 long sleep = Math.min(next, deadline) - System.nanoTime();
                 if (sleep > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(sleep,
-                            TimeUnit.MILLISECONDS.toNanos(100)));
+                    java.util.concurrent.locks.LockSupport.parkNanos(
+                            Math.min(sleep, TimeUnit.MILLISECONDS.toNanos(100)));
                 }
             }
             if (terminal && width > 0) {
@@ -599,13 +650,15 @@ public final class StressRunner {
         /** Runs {@code task} on its own thread, bounded; on timeout records a hang with a thread dump. */
         private boolean bounded(String what, IoTask task) {
             AtomicReference<Throwable> error = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    task.run();
-                } catch (Throwable e) {
-                    error.set(e);
-                }
-            }, "stress-final");
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            task.run();
+                        } catch (Throwable e) {
+                            error.set(e);
+                        }
+                    },
+                    "stress-final");
             t.setDaemon(true);
             t.start();
             long limit = phaseLimitSeconds();

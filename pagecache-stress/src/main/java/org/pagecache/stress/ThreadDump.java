@@ -11,8 +11,7 @@ import java.lang.management.ThreadInfo;
  */
 final class ThreadDump {
 
-    private ThreadDump() {
-    }
+    private ThreadDump() {}
 
     /** @return a dump of every thread with its full stack, held monitors and synchronizers */
     static String all() {

@@ -2,9 +2,7 @@ package org.pagecache.stress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
-
 import org.pagecache.api.MappedView;
 import org.pagecache.api.PagedFile;
 
@@ -100,9 +98,11 @@ abstract class Worker implements Runnable {
         stats.record(kind, System.nanoTime() - start);
         w.cacheOps.increment();
         if (read != length || dst.position() != length) {
-            w.failures.error(name + ": " + kind.label + " of " + length + " bytes at offset " + position + " of "
-                    + w.fileNames[f] + " returned " + read + " and moved the buffer to " + dst.position()
-                    + " (the file is " + w.options.fileSize + " bytes)", null);
+            w.failures.error(
+                    name + ": " + kind.label + " of " + length + " bytes at offset " + position + " of "
+                            + w.fileNames[f] + " returned " + read + " and moved the buffer to " + dst.position()
+                            + " (the file is " + w.options.fileSize + " bytes)",
+                    null);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -115,8 +115,8 @@ abstract class Worker implements Runnable {
                 stats.skippedBytes += to - from;
                 continue;
             }
-            checker.checkPage(phase, model, w.fileNames[f], page, from, to, snapshots[i], readBuffer,
-                    (int) (pageStart + from - position));
+            checker.checkPage(phase, model, w.fileNames[f], page, from, to, snapshots[i], readBuffer, (int)
+                    (pageStart + from - position));
         }
     }
 }

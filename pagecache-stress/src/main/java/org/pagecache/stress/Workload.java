@@ -6,7 +6,6 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.LongAdder;
-
 import org.pagecache.api.PageCache;
 
 /**
@@ -45,6 +44,7 @@ final class Workload {
     final byte[][] heapArrays;
     /** A direct buffer (anonymous memory, cannot fault) written from as a {@code ByteBuffer}. */
     final ByteBuffer directBuffer;
+
     static final int HEAP_ARRAY_STREAMS = 2;
     static final int DIRECT_STREAM = HEAP_ARRAY_STREAMS;
 
@@ -55,9 +55,16 @@ final class Workload {
     final LongAdder truncations = new LongAdder();
     volatile boolean stop;
 
-    Workload(StressOptions options, PageCache cache, Path[] files, FileChannel[] sourceChannels,
-             MappedByteBuffer[] sourceBuffers, MemorySegment[] sourceSegments, byte[][] sourceContent,
-             byte[][] heapArrays, ByteBuffer directBuffer) {
+    Workload(
+            StressOptions options,
+            PageCache cache,
+            Path[] files,
+            FileChannel[] sourceChannels,
+            MappedByteBuffer[] sourceBuffers,
+            MemorySegment[] sourceSegments,
+            byte[][] sourceContent,
+            byte[][] heapArrays,
+            ByteBuffer directBuffer) {
         this.options = options;
         this.cache = cache;
         this.files = files;

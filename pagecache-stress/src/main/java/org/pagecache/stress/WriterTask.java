@@ -6,7 +6,6 @@ import java.nio.MappedByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.pagecache.api.MappedView;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
@@ -35,6 +34,7 @@ final class WriterTask extends Worker {
     private final SourceKind[] kinds;
     /** Per file, the regions this writer owns; then the owned regions inside the hot set. */
     private final int[][] owned;
+
     private final int[][] ownedHot;
     private final Pieces pieces = new Pieces();
     private long nextFlush;
@@ -216,8 +216,10 @@ final class WriterTask extends Worker {
             faulted = true;
             exception = true;
             if (e.bytesWritten() != 0) {
-                w.failures.error(name + ": SourceFaultException from " + op.label + " reports bytesWritten() "
-                        + e.bytesWritten() + ", not 0", e);
+                w.failures.error(
+                        name + ": SourceFaultException from " + op.label + " reports bytesWritten() " + e.bytesWritten()
+                                + ", not 0",
+                        e);
             }
         } catch (Throwable t) {
             stats.record(op, System.nanoTime() - start);
@@ -225,8 +227,10 @@ final class WriterTask extends Worker {
                 model.markUnknown(p);
             }
             model.endWrite(firstPage, lastPage);
-            w.failures.error(name + ": " + op.label + " of " + length + " bytes at offset " + position + " of "
-                    + w.fileNames[f] + " failed", t);
+            w.failures.error(
+                    name + ": " + op.label + " of " + length + " bytes at offset " + position + " of " + w.fileNames[f]
+                            + " failed",
+                    t);
             return;
         } finally {
             if (view != null) {
@@ -246,9 +250,12 @@ final class WriterTask extends Worker {
             return;
         }
         if (buffer != null && buffer.position() != written) {
-            w.failures.error(name + ": " + what + " wrote " + written + " bytes"
-                    + (exception ? " (threw SourceFaultException)" : "") + " but moved the buffer's position to "
-                    + buffer.position(), null);
+            w.failures.error(
+                    name + ": " + what + " wrote " + written + " bytes"
+                            + (exception ? " (threw SourceFaultException)" : "")
+                            + " but moved the buffer's position to "
+                            + buffer.position(),
+                    null);
         }
         if (written < length) {
             faulted = true;
@@ -262,8 +269,10 @@ final class WriterTask extends Worker {
                 w.shortWrites.increment();
             }
             if (!kind.truncatable || !w.options.truncate) {
-                w.failures.error(name + ": " + what + " reported a source fault after " + written
-                        + " bytes, but that source cannot fault", null);
+                w.failures.error(
+                        name + ": " + what + " reported a source fault after " + written
+                                + " bytes, but that source cannot fault",
+                        null);
             }
         }
         if (selfSource >= 0) {
@@ -274,8 +283,8 @@ final class WriterTask extends Worker {
         model.endWrite(firstPage, lastPage);
 
         if (faulted || random.nextInt(READ_BACK_ONE_IN) == 0) {
-            readAndCheck(faulted ? "writer read-back after a source fault" : "writer read-back", f, position, length,
-                    false);
+            readAndCheck(
+                    faulted ? "writer read-back after a source fault" : "writer read-back", f, position, length, false);
         }
     }
 
@@ -329,7 +338,9 @@ final class WriterTask extends Worker {
                 streams = java.util.Arrays.copyOf(streams, count * 2);
                 offsets = java.util.Arrays.copyOf(offsets, count * 2);
             }
-            if (count > 0 && streams[count - 1] == stream && offsets[count - 1] + lengths[count - 1] == offset
+            if (count > 0
+                    && streams[count - 1] == stream
+                    && offsets[count - 1] + lengths[count - 1] == offset
                     && stream != UNKNOWN_STREAM) {
                 lengths[count - 1] += length;
                 return;

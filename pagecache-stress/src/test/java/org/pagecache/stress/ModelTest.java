@@ -1,13 +1,12 @@
 package org.pagecache.stress;
 
-import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The model the runner checks against must be exact: compared here with a plain byte-array mirror. */
@@ -75,8 +74,10 @@ class ModelTest {
                 long sp = random.nextInt(PAGES * PAGE - length + 1);
                 Collected pieces = new Collected(length);
                 models[a].content(sp, length, pieces);
-                assertArrayEquals(java.util.Arrays.copyOfRange(mirror[a], (int) sp, (int) sp + length),
-                        pieces.bytes, "content of " + sp + "+" + length);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(mirror[a], (int) sp, (int) sp + length),
+                        pieces.bytes,
+                        "content of " + sp + "+" + length);
                 apply(models[f], position, pieces);
                 System.arraycopy(mirror[a], (int) sp, mirror[f], (int) position, length);
             } else {
@@ -100,8 +101,11 @@ class ModelTest {
             byte[] expected = new byte[PAGE];
             models[g].expected(models[g].runs(page), page, from, to, expected, 0);
             for (int i = from; i < to; i++) {
-                assertEquals(mirror[g][page * PAGE + i], expected[i - from], "file " + g + " page " + page
-                        + " byte " + i + " at step " + step + ": " + models[g].describe(models[g].runs(page), page));
+                assertEquals(
+                        mirror[g][page * PAGE + i],
+                        expected[i - from],
+                        "file " + g + " page " + page + " byte " + i + " at step " + step + ": "
+                                + models[g].describe(models[g].runs(page), page));
             }
         }
         for (int f = 0; f < 2; f++) {

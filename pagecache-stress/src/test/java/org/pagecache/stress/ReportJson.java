@@ -16,8 +16,7 @@ final class ReportJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private ReportJson() {
-    }
+    private ReportJson() {}
 
     static Object parse(String text) {
         try {

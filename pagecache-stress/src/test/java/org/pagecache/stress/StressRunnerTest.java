@@ -1,6 +1,5 @@
 package org.pagecache.stress;
 
-import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -22,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.offheap.store.BackingStore;
@@ -40,8 +39,20 @@ class StressRunnerTest {
     private static final long RUN_LIMIT_SECONDS = 180;
 
     private static final String[] SMALL = {
-        "--cache-size", "1m", "--file-size", "2m", "--files", "3", "--writers", "2", "--readers", "2",
-        "--source-files", "2", "--source-size", "1m",
+        "--cache-size",
+        "1m",
+        "--file-size",
+        "2m",
+        "--files",
+        "3",
+        "--writers",
+        "2",
+        "--readers",
+        "2",
+        "--source-files",
+        "2",
+        "--source-size",
+        "1m",
     };
 
     @TempDir
@@ -51,8 +62,18 @@ class StressRunnerTest {
     void shortRunPassesAndWritesAJsonReport() throws Exception {
         Path json = tmp.resolve("report.json");
         Path dir = Files.createDirectories(tmp.resolve("run"));
-        Result r = run(FileChannelStore.FACTORY, concat(SMALL, "--duration", "4s", "--seed", "0x5eed",
-                "--dir", dir.toString(), "--json", json.toString()));
+        Result r = run(
+                FileChannelStore.FACTORY,
+                concat(
+                        SMALL,
+                        "--duration",
+                        "4s",
+                        "--seed",
+                        "0x5eed",
+                        "--dir",
+                        dir.toString(),
+                        "--json",
+                        json.toString()));
         assertEquals(StressRunner.EXIT_PASSED, r.status, r.text());
         assertTrue(r.out.contains("verification     PASSED"), r.text());
         assertTrue(r.out.contains("write.mapped-buffer"), r.text());
@@ -100,20 +121,36 @@ class StressRunnerTest {
 
         Map<String, Object> faults = object(report.get("sourceFaults"));
         assertTrue((Long) faults.get("truncations") > 0, "the truncator never ran");
-        assertTrue((Long) faults.get("shortWrites") + (Long) faults.get("faultExceptions") > 0,
+        assertTrue(
+                (Long) faults.get("shortWrites") + (Long) faults.get("faultExceptions") > 0,
                 "no write faulted on a truncated source: " + r.text());
 
         Map<String, Object> cache = object(report.get("cache"));
-        for (String key : List.of("hits", "faults", "hitRatio", "evictions", "writebacks", "writebackBatches",
-                "tempPageCopies", "directCopies", "fastPathHits", "fastPathFallbacks", "sourceFaults", "lockWaits",
-                "lockWaitNanos", "frames", "freeFrames", "dirtyFrames", "pinnedFrames")) {
+        for (String key : List.of(
+                "hits",
+                "faults",
+                "hitRatio",
+                "evictions",
+                "writebacks",
+                "writebackBatches",
+                "tempPageCopies",
+                "directCopies",
+                "fastPathHits",
+                "fastPathFallbacks",
+                "sourceFaults",
+                "lockWaits",
+                "lockWaitNanos",
+                "frames",
+                "freeFrames",
+                "dirtyFrames",
+                "pinnedFrames")) {
             assertInstanceOf(Number.class, cache.get(key), "cache." + key);
         }
         assertEquals(256L, cache.get("frames"));
         assertTrue((Long) cache.get("evictions") > 0, "files 6x the cache but no eviction");
         assertTrue((Long) cache.get("faults") > 0);
-        assertTrue((Long) cache.get("sourceFaults") >= (Long) faults.get("shortWrites") + (Long) faults.get(
-                "faultExceptions"));
+        assertTrue((Long) cache.get("sourceFaults")
+                >= (Long) faults.get("shortWrites") + (Long) faults.get("faultExceptions"));
 
         Map<String, Object> v = object(report.get("verification"));
         assertEquals(Boolean.TRUE, v.get("passed"));
@@ -129,7 +166,8 @@ class StressRunnerTest {
         assertInstanceOf(List.class, report.get("warnings"));
 
         try (Stream<Path> left = Files.list(dir)) {
-            assertEquals(List.of(), left.toList(), "the run's files are deleted at the end (the directory existed before)");
+            assertEquals(
+                    List.of(), left.toList(), "the run's files are deleted at the end (the directory existed before)");
         }
     }
 
@@ -144,8 +182,19 @@ class StressRunnerTest {
             }
             return FileChannelStore.FACTORY.open(file, options);
         };
-        Result r = run(counting, concat(SMALL, "--duration", "3s", "--seed", "0xd1", "--dir", dir.toString(),
-                "--json", json.toString(), "--direct-io"));
+        Result r = run(
+                counting,
+                concat(
+                        SMALL,
+                        "--duration",
+                        "3s",
+                        "--seed",
+                        "0xd1",
+                        "--dir",
+                        dir.toString(),
+                        "--json",
+                        json.toString(),
+                        "--direct-io"));
         assertEquals(StressRunner.EXIT_PASSED, r.status, r.text());
         assertTrue(r.out.contains("direct I/O on"), r.text());
         assertTrue(directOpens.get() >= 3, "every cached file had a direct descriptor: " + directOpens.get());
@@ -172,11 +221,13 @@ class StressRunnerTest {
         };
         Path json = tmp.resolve("flip.json");
         Path dir = tmp.resolve("flip");
-        Result r = run(flipping, concat(SMALL, "--duration", "20s", "--seed", "77", "--dir", dir.toString(),
-                "--json", json.toString()));
+        Result r = run(
+                flipping,
+                concat(SMALL, "--duration", "20s", "--seed", "77", "--dir", dir.toString(), "--json", json.toString()));
         assertTrue(flipped.get() > 0, "the store never flipped a byte");
         assertFailed(r, json, dir, "0x4d");
-        Map<String, Object> v = object(object(ReportJson.parse(Files.readString(json))).get("verification"));
+        Map<String, Object> v =
+                object(object(ReportJson.parse(Files.readString(json))).get("verification"));
         assertTrue((Long) v.get("mismatches") > 0, r.text());
     }
 
@@ -201,11 +252,13 @@ class StressRunnerTest {
         };
         Path json = tmp.resolve("drop.json");
         Path dir = tmp.resolve("drop");
-        Result r = run(dropping, concat(SMALL, "--duration", "20s", "--seed", "99", "--dir", dir.toString(),
-                "--json", json.toString()));
+        Result r = run(
+                dropping,
+                concat(SMALL, "--duration", "20s", "--seed", "99", "--dir", dir.toString(), "--json", json.toString()));
         assertTrue(dropped.get() > 0, "the store never dropped a write");
         assertFailed(r, json, dir, "0x63");
-        Map<String, Object> v = object(object(ReportJson.parse(Files.readString(json))).get("verification"));
+        Map<String, Object> v =
+                object(object(ReportJson.parse(Files.readString(json))).get("verification"));
         assertTrue((Long) v.get("mismatches") > 0, r.text());
     }
 
@@ -229,15 +282,27 @@ class StressRunnerTest {
         Path json = tmp.resolve("hang.json");
         StressRunner.stopTimeoutSeconds = 3;
         try {
-            Result r = run(stuck, concat(SMALL, "--duration", "3s", "--seed", "5", "--dir",
-                    tmp.resolve("hang").toString(), "--json", json.toString()));
+            Result r = run(
+                    stuck,
+                    concat(
+                            SMALL,
+                            "--duration",
+                            "3s",
+                            "--seed",
+                            "5",
+                            "--dir",
+                            tmp.resolve("hang").toString(),
+                            "--json",
+                            json.toString()));
             System.out.println(r.text());
             assertEquals(StressRunner.EXIT_FAILED, r.status, r.text());
             assertTrue(r.out.contains("verification     FAILED") && r.out.contains("HUNG"), r.text());
             assertTrue(r.out.contains("did not stop within 3 s"), r.text());
-            assertTrue(r.out.contains("\"stress-writer-0\"") || r.out.contains("\"stress-reader-0\""),
+            assertTrue(
+                    r.out.contains("\"stress-writer-0\"") || r.out.contains("\"stress-reader-0\""),
                     "no thread dump: " + r.text());
-            assertTrue(r.out.contains("release.await") || r.out.contains("CountDownLatch.await"),
+            assertTrue(
+                    r.out.contains("release.await") || r.out.contains("CountDownLatch.await"),
                     "the dump does not show where the threads are stuck: " + r.text());
             Map<String, Object> report = object(ReportJson.parse(Files.readString(json)));
             assertEquals("FAILED", report.get("result"));
@@ -254,7 +319,8 @@ class StressRunnerTest {
         assertTrue(r.out.contains("verification     FAILED"), r.text());
         assertTrue(r.out.contains("MISMATCH"), r.text());
         assertTrue(r.out.contains("seed             " + seed), "the seed is not printed: " + r.text());
-        assertTrue(r.out.contains("replay with      scripts/stress.sh ") && r.out.contains("--seed " + seed),
+        assertTrue(
+                r.out.contains("replay with      scripts/stress.sh ") && r.out.contains("--seed " + seed),
                 "no replay command: " + r.text());
         assertTrue(r.out.contains("files kept in    " + dir), r.text());
         try (Stream<Path> kept = Files.list(dir)) {
@@ -291,15 +357,20 @@ class StressRunnerTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int[] status = {-1};
-        Thread t = new Thread(() -> status[0] = StressRunner.run(args, stores,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                false), "stress-test-run");
+        Thread t = new Thread(
+                () -> status[0] = StressRunner.run(
+                        args,
+                        stores,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false),
+                "stress-test-run");
         t.setDaemon(true);
         t.start();
         t.join(TimeUnit.SECONDS.toMillis(RUN_LIMIT_SECONDS));
         if (t.isAlive()) {
-            fail("the stress run did not end within " + RUN_LIMIT_SECONDS + " s\n" + out.toString(StandardCharsets.UTF_8)
-                    + "\n" + ThreadDump.all());
+            fail("the stress run did not end within " + RUN_LIMIT_SECONDS + " s\n"
+                    + out.toString(StandardCharsets.UTF_8) + "\n" + ThreadDump.all());
         }
         return new Result(status[0], out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -94,31 +94,48 @@ public final class DiskBench {
     }
 
     private void run() throws Exception {
-        System.out.printf(Locale.ROOT, "file %d MiB in %s, cache %d MiB, %d s per trial%n", fileBytes >> 20, dir,
-                CACHE_BYTES >> 20, nanos / 1_000_000_000L);
+        System.out.printf(
+                Locale.ROOT,
+                "file %d MiB in %s, cache %d MiB, %d s per trial%n",
+                fileBytes >> 20,
+                dir,
+                CACHE_BYTES >> 20,
+                nanos / 1_000_000_000L);
         fill(data, fileBytes);
         warmUp();
         if (cases.contains("random")) {
             for (int threads : new int[] {1, 4}) {
                 double bare = randomBare(threads);
                 double cache = randomCache(threads);
-                row("cold random 4 KiB reads, " + threads + " thread(s), direct", cache, "bare DIRECT pread", bare,
+                row(
+                        "cold random 4 KiB reads, " + threads + " thread(s), direct",
+                        cache,
+                        "bare DIRECT pread",
+                        bare,
                         0.9);
             }
         }
         if (cases.contains("prefetch")) {
             double plain = batches(false);
             double prefetched = batches(true);
-            row("batches of " + BATCH + " random 4 KiB reads, prefetched, 1 thread", prefetched,
-                    "the same reads without prefetch", plain, 3.0);
+            row(
+                    "batches of " + BATCH + " random 4 KiB reads, prefetched, 1 thread",
+                    prefetched,
+                    "the same reads without prefetch",
+                    plain,
+                    3.0);
         }
         if (cases.contains("sequential")) {
             double device = sequentialDevice();
             double buffered = sequentialBuffered();
             double seqCache = sequentialCache();
             row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "128 KiB direct reads (device)", device, 0.9);
-            row("cold sequential 4 KiB reads, direct (MB/s)", seqCache, "FileChannel 4 KiB, kernel read-ahead",
-                    buffered, 1.0);
+            row(
+                    "cold sequential 4 KiB reads, direct (MB/s)",
+                    seqCache,
+                    "FileChannel 4 KiB, kernel read-ahead",
+                    buffered,
+                    1.0);
         }
         if (cases.contains("write")) {
             Path out = dir.resolve("stream");
@@ -128,15 +145,25 @@ public final class DiskBench {
             System.out.printf(Locale.ROOT, "  warm-up stream: %.0f MB/s%n", streamCache(out, streamBytes));
             double deviceWrite = streamDevice(out, streamBytes);
             double cacheWrite = streamCache(out, streamBytes);
-            row("streaming 4 KiB writes of 4x the cache + sync (MB/s)", cacheWrite, "128 KiB direct writes + force",
-                    deviceWrite, 0.8);
+            row(
+                    "streaming 4 KiB writes of 4x the cache + sync (MB/s)",
+                    cacheWrite,
+                    "128 KiB direct writes + force",
+                    deviceWrite,
+                    0.8);
         }
         if (cases.contains("p99")) {
             long quiet = readerP99(false);
             long loud = readerP99(true);
-            rows.add(new String[] {"reader p99 with a streaming writer (us)", us(loud), "the same without writer",
-                us(quiet), String.format(Locale.ROOT, "%.1fx", (double) loud / quiet), "<= 20x",
-                loud <= 20 * quiet ? "met" : "missed"});
+            rows.add(new String[] {
+                "reader p99 with a streaming writer (us)",
+                us(loud),
+                "the same without writer",
+                us(quiet),
+                String.format(Locale.ROOT, "%.1fx", (double) loud / quiet),
+                "<= 20x",
+                loud <= 20 * quiet ? "met" : "missed"
+            });
         }
         System.out.println();
         System.out.println("| case | pagecache | peer | peer result | ratio | target | |");
@@ -151,8 +178,8 @@ public final class DiskBench {
      * before any trial, so no trial times it.
      */
     private void warmUp() throws IOException {
-        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                DirectIo.option())) {
+        try (PageCache cache = cache();
+                PagedFile f = cache.open(data, StandardOpenOption.READ, DirectIo.option())) {
             ByteBuffer buffer = ByteBuffer.allocate(PAGE);
             for (int i = 0; i < 1000; i++) {
                 buffer.clear();
@@ -167,8 +194,15 @@ public final class DiskBench {
 
     private void row(String name, double ours, String peer, double theirs, double target) {
         double ratio = ours / theirs;
-        rows.add(new String[] {name, fmt(ours), peer, fmt(theirs), String.format(Locale.ROOT, "%.2fx", ratio),
-            ">= " + target + "x", ratio >= target ? "met" : "missed"});
+        rows.add(new String[] {
+            name,
+            fmt(ours),
+            peer,
+            fmt(theirs),
+            String.format(Locale.ROOT, "%.2fx", ratio),
+            ">= " + target + "x",
+            ratio >= target ? "met" : "missed"
+        });
         System.out.printf(Locale.ROOT, "%-55s %12s   %-38s %12s   %.2fx%n", name, fmt(ours), peer, fmt(theirs), ratio);
     }
 
@@ -195,13 +229,17 @@ public final class DiskBench {
 
     /** Drops {@code file} from the OS cache and reports what stays resident. */
     private static void dropFromOsCache(Path file) throws IOException, InterruptedException {
-        Process dd = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0").redirectErrorStream(true).start();
+        Process dd = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0")
+                .redirectErrorStream(true)
+                .start();
         dd.getInputStream().readAllBytes();
         dd.waitFor();
         String resident = "fincore not available";
         try {
-            Process fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
-                    .redirectErrorStream(true).start();
+            Process fincore = new ProcessBuilder(
+                            "fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
+                    .redirectErrorStream(true)
+                    .start();
             resident = new String(fincore.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim() + " bytes";
             fincore.waitFor();
         } catch (IOException e) {
@@ -279,8 +317,8 @@ public final class DiskBench {
     }
 
     private double randomCache(int threads) throws Exception {
-        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                DirectIo.option())) {
+        try (PageCache cache = cache();
+                PagedFile f = cache.open(data, StandardOpenOption.READ, DirectIo.option())) {
             double r = timedRandom(threads, (t, pos, buf) -> f.read(pos, buf));
             System.out.println("  " + cache.stats());
             return r;
@@ -299,8 +337,8 @@ public final class DiskBench {
         long[] pos = positions(2024, 1 << 20, fileBytes);
         ByteBuffer buffer = ByteBuffer.allocate(PAGE);
         long reads = 0;
-        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                DirectIo.option())) {
+        try (PageCache cache = cache();
+                PagedFile f = cache.open(data, StandardOpenOption.READ, DirectIo.option())) {
             long start = System.nanoTime();
             for (int i = 0; i + BATCH <= pos.length && System.nanoTime() - start < nanos; i += BATCH) {
                 if (prefetch) {
@@ -315,8 +353,8 @@ public final class DiskBench {
                 reads += BATCH;
             }
             double r = reads * 1e9 / (System.nanoTime() - start);
-            System.out.printf(Locale.ROOT, "  %s prefetch: %,.0f reads/s; %s%n", prefetch ? "with" : "without", r,
-                    cache.stats());
+            System.out.printf(
+                    Locale.ROOT, "  %s prefetch: %,.0f reads/s; %s%n", prefetch ? "with" : "without", r, cache.stats());
             return r;
         }
     }
@@ -353,8 +391,8 @@ public final class DiskBench {
         ByteBuffer buffer = ByteBuffer.allocate(PAGE);
         long read = 0;
         long start = System.nanoTime();
-        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                DirectIo.option())) {
+        try (PageCache cache = cache();
+                PagedFile f = cache.open(data, StandardOpenOption.READ, DirectIo.option())) {
             for (long pos = 0; pos < fileBytes && System.nanoTime() - start < nanos; pos += PAGE) {
                 buffer.clear();
                 f.read(pos, buffer);
@@ -370,8 +408,8 @@ public final class DiskBench {
         ByteBuffer buffer = ByteBuffer.allocateDirect(BIG + PAGE).alignedSlice(PAGE);
         buffer.limit(BIG);
         long start = System.nanoTime();
-        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                DirectIo.option())) {
+        try (FileChannel ch =
+                FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, DirectIo.option())) {
             for (long pos = 0; pos < bytes; pos += BIG) {
                 buffer.clear();
                 buffer.limit(BIG);
@@ -393,7 +431,8 @@ public final class DiskBench {
         long synced;
         // timed from the open of the file (as the peer is) to the end of the sync: building and closing the
         // cache (allocating its 64 MiB of frames, joining its threads) is not part of the stream
-        try (PageCache cache = cache(); PagedFile f = open(cache, out)) {
+        try (PageCache cache = cache();
+                PagedFile f = open(cache, out)) {
             start = System.nanoTime() - openNanos;
             for (long pos = 0; pos < bytes; pos += PAGE) {
                 f.write(pos, src);
@@ -402,9 +441,15 @@ public final class DiskBench {
             f.sync();
             synced = System.nanoTime();
             OffHeapPageCache c = (OffHeapPageCache) cache;
-            System.out.printf(Locale.ROOT, "  writes %.0f ms, sync %.0f ms; %d writes waited %.0f ms for write-back;"
-                    + " %d pages written back in the background%n", (written - start) / 1e6, (synced - written) / 1e6,
-                    c.throttledWrites(), c.throttleWaitNanos() / 1e6, c.backgroundWritebacks());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  writes %.0f ms, sync %.0f ms; %d writes waited %.0f ms for write-back;"
+                            + " %d pages written back in the background%n",
+                    (written - start) / 1e6,
+                    (synced - written) / 1e6,
+                    c.throttledWrites(),
+                    c.throttleWaitNanos() / 1e6,
+                    c.backgroundWritebacks());
             System.out.println("  " + cache.stats());
         }
         return bytes / 1e6 / ((synced - start) / 1e9);
@@ -425,9 +470,9 @@ public final class DiskBench {
         dropFromOsCache(data);
         Path out = dir.resolve("writer");
         Files.deleteIfExists(out);
-        try (PageCache cache = cache(); PagedFile f = cache.open(data, StandardOpenOption.READ,
-                DirectIo.option()); PagedFile w = cache.open(out, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, DirectIo.option())) {
+        try (PageCache cache = cache();
+                PagedFile f = cache.open(data, StandardOpenOption.READ, DirectIo.option());
+                PagedFile w = cache.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, DirectIo.option())) {
             AtomicBoolean stop = new AtomicBoolean();
             Throwable[] failure = new Throwable[1];
             Thread writer = new Thread(() -> {
@@ -467,8 +512,14 @@ public final class DiskBench {
             long[] done = Arrays.copyOf(lat, n);
             Arrays.sort(done);
             long p99 = done[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)];
-            System.out.printf(Locale.ROOT, "  reader %s writer: %d reads, p50 %d us, p99 %d us; %s%n",
-                    withWriter ? "with" : "without", n, done[n / 2] / 1000, p99 / 1000, cache.stats());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  reader %s writer: %d reads, p50 %d us, p99 %d us; %s%n",
+                    withWriter ? "with" : "without",
+                    n,
+                    done[n / 2] / 1000,
+                    p99 / 1000,
+                    cache.stats());
             return p99;
         }
     }

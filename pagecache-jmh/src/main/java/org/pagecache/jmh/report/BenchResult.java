@@ -21,9 +21,16 @@ import java.util.TreeMap;
  * @param secondary the secondary metrics' scores by name
  * @param secondaryRaw the secondary metrics' per-iteration values by name (every fork's iterations, in order)
  */
-public record BenchResult(String benchmark, String mode, int threads, Map<String, String> params,
-                          double score, double error, String unit, Map<String, Double> secondary,
-                          Map<String, List<Double>> secondaryRaw) {
+public record BenchResult(
+        String benchmark,
+        String mode,
+        int threads,
+        Map<String, String> params,
+        double score,
+        double error,
+        String unit,
+        Map<String, Double> secondary,
+        Map<String, List<Double>> secondaryRaw) {
 
     /** The secondary metric of {@code -prof gc}: bytes allocated per operation by every thread of the JVM. */
     public static final String GC_ALLOC_NORM = "gc.alloc.rate.norm";
@@ -86,7 +93,15 @@ public record BenchResult(String benchmark, String mode, int threads, Map<String
                 }
             });
         }
-        return new BenchResult(simple, mode, threads, Map.copyOf(params), score, error, unit, Map.copyOf(secondary),
+        return new BenchResult(
+                simple,
+                mode,
+                threads,
+                Map.copyOf(params),
+                score,
+                error,
+                unit,
+                Map.copyOf(secondary),
                 Map.copyOf(secondaryRaw));
     }
 
@@ -139,7 +154,8 @@ public record BenchResult(String benchmark, String mode, int threads, Map<String
 
     /** @return the median of {@code values}, which must not be empty */
     static double median(List<Double> values) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }

@@ -38,7 +38,12 @@ public record Target(String name, Kind kind, double bound, String ours, String p
     }
 
     /** How a line came out. */
-    public enum Verdict { PASS, FAIL, MISSING, INFO }
+    public enum Verdict {
+        PASS,
+        FAIL,
+        MISSING,
+        INFO
+    }
 
     /**
      * The evaluated line.
@@ -50,8 +55,7 @@ public record Target(String name, Kind kind, double bound, String ours, String p
      * @param verdict how it came out
      * @param why     for {@link Verdict#MISSING}, what is missing
      */
-    public record Line(Target target, BenchResult ours, BenchResult peer, double value, Verdict verdict, String why) {
-    }
+    public record Line(Target target, BenchResult ours, BenchResult peer, double value, Verdict verdict, String why) {}
 
     public Target {
         Objects.requireNonNull(name, "name");
@@ -105,7 +109,13 @@ public record Target(String name, Kind kind, double bound, String ours, String p
         if (kind == Kind.ALLOC_AT_MOST) {
             double bytes = us.allocatedBytesPerOp();
             if (Double.isNaN(bytes)) {
-                return new Line(this, us, null, Double.NaN, Verdict.MISSING, "no allocation figures (run with -prof gc or -prof org.pagecache.jmh.ThreadAllocProfiler)");
+                return new Line(
+                        this,
+                        us,
+                        null,
+                        Double.NaN,
+                        Verdict.MISSING,
+                        "no allocation figures (run with -prof gc or -prof org.pagecache.jmh.ThreadAllocProfiler)");
             }
             return new Line(this, us, null, bytes, bytes <= bound ? Verdict.PASS : Verdict.FAIL, "");
         }
@@ -120,7 +130,8 @@ public record Target(String name, Kind kind, double bound, String ours, String p
                 double cost = 1.0 / speedup;
                 yield new Line(this, us, them, cost, cost <= bound ? Verdict.PASS : Verdict.FAIL, "");
             }
-            case SPEEDUP_AT_LEAST -> new Line(this, us, them, speedup, speedup >= bound ? Verdict.PASS : Verdict.FAIL, "");
+            case SPEEDUP_AT_LEAST ->
+                new Line(this, us, them, speedup, speedup >= bound ? Verdict.PASS : Verdict.FAIL, "");
             default -> new Line(this, us, them, speedup, Verdict.INFO, "");
         };
     }
@@ -137,7 +148,8 @@ public record Target(String name, Kind kind, double bound, String ours, String p
     }
 
     private Line missing(List<BenchResult> matched, String selector) {
-        String why = matched.isEmpty() ? "no result for " + selector
+        String why = matched.isEmpty()
+                ? "no result for " + selector
                 : matched.size() + " results match " + selector + ": name more parameters";
         return new Line(this, null, null, Double.NaN, Verdict.MISSING, why);
     }
@@ -161,7 +173,8 @@ public record Target(String name, Kind kind, double bound, String ours, String p
             for (String pair : inside.split(",")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("selector '" + selector + "' has a parameter without '=': " + pair);
+                    throw new IllegalArgumentException(
+                            "selector '" + selector + "' has a parameter without '=': " + pair);
                 }
                 wanted.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
             }
@@ -169,7 +182,8 @@ public record Target(String name, Kind kind, double bound, String ours, String p
         List<BenchResult> matched = new ArrayList<>();
         for (BenchResult r : results) {
             if (r.benchmark().equals(benchmark)
-                    && wanted.entrySet().stream().allMatch(e -> e.getValue().equals(r.params().get(e.getKey())))) {
+                    && wanted.entrySet().stream()
+                            .allMatch(e -> e.getValue().equals(r.params().get(e.getKey())))) {
                 matched.add(r);
             }
         }

@@ -14,8 +14,7 @@ import org.pagecache.offheap.reclaim.QueuePolicy;
 
 /** Simulated reference replacement policies: each counts the hits of a trace on {@code c} frames. */
 public final class Policies {
-    private Policies() {
-    }
+    private Policies() {}
 
     /** A policy under simulation. */
     public interface Policy {
@@ -67,7 +66,7 @@ public final class Policies {
             if (state[1] < c) {
                 slot = state[1]++;
             } else {
-                for (;;) {
+                for (; ; ) {
                     int h = state[0];
                     state[0] = (h + 1) % c;
                     if (ref[h]) {
@@ -186,7 +185,7 @@ public final class Policies {
             }
 
             private void evict() {
-                for (;;) {
+                for (; ; ) {
                     if (small.size() >= smallCap || main.isEmpty()) {
                         int k = small.pollFirst();
                         if (freq.get(k) > 0) {
@@ -233,7 +232,8 @@ public final class Policies {
 
     /** W-TinyLFU as Caffeine 3 implements it (admission window, TinyLFU filter, hill climbing). */
     public static Policy caffeine(int c) {
-        Cache<Integer, Boolean> cache = Caffeine.newBuilder().maximumSize(c).executor(Runnable::run).build();
+        Cache<Integer, Boolean> cache =
+                Caffeine.newBuilder().maximumSize(c).executor(Runnable::run).build();
         return k -> {
             if (cache.getIfPresent(k) != null) {
                 return true;
@@ -343,7 +343,7 @@ public final class Policies {
             if (resident.containsKey(k)) {
                 hits++;
             } else if (resident.size() >= c) {
-                for (;;) {
+                for (; ; ) {
                     long[] top = heap.poll();
                     Integer cur = resident.get((int) top[1]);
                     if (cur != null && cur == top[0]) {

@@ -30,8 +30,7 @@ import org.pagecache.offheap.reclaim.QueuePolicy;
 public final class TraceSim {
     private static final int PAGE = 4096;
 
-    private TraceSim() {
-    }
+    private TraceSim() {}
 
     /** One trace family built for a cache of {@code c} frames. */
     public static List<Trace> families(int c, int length, long seed) {
@@ -48,8 +47,11 @@ public final class TraceSim {
 
     /** Replays the trace through a fresh real cache of {@code c} frames of 4 KiB; returns hits and faults. */
     public static long[] replay(Trace trace, int c, Path file) throws IOException {
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity((long) c * PAGE).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity((long) c * PAGE)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             ByteBuffer one = ByteBuffer.allocateDirect(1);
             PageCacheStats before = cache.stats();
             for (int p : trace.pages()) {
@@ -74,11 +76,12 @@ public final class TraceSim {
                 return QueuePolicy.Tuning.PLAIN;
             default:
                 if (!name.matches("s\\d+g?r?(m\\d+)?a?")) {
-                    throw new IllegalArgumentException("unknown policy variant " + name
-                            + " (engine, plain, or s<percent>[g][r])");
+                    throw new IllegalArgumentException(
+                            "unknown policy variant " + name + " (engine, plain, or s<percent>[g][r])");
                 }
                 boolean adaptive = name.endsWith("a");
-                String[] parts = name.substring(1, name.length() - (adaptive ? 1 : 0)).split("m");
+                String[] parts =
+                        name.substring(1, name.length() - (adaptive ? 1 : 0)).split("m");
                 int pct = Integer.parseInt(parts[0].replaceAll("\\D", ""));
                 int margin = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
                 return new QueuePolicy.Tuning(pct, parts[0].contains("g"), parts[0].contains("r"), margin, adaptive);
@@ -99,8 +102,8 @@ public final class TraceSim {
             }
             String only = System.getProperty("sim.only", "");
             List<String> nameList = new ArrayList<>(List.of("LRU", "CLOCK", "ARC", "S3-FIFO", "W-TinyLFU"));
-            List<IntFunction<Policy>> sims = new ArrayList<>(List.of(Policies::lru, Policies::clock, Policies::arc,
-                    k -> Policies.s3fifo(k, 0.1), Policies::caffeine));
+            List<IntFunction<Policy>> sims = new ArrayList<>(List.of(
+                    Policies::lru, Policies::clock, Policies::arc, k -> Policies.s3fifo(k, 0.1), Policies::caffeine));
             if (!only.isEmpty()) {
                 nameList.clear();
                 sims.clear();
@@ -118,7 +121,8 @@ public final class TraceSim {
             String[] names = nameList.toArray(String[]::new);
             int optAt = names.length - 2;
             boolean replay = !Boolean.getBoolean("sim.noReplay");
-            System.out.printf(Locale.ROOT, "%d frames, %d accesses per trace, seed %d; hit ratio %%%n", c, length, seed);
+            System.out.printf(
+                    Locale.ROOT, "%d frames, %d accesses per trace, seed %d; hit ratio %%%n", c, length, seed);
             StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "| %-34s |", "trace family"));
             StringBuilder rule = new StringBuilder("| " + "-".repeat(34) + " |");
             for (String n : names) {

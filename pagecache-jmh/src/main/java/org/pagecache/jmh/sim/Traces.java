@@ -8,12 +8,10 @@ import java.util.SplittableRandom;
  * parameters and seed, so the simulated policies and the replay through the real cache see the same accesses.
  */
 public final class Traces {
-    private Traces() {
-    }
+    private Traces() {}
 
     /** A named trace: page indices in access order, and how many distinct pages the file needs. */
-    public record Trace(String name, int[] pages, int filePages) {
-    }
+    public record Trace(String name, int[] pages, int filePages) {}
 
     /** A loop over {@code factor * c} pages, repeated. */
     public static Trace loop(int c, double factor, int length) {
@@ -94,8 +92,8 @@ public final class Traces {
             t[i + 1] = 1 + leaf / fanout;
             t[i + 2] = 1 + fanout + leaf;
         }
-        return new Trace("b-tree lookups (zipf " + s + " leaves)", Arrays.copyOf(t, length - length % 3),
-                1 + fanout + leaves);
+        return new Trace(
+                "b-tree lookups (zipf " + s + " leaves)", Arrays.copyOf(t, length - length % 3), 1 + fanout + leaves);
     }
 
     private static double[] zipfCdf(int n, double s) {

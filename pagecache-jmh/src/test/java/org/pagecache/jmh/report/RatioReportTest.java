@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class RatioReportTest {
 
     /** A result as JMH 1.37 writes it with {@code -rf json -prof gc} (trimmed of fields the report ignores). */
-    private static String result(String benchmark, String params, double score, String error, String unit, String alloc) {
+    private static String result(
+            String benchmark, String params, double score, String error, String unit, String alloc) {
         return """
                 {
                     "jmhVersion" : "1.37",
@@ -48,8 +48,20 @@ class RatioReportTest {
     @Test
     void parsesJmhResultFiles() {
         List<BenchResult> results = run(
-                result("HitReadBenchmark.cacheDirect", "\"readSize\" : \"4096\", \"workingSetMiB\" : \"64\"", 12.5, "0.5", "ops/us", "0.0004"),
-                result("StreamingWriteBenchmark.channelStream", "\"cacheMiB\" : \"8\"", 3.0, "\"NaN\"", "ops/s", "1234.5"));
+                result(
+                        "HitReadBenchmark.cacheDirect",
+                        "\"readSize\" : \"4096\", \"workingSetMiB\" : \"64\"",
+                        12.5,
+                        "0.5",
+                        "ops/us",
+                        "0.0004"),
+                result(
+                        "StreamingWriteBenchmark.channelStream",
+                        "\"cacheMiB\" : \"8\"",
+                        3.0,
+                        "\"NaN\"",
+                        "ops/s",
+                        "1234.5"));
         assertEquals(2, results.size());
         BenchResult hit = results.get(0);
         assertEquals("HitReadBenchmark.cacheDirect", hit.benchmark());
@@ -99,8 +111,16 @@ class RatioReportTest {
         assertEquals(0.8, results.get(0).gcAllocNorm(), 1e-12);
         // without the thread profiler, gc.alloc.rate.norm over both forks: median of 24, 24, 24, 30
         assertEquals(24.0, results.get(1).allocatedBytesPerOp(), 1e-12);
-        assertEquals(Target.Verdict.PASS, Target.allocAtMost("a", 0.01, "WriteBenchmark.writeHeap").evaluate(results).verdict());
-        assertEquals(Target.Verdict.FAIL, Target.allocAtMost("a", 0.01, "WriteBenchmark.writeDirect").evaluate(results).verdict());
+        assertEquals(
+                Target.Verdict.PASS,
+                Target.allocAtMost("a", 0.01, "WriteBenchmark.writeHeap")
+                        .evaluate(results)
+                        .verdict());
+        assertEquals(
+                Target.Verdict.FAIL,
+                Target.allocAtMost("a", 0.01, "WriteBenchmark.writeDirect")
+                        .evaluate(results)
+                        .verdict());
     }
 
     @Test
@@ -112,28 +132,37 @@ class RatioReportTest {
                 result("HitReadBenchmark.channelDirect", "\"readSize\" : \"4096\"", 2.5, "0.1", "ops/us", "0.0"));
 
         // time ratio: raw 10 ops/us, ours 8 ops/us -> ours costs 1.25x the raw copy
-        Target.Line cost = Target.costAtMost("c", 1.5, "HitReadBenchmark.cacheDirect[readSize=4096]",
-                "HitReadBenchmark.rawCopyDirect[readSize=4096]").evaluate(results);
+        Target.Line cost = Target.costAtMost(
+                        "c",
+                        1.5,
+                        "HitReadBenchmark.cacheDirect[readSize=4096]",
+                        "HitReadBenchmark.rawCopyDirect[readSize=4096]")
+                .evaluate(results);
         assertEquals(1.25, cost.value(), 1e-12);
         assertEquals(Target.Verdict.PASS, cost.verdict());
-        Target.Line costTight = Target.costAtMost("c", 1.2, "HitReadBenchmark.cacheDirect[readSize=4096]",
-                "HitReadBenchmark.rawCopyDirect").evaluate(results);
+        Target.Line costTight = Target.costAtMost(
+                        "c", 1.2, "HitReadBenchmark.cacheDirect[readSize=4096]", "HitReadBenchmark.rawCopyDirect")
+                .evaluate(results);
         assertEquals(Target.Verdict.FAIL, costTight.verdict());
 
         // speed-up: 8 / 2.5 = 3.2
-        Target.Line speed = Target.speedupAtLeast("s", 4.0, "HitReadBenchmark.cacheDirect[readSize=4096]",
-                "HitReadBenchmark.channelDirect").evaluate(results);
+        Target.Line speed = Target.speedupAtLeast(
+                        "s", 4.0, "HitReadBenchmark.cacheDirect[readSize=4096]", "HitReadBenchmark.channelDirect")
+                .evaluate(results);
         assertEquals(3.2, speed.value(), 1e-12);
         assertEquals(Target.Verdict.FAIL, speed.verdict());
 
-        Target.Line zero = Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect[readSize=4096]").evaluate(results);
+        Target.Line zero = Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect[readSize=4096]")
+                .evaluate(results);
         assertEquals(Target.Verdict.PASS, zero.verdict());
-        Target.Line allocating = Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect[readSize=64]").evaluate(results);
+        Target.Line allocating = Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect[readSize=64]")
+                .evaluate(results);
         assertEquals(Target.Verdict.FAIL, allocating.verdict());
         assertEquals(24.0, allocating.value());
 
-        Target.Line context = Target.info("i", "HitReadBenchmark.cacheDirect[readSize=4096]",
-                "HitReadBenchmark.channelDirect").evaluate(results);
+        Target.Line context = Target.info(
+                        "i", "HitReadBenchmark.cacheDirect[readSize=4096]", "HitReadBenchmark.channelDirect")
+                .evaluate(results);
         assertEquals(Target.Verdict.INFO, context.verdict());
         assertEquals(3.2, context.value(), 1e-12);
     }
@@ -143,11 +172,16 @@ class RatioReportTest {
         List<BenchResult> results = run(
                 result("HitReadBenchmark.cacheDirect", "\"readSize\" : \"4096\"", 8.0, "0.1", "ops/us", "0.0"),
                 result("HitReadBenchmark.cacheDirect", "\"readSize\" : \"64\"", 40.0, "0.1", "ops/us", "0.0"));
-        Target.Line absentPeer = Target.speedupAtLeast("s", 1.0, "HitReadBenchmark.cacheDirect[readSize=64]",
-                "HitReadBenchmark.caffeineHeap[readSize=64]").evaluate(results);
+        Target.Line absentPeer = Target.speedupAtLeast(
+                        "s",
+                        1.0,
+                        "HitReadBenchmark.cacheDirect[readSize=64]",
+                        "HitReadBenchmark.caffeineHeap[readSize=64]")
+                .evaluate(results);
         assertEquals(Target.Verdict.MISSING, absentPeer.verdict());
         assertTrue(absentPeer.why().contains("caffeineHeap"), absentPeer.why());
-        Target.Line ambiguous = Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect").evaluate(results);
+        Target.Line ambiguous =
+                Target.allocAtMost("a", 0.01, "HitReadBenchmark.cacheDirect").evaluate(results);
         assertEquals(Target.Verdict.MISSING, ambiguous.verdict());
         assertTrue(ambiguous.why().startsWith("2 results match"), ambiguous.why());
         assertNull(ambiguous.ours());
@@ -161,9 +195,11 @@ class RatioReportTest {
                 result("WriteBenchmark.writeMappedSegment", "\"workingSetMiB\" : \"64\"", 4.5, "0.2", "ops/us", "0.0"));
         List<Target> targets = List.of(
                 Target.costAtMost("Write from byte[]", 1.5, "WriteBenchmark.writeHeap", "WriteBenchmark.rawCopy"),
-                Target.costAtMost("Write from a mapped file", 2.5, "WriteBenchmark.writeMappedSegment", "WriteBenchmark.rawCopy"),
+                Target.costAtMost(
+                        "Write from a mapped file", 2.5, "WriteBenchmark.writeMappedSegment", "WriteBenchmark.rawCopy"),
                 Target.allocAtMost("Allocation: write from byte[]", 0.01, "WriteBenchmark.writeHeap"),
-                Target.speedupAtLeast("Miss path", 0.75, "MissReadBenchmark.cacheRead", "MissReadBenchmark.channelRead"),
+                Target.speedupAtLeast(
+                        "Miss path", 0.75, "MissReadBenchmark.cacheRead", "MissReadBenchmark.channelRead"),
                 Target.info("Context without results", "MissReadBenchmark.cacheRead", "WriteBenchmark.rawCopy"));
         String table = RatioReport.render(RatioReport.evaluate(targets, results), results);
         List<BenchResult> meta = BenchResult.parseAll("""
@@ -171,18 +207,33 @@ class RatioReportTest {
                     "threads" : 1, "params" : { },
                     "primaryMetric" : { "score" : 28.25, "scoreError" : "NaN", "scoreUnit" : "B/page" },
                     "secondaryMetrics" : { } } ]""");
-        String metaTable = RatioReport.render(RatioReport.evaluate(List.of(
-                Target.valueAtMost("Metadata", 16, "MetadataFootprint.bytesPerCachedPage")), meta), meta);
-        assertTrue(metaTable.contains("| Metadata | 28.25 B/page | - | 28.25 B/page | <= 16.0 | **FAIL** |"), metaTable);
+        String metaTable = RatioReport.render(
+                RatioReport.evaluate(
+                        List.of(Target.valueAtMost("Metadata", 16, "MetadataFootprint.bytesPerCachedPage")), meta),
+                meta);
+        assertTrue(
+                metaTable.contains("| Metadata | 28.25 B/page | - | 28.25 B/page | <= 16.0 | **FAIL** |"), metaTable);
 
         assertTrue(table.contains("| Write from byte[] | 5.00 M/s | 10.00 M/s | 2.00x | <= 1.50x | **FAIL** |"), table);
-        assertTrue(table.contains("| Write from a mapped file | 4.50 M/s | 10.00 M/s | 2.22x | <= 2.50x | PASS |"), table);
-        assertTrue(table.contains("| Allocation: write from byte[] | 5.00 M/s | - | 0.000 B/op | <= 0.01 B/op | PASS |"), table);
-        assertTrue(table.contains("| Miss path | - | - | - | >= 0.75x | missing: no result for MissReadBenchmark.cacheRead |"), table);
+        assertTrue(
+                table.contains("| Write from a mapped file | 4.50 M/s | 10.00 M/s | 2.22x | <= 2.50x | PASS |"), table);
+        assertTrue(
+                table.contains("| Allocation: write from byte[] | 5.00 M/s | - | 0.000 B/op | <= 0.01 B/op | PASS |"),
+                table);
+        assertTrue(
+                table.contains(
+                        "| Miss path | - | - | - | >= 0.75x | missing: no result for MissReadBenchmark.cacheRead |"),
+                table);
         // a context line without results is shown but is not a target
-        assertTrue(table.contains("| Context without results | - | - | - |  | missing: no result for MissReadBenchmark.cacheRead |"), table);
+        assertTrue(
+                table.contains(
+                        "| Context without results | - | - | - |  | missing: no result for MissReadBenchmark.cacheRead |"),
+                table);
         assertTrue(table.contains("Targets met: 2 of 4 (missed: 1, without results: 1)"), table);
-        assertTrue(table.contains("| WriteBenchmark.rawCopy[workingSetMiB=64] | 1 | 10.00 M/s | ±2.0% | 0.000 B/op | 0.000 B/op |"), table);
+        assertTrue(
+                table.contains(
+                        "| WriteBenchmark.rawCopy[workingSetMiB=64] | 1 | 10.00 M/s | ±2.0% | 0.000 B/op | 0.000 B/op |"),
+                table);
         assertFalse(table.contains("NaN"), table);
     }
 
@@ -196,7 +247,9 @@ class RatioReportTest {
                 if (selector.startsWith("MetadataFootprint.")) {
                     // not JMH: a main that writes this result; it must exist and be runnable
                     Class<?> footprint = Class.forName("org.pagecache.jmh.MetadataFootprint");
-                    assertTrue(java.util.Arrays.stream(footprint.getMethods()).anyMatch(m -> m.getName().equals("main")),
+                    assertTrue(
+                            java.util.Arrays.stream(footprint.getMethods())
+                                    .anyMatch(m -> m.getName().equals("main")),
                             "MetadataFootprint has no main");
                     continue;
                 }
@@ -206,7 +259,8 @@ class RatioReportTest {
                 Class<?> c = Class.forName("org.pagecache.jmh." + type);
                 boolean found = false;
                 for (var m : c.getMethods()) {
-                    found |= m.getName().equals(method) && m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class);
+                    found |= m.getName().equals(method)
+                            && m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class);
                 }
                 assertTrue(found, "target '" + t.name() + "' names " + selector + ", which is not a @Benchmark");
             }
@@ -216,7 +270,8 @@ class RatioReportTest {
     @Test
     void jsonParserReadsEscapesNumbersAndLiterals() {
         Object value = Json.parse(" {\"a\\n\\u0041\" : [1, -2.5e3, true, false, null, \"x\\\"y\"], \"b\" : {}} ");
-        assertEquals(Map.of("a\nA", java.util.Arrays.asList(1.0, -2500.0, true, false, null, "x\"y"), "b", Map.of()), value);
+        assertEquals(
+                Map.of("a\nA", java.util.Arrays.asList(1.0, -2500.0, true, false, null, "x\"y"), "b", Map.of()), value);
     }
 
     @Test

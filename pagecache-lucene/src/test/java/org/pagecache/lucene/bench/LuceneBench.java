@@ -1,9 +1,9 @@
 package org.pagecache.lucene.bench;
 
 import com.sun.nio.file.ExtendedOpenOption;
-import java.nio.file.OpenOption;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,8 +57,7 @@ public final class LuceneBench {
     private static final int ROUNDS = 6;
     private static final int PAGE = 4096;
 
-    private LuceneBench() {
-    }
+    private LuceneBench() {}
 
     public static void main(String[] args) throws Exception {
         int docs = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -73,8 +72,16 @@ public final class LuceneBench {
             }
             double[] cdf = zipf(VOCABULARY, 1.0);
             List<Query> queries = queries(words, cdf, seed + 1);
-            System.out.printf(Locale.ROOT, "corpus: %,d docs, vocabulary %,d (Zipf s=1), seed %d; %d queries, %.0f s of queries a"
-                    + " directory in %d rounds%n", docs, VOCABULARY, seed, queries.size(), seconds, ROUNDS);
+            System.out.printf(
+                    Locale.ROOT,
+                    "corpus: %,d docs, vocabulary %,d (Zipf s=1), seed %d; %d queries, %.0f s of queries a"
+                            + " directory in %d rounds%n",
+                    docs,
+                    VOCABULARY,
+                    seed,
+                    queries.size(),
+                    seconds,
+                    ROUNDS);
 
             // an unreported round warms the JIT up for indexing and search alike, and gives the index size
             long indexBytes;
@@ -90,13 +97,21 @@ public final class LuceneBench {
             }
             subjects.add(new Subject("MMapDirectory", 0, p -> new MMapDirectory(p)));
             subjects.add(new Subject("NIOFSDirectory", 0, p -> new NIOFSDirectory(p)));
-            subjects.add(new Subject("PageCacheDirectory, cache 2x the index", Math.max(64L * PAGE, 2 * indexBytes), null));
-            subjects.add(new Subject("PageCacheDirectory, cache 1/4 the index", Math.max(64L * PAGE, indexBytes / 4), null));
+            subjects.add(
+                    new Subject("PageCacheDirectory, cache 2x the index", Math.max(64L * PAGE, 2 * indexBytes), null));
+            subjects.add(
+                    new Subject("PageCacheDirectory, cache 1/4 the index", Math.max(64L * PAGE, indexBytes / 4), null));
             if (!Boolean.getBoolean("bench.noDirect")) { // the cache with direct I/O: the OS caches none of the index
-                subjects.add(new Subject("PageCacheDirectory, cache 2x the index, direct I/O",
-                        Math.max(64L * PAGE, 2 * indexBytes), null, ExtendedOpenOption.DIRECT));
-                subjects.add(new Subject("PageCacheDirectory, cache 1/4 the index, direct I/O",
-                        Math.max(64L * PAGE, indexBytes / 4), null, ExtendedOpenOption.DIRECT));
+                subjects.add(new Subject(
+                        "PageCacheDirectory, cache 2x the index, direct I/O",
+                        Math.max(64L * PAGE, 2 * indexBytes),
+                        null,
+                        ExtendedOpenOption.DIRECT));
+                subjects.add(new Subject(
+                        "PageCacheDirectory, cache 1/4 the index, direct I/O",
+                        Math.max(64L * PAGE, indexBytes / 4),
+                        null,
+                        ExtendedOpenOption.DIRECT));
             }
 
             // indexing: two rounds in opposite orders; the second round's indexes are the ones queried
@@ -104,7 +119,12 @@ public final class LuceneBench {
                 for (int i = 0; i < subjects.size(); i++) {
                     Subject subject = subjects.get(round == 0 ? i : subjects.size() - 1 - i);
                     subject.index(root.resolve(round + "-" + i), docs, seed, words, cdf, round == 1);
-                    System.out.printf(Locale.ROOT, "index round %d, %s: %.2f s%n", round + 1, subject.name, subject.lastIndexSeconds);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "index round %d, %s: %.2f s%n",
+                            round + 1,
+                            subject.name,
+                            subject.lastIndexSeconds);
                 }
             }
 
@@ -132,8 +152,9 @@ public final class LuceneBench {
             }
             Subject base = subjects.get(0);
             System.out.println();
-            System.out.println("| directory | index MiB | indexing s (best of 2) | vs MMap | QPS | vs MMap | hit ratio (queries) "
-                    + "| page-ins index / queries | evictions index / queries | results |");
+            System.out.println(
+                    "| directory | index MiB | indexing s (best of 2) | vs MMap | QPS | vs MMap | hit ratio (queries) "
+                            + "| page-ins index / queries | evictions index / queries | results |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (Subject subject : subjects) {
                 System.out.println(subject.row(base));
@@ -198,14 +219,23 @@ public final class LuceneBench {
         }
 
         String shortName() {
-            return cacheBytes == 0 ? name.replace("Directory", "") : "PC " + name.substring(name.indexOf("cache ") + 6, name.indexOf(" the"))
-                    + (fileOptions.length > 0 ? " direct" : "");
+            return cacheBytes == 0
+                    ? name.replace("Directory", "")
+                    : "PC " + name.substring(name.indexOf("cache ") + 6, name.indexOf(" the"))
+                            + (fileOptions.length > 0 ? " direct" : "");
         }
 
         /** Indexes the corpus into a fresh folder (and, for the cache, a fresh cache); keeps it open if {@code keep}. */
         void index(Path path, int docs, long seed, String[] words, double[] cdf, boolean keep) throws IOException {
-            PageCache c = cacheBytes == 0 ? null : OffHeapPageCache.builder().pageSize(PAGE).capacity(cacheBytes).build();
-            Directory d = c == null ? factory.open(path) : new PageCacheDirectory(path, FSLockFactory.getDefault(), c, fileOptions);
+            PageCache c = cacheBytes == 0
+                    ? null
+                    : OffHeapPageCache.builder()
+                            .pageSize(PAGE)
+                            .capacity(cacheBytes)
+                            .build();
+            Directory d = c == null
+                    ? factory.open(path)
+                    : new PageCacheDirectory(path, FSLockFactory.getDefault(), c, fileOptions);
             try {
                 PageCacheStats s0 = c == null ? null : c.stats();
                 long t0 = System.nanoTime();
@@ -277,9 +307,19 @@ public final class LuceneBench {
                 ins = String.format(Locale.ROOT, "%,d / %,d", idx.faults(), q.faults());
                 ev = String.format(Locale.ROOT, "%,d / %,d", idx.evictions(), q.evictions());
             }
-            return String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2fx | %,.0f | %.2fx | %s | %s | %s | %s |", name,
-                    indexBytes / 1048576.0, bestIndexSeconds, bestIndexSeconds / base.bestIndexSeconds, qps(),
-                    qps() / base.qps(), hit, ins, ev, checksum == base.checksum ? "identical" : "DIFFERENT");
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f | %.2f | %.2fx | %,.0f | %.2fx | %s | %s | %s | %s |",
+                    name,
+                    indexBytes / 1048576.0,
+                    bestIndexSeconds,
+                    bestIndexSeconds / base.bestIndexSeconds,
+                    qps(),
+                    qps() / base.qps(),
+                    hit,
+                    ins,
+                    ev,
+                    checksum == base.checksum ? "identical" : "DIFFERENT");
         }
 
         void closeQuietly() {
@@ -296,8 +336,22 @@ public final class LuceneBench {
     }
 
     private static PageCacheStats delta(PageCacheStats a, PageCacheStats b) {
-        return new PageCacheStats(a.hits() - b.hits(), a.faults() - b.faults(), a.evictions() - b.evictions(),
-                a.writebacks() - b.writebacks(), 0, 0, 0, 0, 0, 0, 0, 0, a.frames(), a.freeFrames(), a.dirtyFrames(),
+        return new PageCacheStats(
+                a.hits() - b.hits(),
+                a.faults() - b.faults(),
+                a.evictions() - b.evictions(),
+                a.writebacks() - b.writebacks(),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                a.frames(),
+                a.freeFrames(),
+                a.dirtyFrames(),
                 a.pinnedFrames());
     }
 

@@ -21,8 +21,7 @@ public final class FrameState {
         "LOCKED", "WAITERS", "UPTODATE", "DIRTY", "WRITEBACK", "ERROR", "REFERENCED", "UNSYNCED"
     };
 
-    private FrameState() {
-    }
+    private FrameState() {}
 
     /** @return whether the frame's exclusive lock is held in a state word */
     public static boolean isLocked(long state) {
@@ -87,9 +86,12 @@ public final class FrameState {
      */
     public static String describe(long state) {
         StringBuilder b = new StringBuilder()
-                .append("v=").append(state >>> VERSION_SHIFT)
-                .append(" slot=").append(FrameTable.slot(state))
-                .append(" pins=").append(FrameTable.pins(state))
+                .append("v=")
+                .append(state >>> VERSION_SHIFT)
+                .append(" slot=")
+                .append(FrameTable.slot(state))
+                .append(" pins=")
+                .append(FrameTable.pins(state))
                 .append(" [");
         boolean first = true;
         for (int i = 0; i < FLAGS.length; i++) {

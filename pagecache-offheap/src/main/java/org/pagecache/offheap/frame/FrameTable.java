@@ -17,6 +17,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
     private static final long STAMP_OFFSET = STATE_BYTES + PAGE_INDEX_BYTES;
     /** The free list's head: the ABA tag in the high half, the top frame plus one (0: empty) in the low half. */
     private static final long FREE_TOP_MASK = 0xFFFF_FFFFL;
+
     private static final long FREE_TAG_ONE = 1L << 32;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -37,10 +38,13 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final MemorySegment records;
+
     @SuppressWarnings("unused") // through FREE_HEAD
     private volatile long freeHead;
+
     @SuppressWarnings("unused") // through FREE_COUNT
     private volatile int freeCount;
+
     private final int frames;
     private final int pageSize;
     private final int pageShift;
@@ -104,7 +108,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      */
     public void pushFree(int frame) {
         long link = recordOffset(frame) + PAGE_OFFSET;
-        for (;;) {
+        for (; ; ) {
             long h = (long) FREE_HEAD.getVolatile(this);
             INT.set(records, link, (int) (h & FREE_TOP_MASK));
             if (FREE_HEAD.compareAndSet(this, h, ((h & ~FREE_TOP_MASK) + FREE_TAG_ONE) | (frame + 1L))) {
@@ -120,7 +124,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * @return the frame, or -1 if none is free
      */
     public int popFree() {
-        for (;;) {
+        for (; ; ) {
             long h = (long) FREE_HEAD.getVolatile(this);
             int top = (int) (h & FREE_TOP_MASK);
             if (top == 0) {
@@ -303,7 +307,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * read guard's {@code readStamp}).
      */
     public long awaitStamp(int frame) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             if ((s & LOCKED) == 0) {
                 return FrameState.stamp(s);
@@ -490,7 +494,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * Releases the lock, setting and clearing flag bits, and bumps the version (the content may have changed).
      */
     public void unlock(int frame, long set, long clear) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             assert (s & LOCKED) != 0 : "unlock of an unlocked frame " + frame + " (" + FrameState.describe(s) + ")";
             long next = ((s & ~(LOCKED | WAITERS | clear)) | set) + VERSION_ONE;
@@ -505,7 +509,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
 
     /** Releases the lock, setting and clearing flag bits, keeping the version: the content did not change. */
     public void unlockUnchanged(int frame, long set, long clear) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             long next = (s & ~(LOCKED | WAITERS | clear)) | set;
             if (casState(frame, s, next)) {
@@ -519,7 +523,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
 
     /** Sets and clears flag bits of a frame whatever its lock state (write-back completion). */
     public long update(int frame, long set, long clear) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             long next = (s & ~clear) | set;
             if (casState(frame, s, next)) {
@@ -536,7 +540,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      */
     public void bindLocked(int frame, int slot, int pageIndex) {
         INT.setRelease(records, recordOffset(frame) + PAGE_OFFSET, pageIndex);
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             assert slot(s) == 0 : "binding a frame in use: " + FrameState.describe(s);
             if ((s & LOCKED) != 0) {
@@ -557,7 +561,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * Frees a locked frame: no slot, no flags, unlocked, version bumped. Pins must be zero.
      */
     public void unbindAndUnlock(int frame) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             long next = (s & VERSION_MASK) + VERSION_ONE;
             if (casState(frame, s, next)) {
@@ -576,7 +580,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * Never waits.
      */
     public boolean tryPin(int frame, int slot, int pageIndex) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             if ((s & (LOCKED | UPTODATE)) != UPTODATE || slot(s) != slot || pins(s) == MAX_PINS) {
                 return false;
@@ -598,7 +602,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * @return false if the frame already holds {@link #MAX_PINS} pins
      */
     public boolean pinLocked(int frame) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             if (pins(s) == MAX_PINS) {
                 return false;
@@ -615,7 +619,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * @throws IllegalStateException if the frame holds no pin (the count would underflow into the file slot)
      */
     public void unpin(int frame) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             if (pins(s) == 0) {
                 throw new IllegalStateException("unpin of frame " + frame + ", which holds no pin");
@@ -632,7 +636,7 @@ public final class FrameTable implements FrameLayout, AutoCloseable {
      * @return whether the frame was bound to the slot
      */
     public boolean clearIfBound(int frame, int slot, long clear) {
-        for (;;) {
+        for (; ; ) {
             long s = state(frame);
             if (slot(s) != slot) {
                 return false;

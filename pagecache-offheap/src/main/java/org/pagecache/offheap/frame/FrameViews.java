@@ -16,6 +16,7 @@ final class FrameViews {
     private final int pageShift;
     /** log2 of frames per view. */
     private final int viewShift;
+
     private final int frameMask;
     private final ByteBuffer[] views;
     private final ThreadLocal<ByteBuffer[]> fillViews;

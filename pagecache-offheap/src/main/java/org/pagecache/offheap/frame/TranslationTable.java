@@ -34,6 +34,7 @@ public final class TranslationTable {
     public static final int BLOCK_SHIFT = 10;
     /** Leaves per block. */
     public static final int BLOCK = 1 << BLOCK_SHIFT;
+
     private static final int LEAF_MASK = LEAF - 1;
     private static final int BLOCK_MASK = BLOCK - 1;
     private static final int DIR_SHIFT = LEAF_SHIFT + BLOCK_SHIFT;
@@ -145,7 +146,7 @@ public final class TranslationTable {
 
     /** Reserves a place in the live leaf of the page, making the leaf if needed. */
     private int[] reserve(int pageIndex) {
-        for (;;) {
+        for (; ; ) {
             int[] leaf = leaf(pageIndex);
             if (leaf == null) {
                 leaf = makeLeaf(pageIndex);
@@ -196,7 +197,8 @@ public final class TranslationTable {
         int[] leaf = (int[]) LEAF_REF.getVolatile(block, bi);
         if (leaf == null || (int) ENTRY.getVolatile(leaf, COUNT) < 0) {
             int[] fresh = new int[LEAF + 1];
-            if (leaf == null ? LEAF_REF.compareAndSet(block, bi, (int[]) null, fresh)
+            if (leaf == null
+                    ? LEAF_REF.compareAndSet(block, bi, (int[]) null, fresh)
                     : LEAF_REF.compareAndSet(block, bi, leaf, fresh)) {
                 if (leaf == null) {
                     leaves++;

@@ -13,8 +13,7 @@ public final class EventClasses {
     private static final AtomicBoolean STARTED = new AtomicBoolean();
     private static volatile boolean initialized;
 
-    private EventClasses() {
-    }
+    private EventClasses() {}
 
     /** Starts the initialization of every event class, once per JVM; returns at once. */
     public static void initializeInBackground() {
@@ -28,8 +27,9 @@ public final class EventClasses {
 
     /** Initializes every event class on the calling thread. */
     static void initialize() {
-        for (Class<?> c : new Class<?>[] {PageInEvent.class, EvictionBatchEvent.class, WritebackBatchEvent.class,
-            SourceFaultEvent.class}) {
+        for (Class<?> c : new Class<?>[] {
+            PageInEvent.class, EvictionBatchEvent.class, WritebackBatchEvent.class, SourceFaultEvent.class
+        }) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException | LinkageError e) {

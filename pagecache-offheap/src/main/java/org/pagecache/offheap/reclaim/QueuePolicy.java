@@ -60,6 +60,7 @@ public final class QueuePolicy {
     private static final int PROBE = 32;
     /** In main, displaced by a candidate: its eviction leaves a ghost tagged as main's. */
     private static final int DISPLACED = 1 << 5;
+
     private static final int LENIENCY_MAX = 1024;
     private static final int LENIENCY_STEP = 16;
 
@@ -72,8 +73,8 @@ public final class QueuePolicy {
      * @param margin           by how much more (0 to 14) a candidate must have been seen than main's victim
      * @param adaptive         whether a candidate that loses is still admitted with the adaptive leniency
      */
-    public record Tuning(int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin,
-                         boolean adaptive) {
+    public record Tuning(
+            int smallPercent, boolean filterGhosts, boolean filterReferenced, int margin, boolean adaptive) {
         /** What the cache uses. */
         public static final Tuning DEFAULT = new Tuning(4, true, false, 1, true);
         /** S3-FIFO without the frequency filter (small a tenth): the policy before the filter. */
@@ -104,6 +105,7 @@ public final class QueuePolicy {
     private long ghostSeq;
     /** How often, out of {@link #LENIENCY_MAX}, a candidate that does not beat main's victim is admitted anyway. */
     private int leniency = LENIENCY_MAX / 2;
+
     private int random = 0x2545F491;
 
     /** The cache's policy ({@link Tuning#DEFAULT}) over the frames. */

@@ -35,6 +35,7 @@ public final class Reclaimer implements Agent {
     private static final int DIRECT_DIRTY = 16;
     /** Steps of the policy's sweep per frame in one pass of the agent (main's use counts go up to 3). */
     private static final int SWEEP_FACTOR = 5;
+
     private static final int SKIP = 0;
     private static final int DIRTY_CANDIDATE = 1;
     private static final int CLEAN_CANDIDATE = 2;
@@ -51,6 +52,7 @@ public final class Reclaimer implements Agent {
     private final int[] batch = new int[BATCH];
     /** The sweep's candidate out-parameter (the agent thread's alone). */
     private final int[] sweepOut = new int[1];
+
     private final WriteBack writer;
     private volatile Thread thread;
     /** A {@link #wake} has unparked the thread since the current duty cycle started. */
@@ -63,8 +65,12 @@ public final class Reclaimer implements Agent {
      * @param highWatermark  and stops when this many are
      * @param frameWaitNanos how long {@link #allocate()} waits when no frame can be evicted
      */
-    public Reclaimer(FrameTable frames, IntFunction<PageOwner> owners, int lowWatermark, int highWatermark,
-                     long frameWaitNanos) {
+    public Reclaimer(
+            FrameTable frames,
+            IntFunction<PageOwner> owners,
+            int lowWatermark,
+            int highWatermark,
+            long frameWaitNanos) {
         this.writer = new WriteBack(frames, owners, frameWaitNanos);
         this.frames = frames;
         this.owners = owners;
@@ -158,7 +164,7 @@ public final class Reclaimer implements Agent {
         wake();
         long deadline = 0;
         int[] dirty = new int[DIRECT_DIRTY];
-        for (;;) {
+        for (; ; ) {
             int e = evictOne(dirty);
             if (e >= 0) {
                 return e;
@@ -175,8 +181,8 @@ public final class Reclaimer implements Agent {
             }
             if (Thread.currentThread().isInterrupted()) {
                 // parkNanos returns at once while the flag is set: the wait would spin for the whole timeout
-                throw new InterruptedIOException("interrupted while waiting for a free frame (the interrupt flag"
-                        + " stays set)");
+                throw new InterruptedIOException(
+                        "interrupted while waiting for a free frame (the interrupt flag" + " stays set)");
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
@@ -370,8 +376,10 @@ public final class Reclaimer implements Agent {
         } catch (Throwable t) {
             failures.increment();
             try {
-                LOG.log(Level.WARNING, "reclaimer sweep failed (" + failures.sum() + " so far); the reclaimer keeps"
-                        + " running", t);
+                LOG.log(
+                        Level.WARNING,
+                        "reclaimer sweep failed (" + failures.sum() + " so far); the reclaimer keeps" + " running",
+                        t);
             } catch (Throwable ignored) {
                 // an Error while logging an Error: it is counted, and the agent must survive
             }
@@ -430,5 +438,4 @@ public final class Reclaimer implements Agent {
         }
         return evicted + count;
     }
-
 }

@@ -35,6 +35,7 @@ public final class WriteBack implements AutoCloseable {
     public static final int MAX_RUN_BYTES = 1 << 20;
     /** Most frames {@link #writeBackFrames} sorts at once: the index field of {@link #sortKey}. */
     static final int MAX_BATCH = 1 << 16;
+
     private static final int MAX_FLUSH_PASSES = 1000;
     private static final int INDEX_BITS = 16;
     private static final int PAGE_BITS = 31;
@@ -45,6 +46,7 @@ public final class WriteBack implements AutoCloseable {
     private final long frameWaitNanos;
     /** Most pages in one write: {@link #MAX_RUN_BYTES} in pages. */
     private final int maxRun;
+
     private final SnapshotPool snapshots;
     private final LongAdder writebacks = new LongAdder();
     private final LongAdder writebackBatches = new LongAdder();
@@ -221,8 +223,8 @@ public final class WriteBack implements AutoCloseable {
                                 continue;
                             }
                             try {
-                                MemorySegment.copy(frames.memory(), frames.offset(f), snapshot,
-                                        (long) m * pageSize, pageSize);
+                                MemorySegment.copy(
+                                        frames.memory(), frames.offset(f), snapshot, (long) m * pageSize, pageSize);
                                 pages[m] = frames.pageIndex(f);
                             } catch (Throwable t) {
                                 frames.unlockUnchanged(f, 0, 0);
@@ -269,8 +271,8 @@ public final class WriteBack implements AutoCloseable {
         }
     }
 
-    private static void commit(WritebackBatchEvent event, PageOwner owner, int firstPage, int pages, long bytes,
-                               boolean succeeded) {
+    private static void commit(
+            WritebackBatchEvent event, PageOwner owner, int firstPage, int pages, long bytes, boolean succeeded) {
         event.end();
         if (event.shouldCommit()) {
             event.file = owner.name();
@@ -312,10 +314,12 @@ public final class WriteBack implements AutoCloseable {
             ByteBuffer[] buffers = new ByteBuffer[(whole > 0 ? 1 : 0) + (tail > 0 ? 1 : 0)];
             int used = 0;
             if (whole > 0) {
-                buffers[used++] = snapshot.asSlice((long) start * pageSize, (long) whole * pageSize).asByteBuffer();
+                buffers[used++] = snapshot.asSlice((long) start * pageSize, (long) whole * pageSize)
+                        .asByteBuffer();
             }
             if (tail > 0) {
-                buffers[used] = snapshot.asSlice((long) (start + whole) * pageSize, tail).asByteBuffer();
+                buffers[used] = snapshot.asSlice((long) (start + whole) * pageSize, tail)
+                        .asByteBuffer();
             }
             event = new WritebackBatchEvent();
             event.begin();

@@ -19,15 +19,15 @@ public final class DirectIo {
     /** The option, or {@code null} if this JDK has no {@code jdk.unsupported} module or no such constant. */
     private static final OpenOption DIRECT = lookup();
 
-    private DirectIo() {
-    }
+    private DirectIo() {}
 
     /**
      * @param option an open option
      * @return whether {@code option} is the JDK's {@code ExtendedOpenOption.DIRECT}
      */
     public static boolean isDirect(OpenOption option) {
-        return option instanceof Enum<?> constant && constant.name().equals(OPTION_NAME)
+        return option instanceof Enum<?> constant
+                && constant.name().equals(OPTION_NAME)
                 && constant.getDeclaringClass().getName().equals(OPTION_CLASS);
     }
 
@@ -44,8 +44,8 @@ public final class DirectIo {
      */
     public static OpenOption option() {
         if (DIRECT == null) {
-            throw new UnsupportedOperationException("direct I/O: this JDK has no " + OPTION_CLASS + "." + OPTION_NAME
-                    + " (module jdk.unsupported)");
+            throw new UnsupportedOperationException(
+                    "direct I/O: this JDK has no " + OPTION_CLASS + "." + OPTION_NAME + " (module jdk.unsupported)");
         }
         return DIRECT;
     }

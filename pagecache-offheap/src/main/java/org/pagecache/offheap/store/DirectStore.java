@@ -56,8 +56,7 @@ public final class DirectStore implements BackingStore {
      * @return the store
      * @throws IOException if the file system refuses direct I/O
      */
-    public static DirectStore open(Path file, Set<OpenOption> options, StoreFactory opener)
-            throws IOException {
+    public static DirectStore open(Path file, Set<OpenOption> options, StoreFactory opener) throws IOException {
         boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
         Set<OpenOption> bufferedOptions = new HashSet<>(options);
         bufferedOptions.removeIf(DirectIo::isDirect);
@@ -74,8 +73,10 @@ public final class DirectStore implements BackingStore {
             try {
                 direct = opener.open(file, Set.copyOf(directOptions));
             } catch (IOException e) {
-                IOException refused = new IOException(file + ": the file system (" + fileStoreType(file)
-                        + ") refuses direct I/O (O_DIRECT): " + e.getMessage(), e);
+                IOException refused = new IOException(
+                        file + ": the file system (" + fileStoreType(file) + ") refuses direct I/O (O_DIRECT): "
+                                + e.getMessage(),
+                        e);
                 throw refused;
             }
             return new DirectStore(direct, buffered, blockSize);

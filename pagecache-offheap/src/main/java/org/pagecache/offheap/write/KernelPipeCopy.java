@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.Pipe;
-
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
@@ -28,8 +27,7 @@ final class KernelPipeCopy {
     /** How many empty reads of bytes already in the pipe are tolerated before the pipe is declared broken. */
     private static final int MAX_EMPTY_READS = 1024;
 
-    private KernelPipeCopy() {
-    }
+    private KernelPipeCopy() {}
 
     /**
      * Copies {@code len} bytes from {@code src} at {@code srcOffset} into {@code dst} at {@code dstOffset} through
@@ -40,8 +38,8 @@ final class KernelPipeCopy {
      * @throws IOException if a pipe cannot be opened or read back, or interrupts closed it
      *     {@value #MAX_INTERRUPTED_ATTEMPTS} times in a row
      */
-    static boolean copy(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException {
+    static boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
+            throws IOException {
         if (!src.scope().isAlive()) {
             return false;
         }
@@ -55,8 +53,7 @@ final class KernelPipeCopy {
                 } catch (ClosedByInterruptException interruptedCopy) {
                     interrupted |= Thread.interrupted();
                     if (attempt + 1 >= MAX_INTERRUPTED_ATTEMPTS) {
-                        throw new IOException("kernel copy interrupted " + (attempt + 1) + " times",
-                            interruptedCopy);
+                        throw new IOException("kernel copy interrupted " + (attempt + 1) + " times", interruptedCopy);
                     }
                 }
             }
@@ -67,8 +64,8 @@ final class KernelPipeCopy {
         }
     }
 
-    private static boolean copyOnce(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException {
+    private static boolean copyOnce(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
+            throws IOException {
         KernelPipe pipe = KernelPipe.acquire();
         boolean clean = false;
         try {
@@ -94,7 +91,7 @@ final class KernelPipeCopy {
                     int read = pipe.source.read(to);
                     if (read <= 0 && ++emptyReads > MAX_EMPTY_READS) {
                         throw new IOException(
-                            "pipe returned " + to.position() + " of " + chunk + " bytes written into it");
+                                "pipe returned " + to.position() + " of " + chunk + " bytes written into it");
                     }
                 }
                 done += chunk;
@@ -119,7 +116,7 @@ final class KernelPipeCopy {
     /** A non-blocking pipe used to let the kernel copy bytes; pooled, reused only when left empty. */
     private static final class KernelPipe {
         private static final MpmcAtomicArrayQueue<KernelPipe> POOL =
-            new MpmcAtomicArrayQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+                new MpmcAtomicArrayQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
         final Pipe.SinkChannel sink;
         final Pipe.SourceChannel source;

@@ -19,9 +19,7 @@ import java.nio.file.StandardOpenOption;
  */
 final class MappedCopySelfTest {
 
-    private MappedCopySelfTest() {
-    }
-
+    private MappedCopySelfTest() {}
 
     /** Span of the scratch file kept and of the part lost by truncation; covers OS pages up to 64 KiB. */
     static final int PROBE_SPAN = 64 * 1024;
@@ -29,6 +27,7 @@ final class MappedCopySelfTest {
     static final int PROBE_LEN = 256;
     /** Probe copies per faulting one while waiting for the probe to be compiled: a power of two. */
     static final int HEALTHY_PROBES_PER_ROUND = 4096;
+
     private static final byte PROBE_FILL = (byte) 0x5A;
     /** The native method the interpreter and C1 code copy with: a fault thrown from it was synchronous. */
     private static final String SYNCHRONOUS_COPY_METHOD = "copyMemory0";
@@ -45,12 +44,14 @@ final class MappedCopySelfTest {
 
     /** Probe outcomes. */
     private static final int HEALTHY = 0;
+
     private static final int SYNC_IN_COPY = 1;
     private static final int ASYNC_IN_COPY = 2;
     private static final int ASYNC_AT_BARRIER = 3;
 
     /** Indexes into the probe loop's counts. */
     private static final int COUNT_SYNC = 0;
+
     private static final int COUNT_ASYNC_IN_COPY = 1;
     private static final int COUNT_ASYNC_AT_BARRIER = 2;
     private static final int COUNT_FAULTING = 3;
@@ -69,8 +70,15 @@ final class MappedCopySelfTest {
      * @param nanos how long the self-test took in all
      * @param failure what went wrong, or empty
      */
-    record Result(long syncFaults, long asyncFaultsInCopy, long barrierDeliveries, long faultingProbes,
-                          long healthyProbes, long setupNanos, long nanos, String failure) {
+    record Result(
+            long syncFaults,
+            long asyncFaultsInCopy,
+            long barrierDeliveries,
+            long faultingProbes,
+            long healthyProbes,
+            long setupNanos,
+            long nanos,
+            String failure) {
 
         /** Faults compiled code left pending that were thrown inside the {@code try} around the copy. */
         long compiledFaultsCaughtInside() {
@@ -80,10 +88,10 @@ final class MappedCopySelfTest {
         @Override
         public String toString() {
             return "faults thrown by the copy " + syncFaults + ", left pending by compiled code and thrown inside the"
-                + " try " + compiledFaultsCaughtInside() + " (by the barrier " + barrierDeliveries + "), faulting"
-                + " probes " + faultingProbes + ", healthy probes " + healthyProbes + ", "
-                + (setupNanos / 1_000_000) + " ms setting up, " + (nanos / 1_000_000) + " ms in all"
-                + (failure.isEmpty() ? "" : ", FAILED: " + failure);
+                    + " try " + compiledFaultsCaughtInside() + " (by the barrier " + barrierDeliveries + "), faulting"
+                    + " probes " + faultingProbes + ", healthy probes " + healthyProbes + ", "
+                    + (setupNanos / 1_000_000) + " ms setting up, " + (nanos / 1_000_000) + " ms in all"
+                    + (failure.isEmpty() ? "" : ", FAILED: " + failure);
         }
     }
 
@@ -102,9 +110,10 @@ final class MappedCopySelfTest {
         try {
             file = createScratchFile();
             try (Arena arena = Arena.ofConfined();
-                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 // no byte loops and no var handles here: interpreted, they would cost milliseconds
-                ByteBuffer fill = arena.allocate(2 * PROBE_SPAN).fill(PROBE_FILL).asByteBuffer();
+                ByteBuffer fill =
+                        arena.allocate(2 * PROBE_SPAN).fill(PROBE_FILL).asByteBuffer();
                 while (fill.hasRemaining()) {
                     channel.write(fill, fill.position());
                 }
@@ -148,8 +157,15 @@ final class MappedCopySelfTest {
         }
         long end = System.nanoTime();
         long setup = (probeStart == 0 ? end : probeStart) - start;
-        return new Result(counts[COUNT_SYNC], counts[COUNT_ASYNC_IN_COPY], counts[COUNT_ASYNC_AT_BARRIER],
-            counts[COUNT_FAULTING], counts[COUNT_HEALTHY], setup, end - start, failure);
+        return new Result(
+                counts[COUNT_SYNC],
+                counts[COUNT_ASYNC_IN_COPY],
+                counts[COUNT_ASYNC_AT_BARRIER],
+                counts[COUNT_FAULTING],
+                counts[COUNT_HEALTHY],
+                setup,
+                end - start,
+                failure);
     }
 
     /**
@@ -160,8 +176,13 @@ final class MappedCopySelfTest {
      *
      * @return what went wrong, or empty
      */
-    private static String probeUntilCompiled(MemorySegment mapped, MemorySegment dst, MemorySegment expected,
-                                             ProbeKind kind, long deadline, long[] counts) {
+    private static String probeUntilCompiled(
+            MemorySegment mapped,
+            MemorySegment dst,
+            MemorySegment expected,
+            ProbeKind kind,
+            long deadline,
+            long[] counts) {
         for (long i = 1; ; i++) {
             boolean faulting = (i & (HEALTHY_PROBES_PER_ROUND - 1)) == 0;
             int outcome;
@@ -169,8 +190,9 @@ final class MappedCopySelfTest {
                 outcome = probe(mapped, faulting ? PROBE_SPAN : 0, dst, kind);
                 MappedSourceCopy.deliverPendingFaults();
             } catch (InternalError escaped) {
-                return faulting ? "a fault escaped the try around the copy"
-                    : "a fault escaped after a healthy probe copy";
+                return faulting
+                        ? "a fault escaped the try around the copy"
+                        : "a fault escaped after a healthy probe copy";
             }
             if (!faulting) {
                 if (outcome != HEALTHY) {
@@ -235,8 +257,8 @@ final class MappedCopySelfTest {
      */
     private static Path createScratchFile() throws IOException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        String stem = "pagecache-mapped-copy-selftest-" + ProcessHandle.current().pid() + "-"
-            + Thread.currentThread().threadId() + "-";
+        String stem = "pagecache-mapped-copy-selftest-"
+                + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId() + "-";
         for (int attempt = 0; ; attempt++) {
             try {
                 return Files.createFile(dir.resolve(stem + System.nanoTime() + ".bin"));

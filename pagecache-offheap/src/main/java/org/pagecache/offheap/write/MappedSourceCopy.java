@@ -82,8 +82,7 @@ public final class MappedSourceCopy {
     private static final Object DECISION_LOCK = new Object();
     private static volatile Decision decision;
 
-    private MappedSourceCopy() {
-    }
+    private MappedSourceCopy() {}
 
     /**
      * Copies {@code len} bytes (at most a page) from {@code src} (a mapped segment that may fault) at
@@ -103,11 +102,11 @@ public final class MappedSourceCopy {
      *     kept closing it (a failure of the copy, not of the source: the source is not known to have faulted)
      */
     public static boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
-        throws IOException {
+            throws IOException {
         checkArguments(src, srcOffset, dst, dstOffset, len);
         return decision().barrier
-            ? barrierCopy(src, srcOffset, dst, dstOffset, len)
-            : KernelPipeCopy.copy(src, srcOffset, dst, dstOffset, len);
+                ? barrierCopy(src, srcOffset, dst, dstOffset, len)
+                : KernelPipeCopy.copy(src, srcOffset, dst, dstOffset, len);
     }
 
     /** Which mechanism {@link #copy} uses: {@value #NATIVE_BARRIER} or {@value #KERNEL_COPY}. */
@@ -125,7 +124,7 @@ public final class MappedSourceCopy {
      * passes; public for benchmarks and diagnostics.
      */
     public static boolean copyWithNativeBarrier(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+            MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
         checkArguments(src, srcOffset, dst, dstOffset, len);
         return barrierCopy(src, srcOffset, dst, dstOffset, len);
     }
@@ -136,7 +135,7 @@ public final class MappedSourceCopy {
      * @throws IOException as {@link #copy}
      */
     public static boolean copyThroughKernel(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException {
+            MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException {
         checkArguments(src, srcOffset, dst, dstOffset, len);
         return KernelPipeCopy.copy(src, srcOffset, dst, dstOffset, len);
     }
@@ -145,8 +144,7 @@ public final class MappedSourceCopy {
     // Argument checks
     // ------------------------------------------------------------------------------------------------------------
 
-    private static void checkArguments(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+    private static void checkArguments(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
         Objects.requireNonNull(src, "src");
         Objects.requireNonNull(dst, "dst");
         if (len < 0) {
@@ -160,11 +158,11 @@ public final class MappedSourceCopy {
         }
         if (srcOffset > src.byteSize() - len) {
             throw new IndexOutOfBoundsException(
-                "srcOffset + len (" + srcOffset + " + " + len + ") exceeds src.byteSize() " + src.byteSize());
+                    "srcOffset + len (" + srcOffset + " + " + len + ") exceeds src.byteSize() " + src.byteSize());
         }
         if (dstOffset > dst.byteSize() - len) {
             throw new IndexOutOfBoundsException(
-                "dstOffset + len (" + dstOffset + " + " + len + ") exceeds dst.byteSize() " + dst.byteSize());
+                    "dstOffset + len (" + dstOffset + " + " + len + ") exceeds dst.byteSize() " + dst.byteSize());
         }
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("dst must be writable: it is a read-only segment");
@@ -175,8 +173,7 @@ public final class MappedSourceCopy {
     // Native barrier
     // ------------------------------------------------------------------------------------------------------------
 
-    static boolean barrierCopy(
-        MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
+    static boolean barrierCopy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) {
         if (len == 0) {
             return src.scope().isAlive();
         }
@@ -215,14 +212,12 @@ public final class MappedSourceCopy {
         }
     }
 
-
     // ------------------------------------------------------------------------------------------------------------
     // Choosing the mechanism
     // ------------------------------------------------------------------------------------------------------------
 
     /** The choice made once per JVM. */
-    record Decision(boolean barrier, String mechanism, String reason) {
-    }
+    record Decision(boolean barrier, String mechanism, String reason) {}
 
     static Decision decision() {
         Decision d = decision;
@@ -249,15 +244,20 @@ public final class MappedSourceCopy {
             }
             case "auto", "" -> {
                 long budget = Long.getLong(SELF_TEST_MILLIS_PROPERTY, DEFAULT_SELF_TEST_MILLIS);
-                MappedCopySelfTest.Result result = MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, Math.max(0, budget) * 1_000_000L);
+                MappedCopySelfTest.Result result =
+                        MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, Math.max(0, budget) * 1_000_000L);
                 Decision d = decideFrom(result, isHotSpotWithC2());
-                System.getLogger(MappedSourceCopy.class.getName()).log(
-                    d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
-                    "copies from OS-mapped sources use {0}: {1}", d.mechanism, d.reason);
+                System.getLogger(MappedSourceCopy.class.getName())
+                        .log(
+                                d.barrier ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+                                "copies from OS-mapped sources use {0}: {1}",
+                                d.mechanism,
+                                d.reason);
                 return d;
             }
-            default -> throw new IllegalArgumentException("system property " + MECHANISM_PROPERTY
-                + " must be auto, barrier or kernel; was '" + property + "'");
+            default ->
+                throw new IllegalArgumentException("system property " + MECHANISM_PROPERTY
+                        + " must be auto, barrier or kernel; was '" + property + "'");
         }
     }
 
@@ -275,11 +275,13 @@ public final class MappedSourceCopy {
             return new Decision(true, NATIVE_BARRIER, "self-test passed: " + result);
         }
         if (hotSpotWithC2) {
-            return new Decision(true, NATIVE_BARRIER,
-                "self-test passed in interpreted code, compiled probe inconclusive on HotSpot/C2: " + result);
+            return new Decision(
+                    true,
+                    NATIVE_BARRIER,
+                    "self-test passed in interpreted code, compiled probe inconclusive on HotSpot/C2: " + result);
         }
-        return new Decision(false, KERNEL_COPY,
-            "self-test inconclusive on " + System.getProperty("java.vm.name") + ": " + result);
+        return new Decision(
+                false, KERNEL_COPY, "self-test inconclusive on " + System.getProperty("java.vm.name") + ": " + result);
     }
 
     static boolean isHotSpotWithC2() {

@@ -100,7 +100,8 @@ class FrameProtocolTest {
 
             frames.failWriteBack(0);
             s = frames.state(0);
-            assertTrue(FrameState.isDirty(s) && !FrameState.isUnderWriteBack(s) && FrameState.hasFailedWriteBack(s),
+            assertTrue(
+                    FrameState.isDirty(s) && !FrameState.isUnderWriteBack(s) && FrameState.hasFailedWriteBack(s),
                     FrameState.describe(s));
 
             frames.lock(0);
@@ -108,7 +109,8 @@ class FrameProtocolTest {
             frames.claimWriteBack(0);
             frames.completeWriteBack(0);
             s = frames.state(0);
-            assertFalse(FrameState.isDirty(s) || FrameState.isUnderWriteBack(s) || FrameState.hasAny(s, FrameTable.ERROR),
+            assertFalse(
+                    FrameState.isDirty(s) || FrameState.isUnderWriteBack(s) || FrameState.hasAny(s, FrameTable.ERROR),
                     FrameState.describe(s));
             assertTrue(FrameState.isUnsynced(s));
 
@@ -131,7 +133,8 @@ class FrameProtocolTest {
             frames.lock(0);
             frames.redirtyUnsyncedAndUnlock(0, SLOT);
             long s = frames.state(0);
-            assertTrue(FrameState.isDirty(s) && !FrameState.isUnsynced(s) && !FrameState.isLocked(s),
+            assertTrue(
+                    FrameState.isDirty(s) && !FrameState.isUnsynced(s) && !FrameState.isLocked(s),
                     FrameState.describe(s));
         }
     }
@@ -178,8 +181,12 @@ class FrameProtocolTest {
 
     @Test
     void describeNamesEveryField() {
-        long s = 5 * FrameTable.VERSION_ONE | (7L << FrameTable.SLOT_SHIFT) | 2 * FrameTable.PIN_ONE
-                | FrameTable.LOCKED | FrameTable.DIRTY | FrameTable.UNSYNCED;
+        long s = 5 * FrameTable.VERSION_ONE
+                | (7L << FrameTable.SLOT_SHIFT)
+                | 2 * FrameTable.PIN_ONE
+                | FrameTable.LOCKED
+                | FrameTable.DIRTY
+                | FrameTable.UNSYNCED;
         assertEquals("v=5 slot=7 pins=2 [LOCKED|DIRTY|UNSYNCED]", FrameState.describe(s));
         assertEquals("v=0 slot=0 pins=0 []", FrameState.describe(0));
         try (FrameTable frames = bound(0)) {

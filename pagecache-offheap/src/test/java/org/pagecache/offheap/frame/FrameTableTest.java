@@ -14,9 +14,19 @@ class FrameTableTest {
 
     @Test
     void stateWordFieldsDoNotOverlap() {
-        long[] fields = {FrameTable.LOCKED, FrameTable.WAITERS, FrameTable.UPTODATE, FrameTable.DIRTY,
-            FrameTable.WRITEBACK, FrameTable.ERROR, FrameTable.REFERENCED, FrameTable.UNSYNCED,
-            FrameTable.PIN_MASK, FrameTable.SLOT_MASK, FrameTable.VERSION_MASK};
+        long[] fields = {
+            FrameTable.LOCKED,
+            FrameTable.WAITERS,
+            FrameTable.UPTODATE,
+            FrameTable.DIRTY,
+            FrameTable.WRITEBACK,
+            FrameTable.ERROR,
+            FrameTable.REFERENCED,
+            FrameTable.UNSYNCED,
+            FrameTable.PIN_MASK,
+            FrameTable.SLOT_MASK,
+            FrameTable.VERSION_MASK
+        };
         long all = 0;
         for (long f : fields) {
             assertEquals(0, all & f, "field " + Long.toHexString(f) + " overlaps");

@@ -75,7 +75,8 @@ class TranslationTableTest {
         for (int i = 0; i < pages.length; i++) {
             table.install(pages[i], 100 + i);
         }
-        assertEquals(List.of(0, 105, 1, 104, LEAF - 1, 103, LEAF, 102, 2 * BLOCK_SPAN, 101, Integer.MAX_VALUE, 100),
+        assertEquals(
+                List.of(0, 105, 1, 104, LEAF - 1, 103, LEAF, 102, 2 * BLOCK_SPAN, 101, Integer.MAX_VALUE, 100),
                 visit(table, 0));
         assertEquals(List.of(LEAF, 102, 2 * BLOCK_SPAN, 101, Integer.MAX_VALUE, 100), visit(table, LEAF));
         assertEquals(List.of(2 * BLOCK_SPAN, 101, Integer.MAX_VALUE, 100), visit(table, LEAF + 1));

@@ -71,10 +71,14 @@ class WaitTableTest {
             WaitTable waits = new WaitTable(HOUR);
             frames.lock(0);
             CompletableFuture<boolean[]> result = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                boolean interrupted = waits.awaitUnlock(frames, 0);
-                result.complete(new boolean[] {interrupted, Thread.currentThread().isInterrupted()});
-            }, "wait-table-waiter");
+            Thread t = new Thread(
+                    () -> {
+                        boolean interrupted = waits.awaitUnlock(frames, 0);
+                        result.complete(new boolean[] {
+                            interrupted, Thread.currentThread().isInterrupted()
+                        });
+                    },
+                    "wait-table-waiter");
             t.setDaemon(true);
             t.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

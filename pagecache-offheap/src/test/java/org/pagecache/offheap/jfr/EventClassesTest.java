@@ -10,7 +10,8 @@ import org.pagecache.offheap.OffHeapPageCache;
 class EventClassesTest {
     @Test
     void buildingACacheInitializesTheEventClassesBeforeAnyPageIn() throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(1 << 20).build()) {
+        try (PageCache cache =
+                OffHeapPageCache.builder().pageSize(4096).capacity(1 << 20).build()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!EventClasses.initialized() && System.nanoTime() < deadline) {
                 Thread.sleep(10);

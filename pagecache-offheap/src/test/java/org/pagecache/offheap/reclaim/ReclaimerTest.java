@@ -47,14 +47,13 @@ class ReclaimerTest {
     }
 
     /** One write call the store saw: its position and the bytes of each buffer. */
-    private record Write(long position, List<byte[]> buffers) {
-    }
+    private record Write(long position, List<byte[]> buffers) {}
 
     private static final class Store implements BackingStore {
         final List<Write> writes = new ArrayList<>();
         IOException failWith;
         /** Runs at the start of each write (the I/O of a write-back, after its claim). */
-        Runnable beforeWrite = () -> { };
+        Runnable beforeWrite = () -> {};
 
         @Override
         public int read(ByteBuffer dst, long position) {
@@ -85,16 +84,13 @@ class ReclaimerTest {
         }
 
         @Override
-        public void truncate(long size) {
-        }
+        public void truncate(long size) {}
 
         @Override
-        public void force(boolean metadata) {
-        }
+        public void force(boolean metadata) {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     private static final class Owner implements PageOwner {
@@ -176,7 +172,8 @@ class ReclaimerTest {
         assertEquals(1, run.buffers().size(), "the run's snapshots are adjacent: one buffer");
         assertEquals(3 * PAGE, run.buffers().get(0).length);
         for (int i = 0; i < 3; i++) {
-            assertArrayEquals(page(10 + i, PAGE),
+            assertArrayEquals(
+                    page(10 + i, PAGE),
                     java.util.Arrays.copyOfRange(run.buffers().get(0), i * PAGE, (i + 1) * PAGE));
         }
         Write single = owner.store.writes.get(1);
@@ -184,7 +181,8 @@ class ReclaimerTest {
         assertArrayEquals(page(15, PAGE), single.buffers().get(0));
         for (int f : new int[] {f0, f1, f2, f5}) {
             long s = frames.state(f);
-            assertFalse(FrameState.isDirty(s) || FrameState.isUnderWriteBack(s) || FrameState.isLocked(s),
+            assertFalse(
+                    FrameState.isDirty(s) || FrameState.isUnderWriteBack(s) || FrameState.isLocked(s),
                     FrameState.describe(s));
             assertTrue(FrameState.isUnsynced(s), "written back, not yet forced");
         }
@@ -218,11 +216,14 @@ class ReclaimerTest {
         assertSame(boom, owner.failures.get(0));
         for (int f : new int[] {f0, f1}) {
             long s = frames.state(f);
-            assertTrue(FrameState.isDirty(s) && FrameState.hasFailedWriteBack(s) && !FrameState.isUnderWriteBack(s),
+            assertTrue(
+                    FrameState.isDirty(s) && FrameState.hasFailedWriteBack(s) && !FrameState.isUnderWriteBack(s),
                     FrameState.describe(s));
         }
         owner.store.failWith = null;
-        assertTrue(reclaimer.writer().writeBack(owner, new int[] {f0, f1}, 2, false), "written again once the store works");
+        assertTrue(
+                reclaimer.writer().writeBack(owner, new int[] {f0, f1}, 2, false),
+                "written again once the store works");
         for (int f : new int[] {f0, f1}) {
             long s = frames.state(f);
             assertFalse(FrameState.isDirty(s) || FrameState.hasAny(s, FrameTable.ERROR), FrameState.describe(s));
@@ -255,8 +256,8 @@ class ReclaimerTest {
         reclaimer(1, 2);
         int f = cache(3, 7, true);
         frames.lock(f);
-        CompletableFuture<Boolean> flush = CompletableFuture.supplyAsync(
-                () -> reclaimer.writer().writeBack(owner, new int[] {f}, 1, true));
+        CompletableFuture<Boolean> flush =
+                CompletableFuture.supplyAsync(() -> reclaimer.writer().writeBack(owner, new int[] {f}, 1, true));
         Thread.sleep(30);
         frames.unlock(f, FrameTable.DIRTY, 0);
         assertTrue(flush.get(30, TimeUnit.SECONDS));
@@ -311,7 +312,11 @@ class ReclaimerTest {
                 long at = (long) p * PAGE;
                 boolean written = owner.store.writes.stream()
                         .anyMatch(w -> w.position() <= at
-                                && at < w.position() + w.buffers().stream().mapToLong(b -> b.length).sum());
+                                && at
+                                        < w.position()
+                                                + w.buffers().stream()
+                                                        .mapToLong(b -> b.length)
+                                                        .sum());
                 assertTrue(written, "dirty page " + p + " evicted without being written back");
             }
         }

@@ -46,8 +46,8 @@ class WriteBackSortKeyTest {
             WriteBack writer = new WriteBack(frames, s -> null, 1_000_000);
             try {
                 int[] list = new int[WriteBack.MAX_BATCH + 1];
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> writer.writeBackFrames(list, list.length, true));
+                IllegalArgumentException e = assertThrows(
+                        IllegalArgumentException.class, () -> writer.writeBackFrames(list, list.length, true));
                 assertTrue(e.getMessage().contains(Integer.toString(WriteBack.MAX_BATCH)), e.getMessage());
             } finally {
                 writer.close();

@@ -1,6 +1,9 @@
 package org.pagecache.offheap.reliability;
 
-import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,14 +16,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.offheap.testing.ChildJvm;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Kills a child JVM running {@link CrashWorkload} with SIGKILL at random moments, again and again on the same files,
@@ -65,22 +64,28 @@ class CrashRecoveryTest {
         for (int round = 0; round < kills; round++) {
             long roundSeed = seed * 31 + round;
             Path stderr = dir.resolve("child-" + round + ".err");
-            Process child = new ProcessBuilder(command(roundSeed)).redirectError(stderr.toFile()).start();
+            Process child = new ProcessBuilder(command(roundSeed))
+                    .redirectError(stderr.toFile())
+                    .start();
             List<String> lines = new ArrayList<>();
             AtomicReference<IOException> readFailure = new AtomicReference<>();
-            Thread reader = new Thread(() -> {
-                // Reads to the end of the pipe: after the kill the pipe still holds every line the child printed.
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        synchronized (lines) {
-                            lines.add(line);
-                            lines.notifyAll();
+            Thread reader = new Thread(
+                    () -> {
+                        // Reads to the end of the pipe: after the kill the pipe still holds every line the child
+                        // printed.
+                        try (BufferedReader in = new BufferedReader(
+                                new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line; (line = in.readLine()) != null; ) {
+                                synchronized (lines) {
+                                    lines.add(line);
+                                    lines.notifyAll();
+                                }
+                            }
+                        } catch (IOException e) {
+                            readFailure.set(e);
                         }
-                    }
-                } catch (IOException e) {
-                    readFailure.set(e);
-                }
-            }, "crash-reader-" + round);
+                    },
+                    "crash-reader-" + round);
             reader.setDaemon(true);
             reader.start();
             String context = "seed " + seed + " round " + round + " (replay with -Dpagecache.crash.seed=" + seed + ")";
@@ -88,7 +93,8 @@ class CrashRecoveryTest {
                 awaitReady(lines, child, stderr, context);
                 Thread.sleep(random.nextInt(600));
                 if (!child.isAlive()) {
-                    fail(context + ": the child exited by itself with " + child.exitValue() + ": " + output(lines, stderr));
+                    fail(context + ": the child exited by itself with " + child.exitValue() + ": "
+                            + output(lines, stderr));
                 }
                 List<ProcessHandle> descendants = child.toHandle().descendants().toList();
                 // SIGKILL through the ProcessHandle: Process.destroyForcibly() would also close our end of the
@@ -110,34 +116,54 @@ class CrashRecoveryTest {
             assertTrue(!reader.isAlive(), context + ": the child's output did not end");
             child.getOutputStream().close();
             if (readFailure.get() != null) {
-                fail(context + ": reading the child's output failed, so what it acknowledged is unknown", readFailure.get());
+                fail(
+                        context + ": reading the child's output failed, so what it acknowledged is unknown",
+                        readFailure.get());
             }
             Outcome outcome = parse(lines, context, stderr);
             for (int f = 0; f < FILES; f++) {
                 Path file = dir.resolve("crash-" + f + ".bin");
                 byte[] disk = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
-                verified += verify(f, base, disk, roundSeed, outcome, context + " [earlier rounds: "
-                        + earlierRounds + "]");
+                verified +=
+                        verify(f, base, disk, roundSeed, outcome, context + " [earlier rounds: " + earlierRounds + "]");
                 base[f] = disk;
             }
             acknowledged += Math.min(outcome.lastAck[0], outcome.lastAck[FILES - 1]) + 1;
-            earlierRounds.append(roundSeed).append(':').append(outcome.lastBegun).append(' ');
+            earlierRounds
+                    .append(roundSeed)
+                    .append(':')
+                    .append(outcome.lastBegun)
+                    .append(' ');
             if (outcome.lastAck[FILES - 1] < outcome.lastBegun) {
                 inFlight++;
             }
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        Figures.report("crash", "seed " + seed + ": " + kills + " SIGKILLs in " + millis + " ms, " + acknowledged
-                + " synced generations acknowledged, " + inFlight + " kills with a generation in flight, " + verified
-                + " bytes verified on disk, losses 0");
+        Figures.report(
+                "crash",
+                "seed " + seed + ": " + kills + " SIGKILLs in " + millis + " ms, " + acknowledged
+                        + " synced generations acknowledged, " + inFlight + " kills with a generation in flight, "
+                        + verified
+                        + " bytes verified on disk, losses 0");
     }
 
     private List<String> command(long roundSeed) {
         String java = ChildJvm.java();
         String cp = ChildJvm.classPath();
-        return List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
-                CrashWorkload.class.getName(), dir.toString(), Long.toString(roundSeed), Integer.toString(FILES),
-                Integer.toString(FILE_BYTES), Integer.toString(PAGE), Integer.toString(FRAMES));
+        return List.of(
+                java,
+                "-Xmx128m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                cp,
+                CrashWorkload.class.getName(),
+                dir.toString(),
+                Long.toString(roundSeed),
+                Integer.toString(FILES),
+                Integer.toString(FILE_BYTES),
+                Integer.toString(PAGE),
+                Integer.toString(FRAMES));
     }
 
     private void awaitReady(List<String> lines, Process child, Path stderr, String context) throws Exception {
@@ -167,8 +193,7 @@ class CrashRecoveryTest {
     }
 
     /** What the child reported before it died. */
-    private record Outcome(long lastBegun, long[] lastAck, List<String> syncLines) {
-    }
+    private record Outcome(long lastBegun, long[] lastAck, List<String> syncLines) {}
 
     private static Outcome parse(List<String> lines, String context, Path stderr) {
         long lastBegun = -1;
@@ -192,14 +217,17 @@ class CrashRecoveryTest {
             }
         }
         for (int f = 0; f < FILES; f++) {
-            assertTrue(lastAck[f] == lastBegun || lastAck[f] == lastBegun - 1, context + ": file " + f
-                    + " last synced in generation " + lastAck[f] + " while generation " + lastBegun + " was running");
+            assertTrue(
+                    lastAck[f] == lastBegun || lastAck[f] == lastBegun - 1,
+                    context + ": file " + f + " last synced in generation " + lastAck[f] + " while generation "
+                            + lastBegun + " was running");
         }
         return new Outcome(lastBegun, lastAck, syncs);
     }
 
     /** Says which generation last wrote the synced value and which one wrote the value found, for a failure message. */
-    private static String origin(int f, int j, byte found, byte expected, byte[] base, long roundSeed, Outcome outcome) {
+    private static String origin(
+            int f, int j, byte found, byte expected, byte[] base, long roundSeed, Outcome outcome) {
         long wroteExpected = -1;
         long wroteFound = -1;
         for (long g = 0; g <= outcome.lastBegun; g++) {
@@ -215,9 +243,11 @@ class CrashRecoveryTest {
                 }
             }
         }
-        String foundFrom = wroteFound >= 0 ? "generation " + wroteFound + " of this round wrote the value found"
-                : (j < base.length && base[j] == found ? "the value found is the file's content before this round"
-                : "no generation of this round wrote the value found");
+        String foundFrom = wroteFound >= 0
+                ? "generation " + wroteFound + " of this round wrote the value found"
+                : (j < base.length && base[j] == found
+                        ? "the value found is the file's content before this round"
+                        : "no generation of this round wrote the value found");
         return "Generation " + wroteExpected + " wrote the synced value; " + foundFrom
                 + " (the value found is older than what sync() acknowledged: a write-back was still in flight or "
                 + "never issued when sync() returned)";
@@ -227,8 +257,8 @@ class CrashRecoveryTest {
      * Looks for the wrong bytes elsewhere: the run of disk bytes from {@code j} that differ from the synced model,
      * searched in every write of the round and in the file's content before the round.
      */
-    private static String whereFrom(int f, int j, byte[] disk, byte[] synced, byte[][] bases, long roundSeed,
-                                    Outcome outcome, String context) {
+    private static String whereFrom(
+            int f, int j, byte[] disk, byte[] synced, byte[][] bases, long roundSeed, Outcome outcome, String context) {
         byte[] base = bases[f];
         int end = j;
         while (end < disk.length && end - j < 4096 && disk[end] != synced[end]) {
@@ -242,9 +272,11 @@ class CrashRecoveryTest {
             }
         }
         byte[] run = Arrays.copyOfRange(disk, j, Math.min(end, j + 8));
-        StringBuilder sb = new StringBuilder("The differing run is " + (end - j) + " bytes from " + j + "; " + wrongInPage
-                + " bytes of page " + j / PAGE + " differ from the synced model; disk size " + disk.length + ", base size "
-                + base.length + ". ");
+        StringBuilder sb =
+                new StringBuilder("The differing run is " + (end - j) + " bytes from " + j + "; " + wrongInPage
+                        + " bytes of page " + j / PAGE + " differ from the synced model; disk size " + disk.length
+                        + ", base size "
+                        + base.length + ". ");
         if (run.length < 8) {
             return sb.append("(run too short to trace)").toString();
         }
@@ -252,8 +284,14 @@ class CrashRecoveryTest {
             for (CrashWorkload.Write w : CrashWorkload.plan(roundSeed, g, FILES, FILE_BYTES, PAGE)) {
                 int at = indexOf(w.data(), run);
                 if (at >= 0) {
-                    sb.append("These bytes were written by generation ").append(g).append(" to file ").append(w.file())
-                            .append(" at ").append(w.position() + at).append(" (shift ").append(w.position() + at - j)
+                    sb.append("These bytes were written by generation ")
+                            .append(g)
+                            .append(" to file ")
+                            .append(w.file())
+                            .append(" at ")
+                            .append(w.position() + at)
+                            .append(" (shift ")
+                            .append(w.position() + at - j)
                             .append("). ");
                 }
             }
@@ -261,15 +299,21 @@ class CrashRecoveryTest {
         for (int b = 0; b < bases.length; b++) {
             int inBase = indexOf(bases[b], run);
             if (inBase >= 0) {
-                sb.append("These bytes are file ").append(b).append("'s pre-round content at ").append(inBase).append(". ");
+                sb.append("These bytes are file ")
+                        .append(b)
+                        .append("'s pre-round content at ")
+                        .append(inBase)
+                        .append(". ");
             }
         }
         int inSynced = indexOf(synced, run);
         if (inSynced >= 0) {
             sb.append("These bytes are the synced content at ").append(inSynced).append(". ");
         }
-        String rounds = context.contains("[earlier rounds: ") ? context.substring(context.indexOf("[earlier rounds: ") + 17,
-                context.lastIndexOf(']')).trim() : "";
+        String rounds = context.contains("[earlier rounds: ")
+                ? context.substring(context.indexOf("[earlier rounds: ") + 17, context.lastIndexOf(']'))
+                        .trim()
+                : "";
         for (String r : rounds.isEmpty() ? new String[0] : rounds.split(" ")) {
             long rs = Long.parseLong(r.split(":")[0]);
             long last = Long.parseLong(r.split(":")[1]);
@@ -277,9 +321,17 @@ class CrashRecoveryTest {
                 for (CrashWorkload.Write w : CrashWorkload.plan(rs, g, FILES, FILE_BYTES, PAGE)) {
                     int at = indexOf(w.data(), run);
                     if (at >= 0) {
-                        sb.append("These bytes were written in an earlier round (seed ").append(rs).append(") by generation ")
-                                .append(g).append(" to file ").append(w.file()).append(" at ").append(w.position() + at)
-                                .append(" (shift ").append(w.position() + at - j).append("). ");
+                        sb.append("These bytes were written in an earlier round (seed ")
+                                .append(rs)
+                                .append(") by generation ")
+                                .append(g)
+                                .append(" to file ")
+                                .append(w.file())
+                                .append(" at ")
+                                .append(w.position() + at)
+                                .append(" (shift ")
+                                .append(w.position() + at - j)
+                                .append("). ");
                     }
                 }
             }
@@ -289,7 +341,9 @@ class CrashRecoveryTest {
         byte[] diskPage = Arrays.copyOfRange(disk, page * PAGE, page * PAGE + pageLen);
         for (int q = 0; q * PAGE < synced.length; q++) {
             if (q != page && Arrays.equals(diskPage, Arrays.copyOfRange(synced, q * PAGE, q * PAGE + pageLen))) {
-                sb.append("The whole page on disk equals synced page ").append(q).append(". ");
+                sb.append("The whole page on disk equals synced page ")
+                        .append(q)
+                        .append(". ");
             }
         }
         int zeros = 0;
@@ -329,7 +383,10 @@ class CrashRecoveryTest {
                 if (w.file() != f) {
                     continue;
                 }
-                ranges.append(ranges.isEmpty() ? "" : ",").append(w.position()).append('+').append(w.data().length);
+                ranges.append(ranges.isEmpty() ? "" : ",")
+                        .append(w.position())
+                        .append('+')
+                        .append(w.data().length);
                 if (g <= outcome.lastAck[f]) {
                     System.arraycopy(w.data(), 0, synced, w.position(), w.data().length);
                     syncedSize = Math.max(syncedSize, w.position() + w.data().length);
@@ -346,10 +403,13 @@ class CrashRecoveryTest {
         for (CrashWorkload.Write w : uncertain) {
             maxSize = Math.max(maxSize, w.position() + w.data().length);
         }
-        assertTrue(disk.length >= syncedSize, context + ": file " + f + " is " + disk.length
-                + " bytes, but " + syncedSize + " were synced");
-        assertTrue(disk.length <= maxSize, context + ": file " + f + " is " + disk.length
-                + " bytes, more than anything written (" + maxSize + ")");
+        assertTrue(
+                disk.length >= syncedSize,
+                context + ": file " + f + " is " + disk.length + " bytes, but " + syncedSize + " were synced");
+        assertTrue(
+                disk.length <= maxSize,
+                context + ": file " + f + " is " + disk.length + " bytes, more than anything written (" + maxSize
+                        + ")");
         for (int j = 0; j < disk.length; j++) {
             if (disk[j] == synced[j]) {
                 continue;
@@ -365,9 +425,9 @@ class CrashRecoveryTest {
             if (!explained) {
                 fail(context + ": file " + f + " byte " + j + " (page " + j / PAGE + ") is " + disk[j] + " but "
                         + synced[j] + " was synced (generation " + outcome.lastAck[f] + "), and no write in flight "
-                        + "explains it: a synced byte was lost or overwritten. " + origin(f, j, disk[j], synced[j],
-                        base, roundSeed, outcome) + " " + whereFrom(f, j, disk, synced, bases, roundSeed, outcome,
-                        context));
+                        + "explains it: a synced byte was lost or overwritten. "
+                        + origin(f, j, disk[j], synced[j], base, roundSeed, outcome) + " "
+                        + whereFrom(f, j, disk, synced, bases, roundSeed, outcome, context));
             }
         }
         return disk.length;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
@@ -29,11 +28,9 @@ import org.pagecache.offheap.OffHeapPageCache;
 public final class CrashWorkload {
 
     /** One write of a batch. */
-    record Write(int file, int position, byte[] data) {
-    }
+    record Write(int file, int position, byte[] data) {}
 
-    private CrashWorkload() {
-    }
+    private CrashWorkload() {}
 
     /**
      * The writes of batch {@code generation}: one to six writes of 1 byte to 3 pages, over every file.
@@ -68,12 +65,19 @@ public final class CrashWorkload {
         int pageSize = Integer.parseInt(args[4]);
         int frames = Integer.parseInt(args[5]);
         PrintStream out = System.out;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(pageSize).capacity((long) frames * pageSize)
-                .tempPages(4).frameWaitTimeout(Duration.ofSeconds(30)).build()) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(pageSize)
+                .capacity((long) frames * pageSize)
+                .tempPages(4)
+                .frameWaitTimeout(Duration.ofSeconds(30))
+                .build()) {
             PagedFile[] handles = new PagedFile[files];
             for (int i = 0; i < files; i++) {
-                handles[i] = cache.open(dir.resolve("crash-" + i + ".bin"), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE);
+                handles[i] = cache.open(
+                        dir.resolve("crash-" + i + ".bin"),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
             }
             ByteBuffer direct = ByteBuffer.allocateDirect(3 * pageSize);
             out.println("READY");
@@ -98,8 +102,11 @@ public final class CrashWorkload {
                     if (k != write.data().length) {
                         throw new IllegalStateException("short write " + k + " of " + write.data().length);
                     }
-                    ranges[write.file()].append(ranges[write.file()].isEmpty() ? "" : ",")
-                            .append(write.position()).append('+').append(write.data().length);
+                    ranges[write.file()]
+                            .append(ranges[write.file()].isEmpty() ? "" : ",")
+                            .append(write.position())
+                            .append('+')
+                            .append(write.data().length);
                 }
                 for (int i = 0; i < files; i++) {
                     handles[i].sync();

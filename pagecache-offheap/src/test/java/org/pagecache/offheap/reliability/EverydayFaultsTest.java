@@ -13,7 +13,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -27,18 +26,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
-import org.pagecache.offheap.testing.Threads;
 import org.pagecache.offheap.store.BackingStore;
-import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.FileChannelStore;
+import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
+import org.pagecache.offheap.testing.Threads;
 
 /**
  * Everyday faults of I/O and durability (issue 9: findings 1, 2, 8, 9, 10, 14, 15), each forced through the
@@ -94,63 +92,76 @@ class EverydayFaultsTest {
         byte[] content = random(1, pages * PAGE);
         Files.write(file, content);
         long reopensBefore = FileChannelStore.reopens();
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16L * PAGE)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Thread> victim = new AtomicReference<>();
             AtomicLong interruptedOps = new AtomicLong();
             AtomicLong victimOps = new AtomicLong();
             List<Threads.Task> tasks = new ArrayList<>();
-            tasks.add(() -> { // the victim: interrupted all the time
-                victim.set(Thread.currentThread());
-                Random r = new Random(2);
-                for (int i = 0; i < 4000; i++) {
-                    int p = r.nextInt(pages / 2);
-                    try {
-                        byte[] got = read(f, (long) p * PAGE, PAGE);
-                        assertArrayEquals(Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE), got, "page " + p);
-                        victimOps.incrementAndGet();
-                    } catch (ClosedByInterruptException | InterruptedIOException e) {
-                        interruptedOps.incrementAndGet();
-                    }
-                    Thread.interrupted();
-                }
-                stop.set(true);
-            });
-            tasks.add(() -> { // the interrupter
-                while (!stop.get()) {
-                    Thread t = victim.get();
-                    if (t != null) {
-                        t.interrupt();
-                    }
-                    Thread.onSpinWait();
-                }
-            });
+            tasks.add(
+                    () -> { // the victim: interrupted all the time
+                        victim.set(Thread.currentThread());
+                        Random r = new Random(2);
+                        for (int i = 0; i < 4000; i++) {
+                            int p = r.nextInt(pages / 2);
+                            try {
+                                byte[] got = read(f, (long) p * PAGE, PAGE);
+                                assertArrayEquals(
+                                        Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE), got, "page " + p);
+                                victimOps.incrementAndGet();
+                            } catch (ClosedByInterruptException | InterruptedIOException e) {
+                                interruptedOps.incrementAndGet();
+                            }
+                            Thread.interrupted();
+                        }
+                        stop.set(true);
+                    });
+            tasks.add(
+                    () -> { // the interrupter
+                        while (!stop.get()) {
+                            Thread t = victim.get();
+                            if (t != null) {
+                                t.interrupt();
+                            }
+                            Thread.onSpinWait();
+                        }
+                    });
             for (int w = 0; w < 2; w++) {
                 int seed = 10 + w;
-                tasks.add(() -> { // bystanders: read the first half
-                    Random r = new Random(seed);
-                    while (!stop.get()) {
-                        int p = r.nextInt(pages / 2);
-                        assertArrayEquals(Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE),
-                                read(f, (long) p * PAGE, PAGE), "page " + p);
-                    }
-                });
+                tasks.add(
+                        () -> { // bystanders: read the first half
+                            Random r = new Random(seed);
+                            while (!stop.get()) {
+                                int p = r.nextInt(pages / 2);
+                                assertArrayEquals(
+                                        Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE),
+                                        read(f, (long) p * PAGE, PAGE),
+                                        "page " + p);
+                            }
+                        });
             }
-            tasks.add(() -> { // a bystander writing the second half, which the victim's reclaim may write back
-                Random r = new Random(20);
-                while (!stop.get()) {
-                    int p = pages / 2 + r.nextInt(pages / 2);
-                    byte[] data = random(p, PAGE);
-                    assertEquals(PAGE, f.write((long) p * PAGE, WriteSource.of(data)));
-                    System.arraycopy(data, 0, content, p * PAGE, PAGE);
-                }
-            });
+            tasks.add(
+                    () -> { // a bystander writing the second half, which the victim's reclaim may write back
+                        Random r = new Random(20);
+                        while (!stop.get()) {
+                            int p = pages / 2 + r.nextInt(pages / 2);
+                            byte[] data = random(p, PAGE);
+                            assertEquals(PAGE, f.write((long) p * PAGE, WriteSource.of(data)));
+                            System.arraycopy(data, 0, content, p * PAGE, PAGE);
+                        }
+                    });
             Threads.runAll(Duration.ofSeconds(60), tasks);
             f.flush();
             f.sync();
-            Figures.report("EverydayFaultsTest", "interrupt storm: victim completed " + victimOps.get() + " reads, " + interruptedOps.get()
-                    + " failed with an interrupt exception; channel re-opens " + (FileChannelStore.reopens() - reopensBefore));
+            Figures.report(
+                    "EverydayFaultsTest",
+                    "interrupt storm: victim completed " + victimOps.get() + " reads, " + interruptedOps.get()
+                            + " failed with an interrupt exception; channel re-opens "
+                            + (FileChannelStore.reopens() - reopensBefore));
         }
         assertArrayEquals(content, Files.readAllBytes(file), "every byte written is on disk");
     }
@@ -166,8 +177,11 @@ class EverydayFaultsTest {
         Path y = dir.resolve("y.bin");
         byte[] yContent = random(3, 64 * PAGE);
         Files.write(y, yContent);
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
-                .reclaimWatermarks(1, 2).build()) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(16L * PAGE)
+                .reclaimWatermarks(1, 2)
+                .build()) {
             PagedFile fx = cache.open(x, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xContent = new byte[0];
@@ -179,7 +193,8 @@ class EverydayFaultsTest {
                     Thread.currentThread().interrupt();
                     for (int p = from; p < from + 16; p++) {
                         try {
-                            assertArrayEquals(Arrays.copyOfRange(yContent, p * PAGE, (p + 1) * PAGE),
+                            assertArrayEquals(
+                                    Arrays.copyOfRange(yContent, p * PAGE, (p + 1) * PAGE),
                                     read(fy, (long) p * PAGE, PAGE));
                         } catch (InterruptedIOException e) {
                             // allowed: no frame was free at once (the reclaimer had X's pages in write-back)
@@ -207,8 +222,12 @@ class EverydayFaultsTest {
         Path x = dir.resolve("dirty.bin");
         Path y = dir.resolve("other.bin");
         Files.write(y, random(6, 4 * PAGE));
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8L * PAGE)
-                .storeFactory(faults).frameWaitTimeout(Duration.ofSeconds(120)).build()) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(8L * PAGE)
+                .storeFactory(faults)
+                .frameWaitTimeout(Duration.ofSeconds(120))
+                .build()) {
             faults.target(p -> p.getFileName().toString().equals("dirty.bin"));
             PagedFile fx = cache.open(x, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
@@ -264,17 +283,25 @@ class EverydayFaultsTest {
     @Test
     void errorInWritebackLeavesPagesDirtyAndTheReclaimerRunning() throws Exception {
         Path file = dir.resolve("error.bin");
-        StoreFactory factory = (p, o) -> new ErrorStore(StoreFactory.defaultFactory().open(p, o));
+        StoreFactory factory =
+                (p, o) -> new ErrorStore(StoreFactory.defaultFactory().open(p, o));
         Set<Thread> before = reclaimerThreads();
         ErrorStore.failing.set(false);
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(32L * PAGE)
-                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(2)).reclaimWatermarks(4, 8)
-                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) { // only flush and the reclaimer write back
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(32L * PAGE)
+                .storeFactory(factory)
+                .frameWaitTimeout(Duration.ofSeconds(2))
+                .reclaimWatermarks(4, 8)
+                .dirtyRatio(1)
+                .dirtyBackgroundRatio(1)
+                .build()) { // only flush and the reclaimer write back
             Set<Thread> mine = reclaimerThreads();
             mine.removeAll(before);
             assertEquals(1, mine.size(), "one new reclaimer thread");
             Thread reclaimer = mine.iterator().next();
-            PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            PagedFile f =
+                    cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             byte[] first = random(8, 8 * PAGE);
             assertEquals(first.length, f.write(0, WriteSource.of(first)));
             ErrorStore.failing.set(true);
@@ -349,9 +376,14 @@ class EverydayFaultsTest {
                 ? new ForeignErrorStore(StoreFactory.defaultFactory().open(p, o))
                 : StoreFactory.defaultFactory().open(p, o);
         ForeignErrorStore.armed.set(false);
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
-                .storeFactory(factory).frameWaitTimeout(Duration.ofSeconds(10))
-                .dirtyRatio(1).dirtyBackgroundRatio(1).build()) { // every frame dirty: no dirty limit
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(16L * PAGE)
+                .storeFactory(factory)
+                .frameWaitTimeout(Duration.ofSeconds(10))
+                .dirtyRatio(1)
+                .dirtyBackgroundRatio(1)
+                .build()) { // every frame dirty: no dirty limit
             PagedFile fx = cache.open(x, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xData = random(6, 16 * PAGE);
@@ -459,25 +491,31 @@ class EverydayFaultsTest {
             store.set(s);
             return s;
         };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64L * PAGE)
-                .storeFactory(factory).build()) {
-            PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(64L * PAGE)
+                .storeFactory(factory)
+                .build()) {
+            PagedFile f =
+                    cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             f.write(0, WriteSource.of(page(0xA)));
             f.sync();
             f.write(PAGE, WriteSource.of(page(0xB)));
             CountDownLatch release = new CountDownLatch(1);
             store.get().failNextForce = release;
             AtomicReference<Throwable> syncResult = new AtomicReference<>();
-            Thread syncer = new Thread(() -> {
-                try {
-                    f.sync();
-                    syncResult.set(new AssertionError("the failing sync returned normally"));
-                } catch (IOException expected) {
-                    syncResult.set(expected);
-                } catch (Throwable t) {
-                    syncResult.set(t);
-                }
-            }, "syncer");
+            Thread syncer = new Thread(
+                    () -> {
+                        try {
+                            f.sync();
+                            syncResult.set(new AssertionError("the failing sync returned normally"));
+                        } catch (IOException expected) {
+                            syncResult.set(expected);
+                        } catch (Throwable t) {
+                            syncResult.set(t);
+                        }
+                    },
+                    "syncer");
             syncer.setDaemon(true);
             syncer.start();
             assertTrue(store.get().forceEntered.await(20, TimeUnit.SECONDS), "the force started");
@@ -491,7 +529,9 @@ class EverydayFaultsTest {
             byte[] durable = Arrays.copyOf(store.get().durable, 3 * PAGE);
             assertArrayEquals(page(0xA), Arrays.copyOfRange(durable, 0, PAGE));
             assertArrayEquals(page(0xB), Arrays.copyOfRange(durable, PAGE, 2 * PAGE), "re-dirtied by the failed force");
-            assertArrayEquals(page(0xC), Arrays.copyOfRange(durable, 2 * PAGE, 3 * PAGE),
+            assertArrayEquals(
+                    page(0xC),
+                    Arrays.copyOfRange(durable, 2 * PAGE, 3 * PAGE),
                     "written back during the failed force, so written again before the next sync succeeded");
             f.close();
         }
@@ -505,20 +545,29 @@ class EverydayFaultsTest {
         Path file = dir.resolve("huge.bin");
         Files.write(file, page(0x5A));
         long huge = (1L << 31) * PAGE + PAGE; // page 2^31 exists: its index does not fit an int
-        StoreFactory factory = (p, o) -> new Delegating(StoreFactory.defaultFactory().open(p, o)) {
-            @Override
-            public long size() {
-                return huge;
-            }
-        };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
-                .storeFactory(factory).build()) {
+        StoreFactory factory =
+                (p, o) -> new Delegating(StoreFactory.defaultFactory().open(p, o)) {
+                    @Override
+                    public long size() {
+                        return huge;
+                    }
+                };
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(16L * PAGE)
+                .storeFactory(factory)
+                .build()) {
             IOException e = assertThrows(IOException.class, () -> cache.open(file, StandardOpenOption.READ));
-            assertTrue(e.getMessage().contains(String.valueOf(Integer.MAX_VALUE)) && e.getMessage().contains("pages"),
+            assertTrue(
+                    e.getMessage().contains(String.valueOf(Integer.MAX_VALUE))
+                            && e.getMessage().contains("pages"),
                     e.getMessage());
         }
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build();
-             PagedFile f = cache.open(file, StandardOpenOption.READ)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16L * PAGE)
+                        .build();
+                PagedFile f = cache.open(file, StandardOpenOption.READ)) {
             assertEquals(-1, f.read(1L << 44, ByteBuffer.allocate(16)), "a read far past the end reads nothing");
         }
     }
@@ -526,8 +575,12 @@ class EverydayFaultsTest {
     /** A capacity of more than 2^30 frames is refused by the builder, before any memory is allocated. */
     @Test
     void capacitiesBeyondWhatTheFreeQueueHoldsAreRefusedUpFront() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OffHeapPageCache.builder().pageSize(PAGE).capacity(((1L << 30) + 1) * PAGE).build());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(((1L << 30) + 1) * PAGE)
+                        .build());
         assertTrue(e.getMessage().contains("2^30"), e.getMessage());
     }
 
@@ -553,12 +606,18 @@ class EverydayFaultsTest {
         System.gc();
         long before = residentBytes();
         for (int i = 0; i < 4; i++) {
-            assertThrows(IllegalArgumentException.class, () -> OffHeapPageCache.builder().pageSize(PAGE)
-                    .capacity(capacity).tempPages(Integer.MAX_VALUE).build());
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> OffHeapPageCache.builder()
+                            .pageSize(PAGE)
+                            .capacity(capacity)
+                            .tempPages(Integer.MAX_VALUE)
+                            .build());
         }
         long grown = residentBytes() - before;
-        assertTrue(grown < capacity, "resident memory grew by " + grown + " bytes after 4 failed builds of "
-                + capacity + " bytes");
+        assertTrue(
+                grown < capacity,
+                "resident memory grew by " + grown + " bytes after 4 failed builds of " + capacity + " bytes");
     }
 
     // ------------------------------------------------------------------------------------------ finding 14
@@ -573,47 +632,61 @@ class EverydayFaultsTest {
         Path file = dir.resolve("torn.bin");
         AtomicLong checked = new AtomicLong();
         AtomicLong torn = new AtomicLong();
-        StoreFactory factory = (p, o) -> new Delegating(StoreFactory.defaultFactory().open(p, o)) {
-            @Override
-            public long write(ByteBuffer[] srcs, long position) throws IOException {
-                for (ByteBuffer b : srcs) {
-                    for (int at = b.position(); at + PAGE <= b.limit(); at += PAGE) {
-                        byte first = b.get(at);
-                        for (int spin = 0; spin < 2000; spin++) {
-                            Thread.onSpinWait();
-                        }
-                        for (int i = 1; i < PAGE; i++) {
-                            if (b.get(at + i) != first) {
-                                torn.incrementAndGet();
-                                break;
+        StoreFactory factory =
+                (p, o) -> new Delegating(StoreFactory.defaultFactory().open(p, o)) {
+                    @Override
+                    public long write(ByteBuffer[] srcs, long position) throws IOException {
+                        for (ByteBuffer b : srcs) {
+                            for (int at = b.position(); at + PAGE <= b.limit(); at += PAGE) {
+                                byte first = b.get(at);
+                                for (int spin = 0; spin < 2000; spin++) {
+                                    Thread.onSpinWait();
+                                }
+                                for (int i = 1; i < PAGE; i++) {
+                                    if (b.get(at + i) != first) {
+                                        torn.incrementAndGet();
+                                        break;
+                                    }
+                                }
+                                checked.incrementAndGet();
                             }
                         }
-                        checked.incrementAndGet();
+                        return super.write(srcs, position);
                     }
-                }
-                return super.write(srcs, position);
-            }
-        };
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(64L * PAGE)
-                .storeFactory(factory).build();
-             PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                };
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(64L * PAGE)
+                        .storeFactory(factory)
+                        .build();
+                PagedFile f = cache.open(
+                        file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             AtomicBoolean stop = new AtomicBoolean();
-            Threads.runAll(Duration.ofSeconds(60), List.of(() -> {
-                byte[] data = new byte[PAGE];
-                // 200,000 writes (fewer once 5,000 write-backs were looked at); on a loaded machine, where the
-                // flushes fall behind, more until over 100 were, for at most 30 s more
-                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                for (int i = 0; (i < 200_000 || checked.get() <= 100) && checked.get() < 5_000
-                        && (i < 200_000 || System.nanoTime() - until < 0); i++) {
-                    Arrays.fill(data, (byte) i);
-                    f.write((long) (i & 3) * PAGE, WriteSource.of(data));
-                }
-                stop.set(true);
-            }, () -> {
-                while (!stop.get()) {
-                    f.flush();
-                }
-            }));
+            Threads.runAll(
+                    Duration.ofSeconds(60),
+                    List.of(
+                            () -> {
+                                byte[] data = new byte[PAGE];
+                                // 200,000 writes (fewer once 5,000 write-backs were looked at); on a loaded machine,
+                                // where the
+                                // flushes fall behind, more until over 100 were, for at most 30 s more
+                                long until = System.nanoTime()
+                                        + Duration.ofSeconds(30).toNanos();
+                                for (int i = 0;
+                                        (i < 200_000 || checked.get() <= 100)
+                                                && checked.get() < 5_000
+                                                && (i < 200_000 || System.nanoTime() - until < 0);
+                                        i++) {
+                                    Arrays.fill(data, (byte) i);
+                                    f.write((long) (i & 3) * PAGE, WriteSource.of(data));
+                                }
+                                stop.set(true);
+                            },
+                            () -> {
+                                while (!stop.get()) {
+                                    f.flush();
+                                }
+                            }));
             f.flush();
         }
         assertTrue(checked.get() > 100, "write-backs were checked: " + checked.get());
@@ -630,9 +703,14 @@ class EverydayFaultsTest {
     void runningOutOfFramesBecauseOfDirtyPagesSaysSo() throws Exception {
         FaultInjector faults = new FaultInjector(9).rate(FaultInjector.Kind.WRITE_ERROR, 1.0);
         Path file = dir.resolve("full.bin");
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE)
-                .storeFactory(faults).frameWaitTimeout(Duration.ofMillis(300)).build()) {
-            PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(16L * PAGE)
+                .storeFactory(faults)
+                .frameWaitTimeout(Duration.ofMillis(300))
+                .build()) {
+            PagedFile f =
+                    cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             IOException failure = null;
             for (int p = 0; p < 64 && failure == null; p++) {
                 try {

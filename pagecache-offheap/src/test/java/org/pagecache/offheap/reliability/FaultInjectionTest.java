@@ -1,15 +1,20 @@
 package org.pagecache.offheap.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
 import java.util.Random;
-
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.MappedView;
@@ -18,12 +23,6 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The invariants of I/O failure, each forced deterministically with a {@link FaultInjector} at rate 1 (or, in the
@@ -76,7 +75,8 @@ class FaultInjectionTest {
      */
     @Test
     void failedWritebackStaysDirtyAndIsReportedUntilAWritebackSucceeds() throws Exception {
-        for (FaultInjector.Kind kind : new FaultInjector.Kind[] {FaultInjector.Kind.WRITE_ERROR, FaultInjector.Kind.TORN_WRITE}) {
+        for (FaultInjector.Kind kind :
+                new FaultInjector.Kind[] {FaultInjector.Kind.WRITE_ERROR, FaultInjector.Kind.TORN_WRITE}) {
             Path a = dir.resolve("a-" + kind + ".bin");
             Path b = dir.resolve("b-" + kind + ".bin");
             FaultInjector injector = new FaultInjector(11).rate(kind, 1.0).target(p -> p.endsWith(a.getFileName()));
@@ -84,14 +84,20 @@ class FaultInjectionTest {
             byte[] other = random(2, 2 * PAGE);
             int reports = 0;
             try (PageCache cache = cache(injector, 32);
-                 PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 PagedFile fb = cache.open(b, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    PagedFile fa = cache.open(
+                            a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    PagedFile fb = cache.open(
+                            b, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 write(fa, 0, data);
                 write(fb, 0, other);
                 for (int i = 0; i < 5; i++) {
-                    assertThrows(IOException.class, fa::flush, kind + ": flush #" + i + " must report the failed write-back");
+                    assertThrows(
+                            IOException.class,
+                            fa::flush,
+                            kind + ": flush #" + i + " must report the failed write-back");
                     reports++;
-                    assertThrows(IOException.class, fa::sync, kind + ": sync #" + i + " must report the failed write-back");
+                    assertThrows(
+                            IOException.class, fa::sync, kind + ": sync #" + i + " must report the failed write-back");
                     reports++;
                     // background write-back and the reclaimer retry the failing pages, each claim trading DIRTY
                     // for WRITEBACK until its failure puts DIRTY back: look until no claim is in flight
@@ -99,7 +105,8 @@ class FaultInjectionTest {
                     while (cache.stats().dirtyFrames() < 4 && System.nanoTime() - until < 0) {
                         Thread.onSpinWait();
                     }
-                    assertTrue(cache.stats().dirtyFrames() >= 4, kind + ": the pages must stay dirty: " + cache.stats());
+                    assertTrue(
+                            cache.stats().dirtyFrames() >= 4, kind + ": the pages must stay dirty: " + cache.stats());
                     assertArrayEquals(data, readAll(fa), kind + ": the cached data must be intact");
                 }
                 fb.sync();
@@ -119,9 +126,11 @@ class FaultInjectionTest {
                 assertArrayEquals(data, injector.durableImage(a), kind + ": after recovery the data is durable");
                 assertArrayEquals(data, Files.readAllBytes(a), kind + ": after recovery the data is on disk");
                 assertEquals(0, cache.stats().dirtyFrames(), kind + ": nothing dirty after a successful sync");
-                Figures.report("faults.writeback", kind + ": " + reports + " failed flush/sync calls all reported; "
-                        + injector.injected(kind) + " faults injected; reported once more after recovery: "
-                        + reportedAfterRecovery + "; " + data.length + " bytes verified on disk");
+                Figures.report(
+                        "faults.writeback",
+                        kind + ": " + reports + " failed flush/sync calls all reported; "
+                                + injector.injected(kind) + " faults injected; reported once more after recovery: "
+                                + reportedAfterRecovery + "; " + data.length + " bytes verified on disk");
             }
         }
     }
@@ -137,12 +146,14 @@ class FaultInjectionTest {
         Path b = dir.resolve("b.bin");
         byte[] big = random(3, 64 * PAGE);
         Files.write(b, big);
-        FaultInjector injector = new FaultInjector(12).rate(FaultInjector.Kind.WRITE_ERROR, 1.0)
+        FaultInjector injector = new FaultInjector(12)
+                .rate(FaultInjector.Kind.WRITE_ERROR, 1.0)
                 .target(p -> p.endsWith(a.getFileName()));
         byte[] data = random(4, 4 * PAGE);
         try (PageCache cache = cache(injector, 12);
-             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
+                PagedFile fa =
+                        cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
             write(fa, 0, data);
             for (int round = 0; round < 3; round++) {
                 assertArrayEquals(big, readAll(fb), "streaming another file through the cache");
@@ -158,9 +169,11 @@ class FaultInjectionTest {
             }
             fa.sync();
             assertArrayEquals(data, Files.readAllBytes(a));
-            Figures.report("faults.eviction", "write-backs of 4 dirty pages failed " + injector.injected(FaultInjector.Kind.WRITE_ERROR)
-                    + " times while " + 3 * big.length + " bytes of another file streamed through 12 frames ("
-                    + cache.stats().evictions() + " evictions); nothing dropped");
+            Figures.report(
+                    "faults.eviction",
+                    "write-backs of 4 dirty pages failed " + injector.injected(FaultInjector.Kind.WRITE_ERROR)
+                            + " times while " + 3 * big.length + " bytes of another file streamed through 12 frames ("
+                            + cache.stats().evictions() + " evictions); nothing dropped");
         }
     }
 
@@ -174,7 +187,8 @@ class FaultInjectionTest {
         FaultInjector injector = new FaultInjector(13);
         byte[] data = random(5, 2 * PAGE + 10);
         try (PageCache cache = cache(injector, 16);
-             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                PagedFile fa =
+                        cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             write(fa, 0, data);
             fa.flush();
             assertArrayEquals(data, Files.readAllBytes(a), "flush wrote the pages back");
@@ -185,11 +199,14 @@ class FaultInjectionTest {
             injector.enabled(false);
             long forcesBefore = injector.forces();
             fa.sync();
-            assertTrue(injector.forces() > forcesBefore,
+            assertTrue(
+                    injector.forces() > forcesBefore,
                     "sync() returned without forcing after a failed force: the data was never made durable");
             assertArrayEquals(data, injector.durableImage(a), "what sync() acknowledged is durable");
-            Figures.report("faults.force", injector.injected(FaultInjector.Kind.FORCE_ERROR)
-                    + " failed forces reported; the next sync forced again");
+            Figures.report(
+                    "faults.force",
+                    injector.injected(FaultInjector.Kind.FORCE_ERROR)
+                            + " failed forces reported; the next sync forced again");
         }
     }
 
@@ -205,11 +222,11 @@ class FaultInjectionTest {
         byte[] content = random(6, 6 * PAGE);
         Files.write(a, content);
         Files.write(b, new byte[2 * PAGE]);
-        FaultInjector injector = new FaultInjector(14).rate(FaultInjector.Kind.READ_ERROR, 1.0)
-                .target(p -> p.endsWith(a.getFileName()));
+        FaultInjector injector =
+                new FaultInjector(14).rate(FaultInjector.Kind.READ_ERROR, 1.0).target(p -> p.endsWith(a.getFileName()));
         try (PageCache cache = cache(injector, 16);
-             PagedFile fa = cache.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             PagedFile fb = cache.open(b, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                PagedFile fa = cache.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                PagedFile fb = cache.open(b, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             for (int i = 0; i < 3; i++) {
                 ByteBuffer dst = ByteBuffer.allocate(100);
                 assertThrows(IOException.class, () -> fa.read(PAGE + 50, dst), "read with failing page-in, try " + i);
@@ -224,7 +241,9 @@ class FaultInjectionTest {
                     }
                     assertArrayEquals(before, readAllPlain(fb), "a source fault changed the destination");
                 }
-                assertThrows(IOException.class, () -> fa.write(3 * PAGE + 7, WriteSource.of(new byte[] {1, 2, 3})),
+                assertThrows(
+                        IOException.class,
+                        () -> fa.write(3 * PAGE + 7, WriteSource.of(new byte[] {1, 2, 3})),
                         "a partial-page write needs a page-in, which fails");
             }
             assertEquals(6L * PAGE, fa.size(), "failed operations changed the size");
@@ -232,9 +251,11 @@ class FaultInjectionTest {
             assertArrayEquals(content, readAll(fa), "after failed page-ins, a retry must read the file's bytes");
             injector.enabled(true);
             assertArrayEquals(content, readAll(fa), "now cached: no further page-in");
-            Figures.report("faults.pageIn", injector.injected(FaultInjector.Kind.READ_ERROR)
-                    + " failed page-ins (each scribbled garbage into its frame); no garbage was ever served, "
-                    + content.length + " bytes verified after retry");
+            Figures.report(
+                    "faults.pageIn",
+                    injector.injected(FaultInjector.Kind.READ_ERROR)
+                            + " failed page-ins (each scribbled garbage into its frame); no garbage was ever served, "
+                            + content.length + " bytes verified after retry");
         }
         assertArrayEquals(content, Files.readAllBytes(a), "failed writes changed the file");
     }
@@ -250,23 +271,30 @@ class FaultInjectionTest {
         Path b = dir.resolve("b.bin");
         byte[] content = random(7, 8 * PAGE + 123);
         Files.write(a, content);
-        FaultInjector injector = new FaultInjector(15).rate(FaultInjector.Kind.SHORT_READ, 1.0)
+        FaultInjector injector = new FaultInjector(15)
+                .rate(FaultInjector.Kind.SHORT_READ, 1.0)
                 .rate(FaultInjector.Kind.SHORT_WRITE, 1.0);
         byte[] data = random(8, 9 * PAGE + 5);
         try (PageCache cache = cache(injector, 8);
-             PagedFile fa = cache.open(a, StandardOpenOption.READ);
-             PagedFile fb = cache.open(b, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                PagedFile fa = cache.open(a, StandardOpenOption.READ);
+                PagedFile fb =
+                        cache.open(b, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             assertArrayEquals(content, readAll(fa));
             write(fb, 0, data);
             fb.sync();
             assertArrayEquals(data, injector.durableImage(b));
         }
         assertArrayEquals(data, Files.readAllBytes(b));
-        assertTrue(injector.injected(FaultInjector.Kind.SHORT_READ) > 0 && injector.injected(FaultInjector.Kind.SHORT_WRITE) > 0,
+        assertTrue(
+                injector.injected(FaultInjector.Kind.SHORT_READ) > 0
+                        && injector.injected(FaultInjector.Kind.SHORT_WRITE) > 0,
                 injector.toString());
-        Figures.report("faults.short", injector.injected(FaultInjector.Kind.SHORT_READ) + " short reads, "
-                + injector.injected(FaultInjector.Kind.SHORT_WRITE) + " short writes; " + (content.length + 2 * data.length)
-                + " bytes verified");
+        Figures.report(
+                "faults.short",
+                injector.injected(FaultInjector.Kind.SHORT_READ) + " short reads, "
+                        + injector.injected(FaultInjector.Kind.SHORT_WRITE) + " short writes; "
+                        + (content.length + 2 * data.length)
+                        + " bytes verified");
     }
 
     /**
@@ -296,15 +324,19 @@ class FaultInjectionTest {
             fa.sync();
             fa.close();
             byte[] disk = Files.readAllBytes(a);
-            assertEquals(size, disk.length, "after a failed truncate the cache showed " + size + " bytes, but once "
-                    + "the failure cleared (sync, close) the file has " + disk.length);
+            assertEquals(
+                    size,
+                    disk.length,
+                    "after a failed truncate the cache showed " + size + " bytes, but once "
+                            + "the failure cleared (sync, close) the file has " + disk.length);
             assertArrayEquals(seen, disk, "the file disagrees with what the cache showed after the failed truncate");
             try (PagedFile again = cache.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 again.truncate(PAGE + 1);
                 assertEquals(PAGE + 1, again.size());
                 again.sync();
                 assertArrayEquals(Arrays.copyOf(data, PAGE + 1), Files.readAllBytes(a));
-                assertArrayEquals(Arrays.copyOf(data, PAGE + 1), injector.durableImage(a), "sync made the truncation durable");
+                assertArrayEquals(
+                        Arrays.copyOf(data, PAGE + 1), injector.durableImage(a), "sync made the truncation durable");
             }
         }
     }
@@ -325,16 +357,23 @@ class FaultInjectionTest {
                 assertArrayEquals(big, readAll(fb));
             }
         }
-        assertTrue(cache.stats().evictions() - evictionsBefore >= 12, "the written-back pages had to be evicted: "
-                + cache.stats());
+        assertTrue(
+                cache.stats().evictions() - evictionsBefore >= 12,
+                "the written-back pages had to be evicted: " + cache.stats());
         injector.rate(FaultInjector.Kind.FORCE_ERROR, 1.0);
         assertThrows(IOException.class, fa::sync, "the failed force must be reported");
         injector.enabled(false);
         for (int i = 0; i < 3; i++) {
-            assertThrows(IOException.class, fa::flush, "flush #" + i + ": evicted pages whose force failed "
-                    + "may be lost; a later flush must not pretend otherwise");
-            assertThrows(IOException.class, fa::sync, "sync #" + i + ": a later successful force proves nothing "
-                    + "about pages the kernel may have dropped");
+            assertThrows(
+                    IOException.class,
+                    fa::flush,
+                    "flush #" + i + ": evicted pages whose force failed "
+                            + "may be lost; a later flush must not pretend otherwise");
+            assertThrows(
+                    IOException.class,
+                    fa::sync,
+                    "sync #" + i + ": a later successful force proves nothing "
+                            + "about pages the kernel may have dropped");
         }
     }
 
@@ -361,13 +400,19 @@ class FaultInjectionTest {
             assertThrows(IOException.class, cache::close, "closing the cache must report the possible loss");
         }
         byte[] disk = Files.readAllBytes(a);
-        assertTrue(disk.length >= 10 * PAGE + later.length, "PageCache.close() dropped pages it could have written: "
-                + "the file is " + disk.length + " bytes, the pages written after the declared loss end at "
-                + (10 * PAGE + later.length));
-        assertArrayEquals(later, Arrays.copyOfRange(disk, 10 * PAGE, 10 * PAGE + later.length),
+        assertTrue(
+                disk.length >= 10 * PAGE + later.length,
+                "PageCache.close() dropped pages it could have written: "
+                        + "the file is " + disk.length + " bytes, the pages written after the declared loss end at "
+                        + (10 * PAGE + later.length));
+        assertArrayEquals(
+                later,
+                Arrays.copyOfRange(disk, 10 * PAGE, 10 * PAGE + later.length),
                 "PageCache.close() dropped dirty pages it could have written");
-        Figures.report("faults.declaredLoss", "a failed force of evicted pages was reported by the failed sync, "
-                + "3 flushes and 3 syncs after, and by the cache's close; later writes reached the disk at close");
+        Figures.report(
+                "faults.declaredLoss",
+                "a failed force of evicted pages was reported by the failed sync, "
+                        + "3 flushes and 3 syncs after, and by the cache's close; later writes reached the disk at close");
     }
 
     /**
@@ -397,11 +442,15 @@ class FaultInjectionTest {
                 }
             }
             assertTrue(failedCloses >= 1, "closing the file must report the declared loss at least once");
-            assertTrue(failedCloses < 5, "PagedFile.close() failed " + failedCloses + " times in a row with no fault "
-                    + "left to inject: after a declared loss the file can never be closed (its frames stay taken "
-                    + "until the whole cache closes)");
+            assertTrue(
+                    failedCloses < 5,
+                    "PagedFile.close() failed " + failedCloses + " times in a row with no fault "
+                            + "left to inject: after a declared loss the file can never be closed (its frames stay taken "
+                            + "until the whole cache closes)");
             byte[] disk = Files.readAllBytes(a);
-            assertArrayEquals(later, Arrays.copyOfRange(disk, 12 * PAGE, 12 * PAGE + later.length),
+            assertArrayEquals(
+                    later,
+                    Arrays.copyOfRange(disk, 12 * PAGE, 12 * PAGE + later.length),
                     "closing the file dropped pages dirtied after the declared loss");
             try (PagedFile again = cache.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 assertArrayEquals(later, Arrays.copyOfRange(readAll(again), 12 * PAGE, 12 * PAGE + later.length));
@@ -461,7 +510,8 @@ class FaultInjectionTest {
         long verified = 0;
         long ops = 0;
         try (PageCache cache = cache(injector, 32);
-             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                PagedFile fa =
+                        cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long end = System.nanoTime() + millis * 1_000_000;
             while (System.nanoTime() < end) {
                 ops++;
@@ -474,8 +524,10 @@ class FaultInjectionTest {
                     }
                     syncs++;
                     byte[] image = injector.durableImage(a);
-                    assertArrayEquals(Arrays.copyOf(model, (int) size), image, "seed " + seed + ": sync #" + syncs
-                            + " returned but the durable image differs");
+                    assertArrayEquals(
+                            Arrays.copyOf(model, (int) size),
+                            image,
+                            "seed " + seed + ": sync #" + syncs + " returned but the durable image differs");
                     synced = image;
                     Arrays.fill(dirty, false);
                     verified += image.length;
@@ -512,8 +564,11 @@ class FaultInjectionTest {
                 if (!dirty[i]) {
                     byte expected = i < synced.length ? synced[i] : 0;
                     byte actual = i < image.length ? image[i] : 0;
-                    assertEquals(expected, actual, "seed " + seed + ": byte " + i + " acknowledged by the last sync "
-                            + "and not written since is lost at a power loss");
+                    assertEquals(
+                            expected,
+                            actual,
+                            "seed " + seed + ": byte " + i + " acknowledged by the last sync "
+                                    + "and not written since is lost at a power loss");
                     verified++;
                 }
             }
@@ -535,16 +590,22 @@ class FaultInjectionTest {
                 fa.sync();
                 assertArrayEquals(Arrays.copyOf(model, (int) size), injector.durableImage(a), "seed " + seed);
             }
-            Figures.report("faults.powerLoss", "seed " + seed + ": the file ended "
-                    + (declaredLoss ? "with a declared possible loss (a force failed after unsynced pages were evicted)"
-                    : "synced and equal to the model"));
+            Figures.report(
+                    "faults.powerLoss",
+                    "seed " + seed + ": the file ended "
+                            + (declaredLoss
+                                    ? "with a declared possible loss (a force failed after unsynced pages were evicted)"
+                                    : "synced and equal to the model"));
             if (declaredLoss) {
                 assertThrows(IOException.class, cache::close, "seed " + seed + ": closing must report the loss");
             }
         }
         assertTrue(syncs > 0, "seed " + seed + ": no sync succeeded in " + ops + " operations");
-        Figures.report("faults.powerLoss", "seed " + seed + ": " + ops + " operations, " + syncs + " acknowledged syncs "
-                + "verified against the durable image (" + verified + " bytes), " + failedSyncs + " failed syncs, "
-                + failedWrites + " failed writes; faults injected " + injector.injectedByKind() + "; losses 0");
+        Figures.report(
+                "faults.powerLoss",
+                "seed " + seed + ": " + ops + " operations, " + syncs + " acknowledged syncs "
+                        + "verified against the durable image (" + verified + " bytes), " + failedSyncs
+                        + " failed syncs, "
+                        + failedWrites + " failed writes; faults injected " + injector.injectedByKind() + "; losses 0");
     }
 }

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
-
 import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.StoreFactory;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-
 import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.FileChannelStore;
 
@@ -71,8 +70,8 @@ final class FaultyStore implements BackingStore {
             if (total > 1 && faults.roll(FaultInjector.Kind.TORN_WRITE, file)) {
                 long prefix = 1 + (long) (faults.uniform() * (total - 1));
                 writePrefix(srcs, position, prefix);
-                throw new IOException("injected write error after a torn write of " + prefix + " bytes at "
-                        + position + " of " + file);
+                throw new IOException("injected write error after a torn write of " + prefix + " bytes at " + position
+                        + " of " + file);
             }
             if (total > 1 && faults.roll(FaultInjector.Kind.SHORT_WRITE, file)) {
                 long want = 1 + (long) (faults.uniform() * (total - 1));

@@ -16,16 +16,19 @@ final class Figures {
 
     private static final Path LOG = Path.of("target", "reliability-figures.log");
 
-    private Figures() {
-    }
+    private Figures() {}
 
     static synchronized void report(String test, String line) {
         String record = Instant.now() + " " + test + ": " + line;
         System.out.println(record);
         try {
             Files.createDirectories(LOG.getParent());
-            Files.writeString(LOG, record + System.lineSeparator(), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    LOG,
+                    record + System.lineSeparator(),
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             System.out.println("(could not append to " + LOG.toAbsolutePath() + ": " + e + ")");
         }

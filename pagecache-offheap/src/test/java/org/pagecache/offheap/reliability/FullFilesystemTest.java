@@ -1,5 +1,10 @@
 package org.pagecache.offheap.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +15,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,11 +23,6 @@ import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real file system that fills up: a 4 MiB tmpfs, mounted by the test (which needs root on Linux; elsewhere the
@@ -41,25 +40,32 @@ class FullFilesystemTest {
 
     @BeforeAll
     static void mountSmallTmpfs() throws Exception {
-        Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase().contains("linux"),
+        Assumptions.assumeTrue(
+                System.getProperty("os.name", "").toLowerCase().contains("linux"),
                 "skipped: a small tmpfs can only be mounted on Linux");
         mountPoint = Files.createTempDirectory("pagecache-tmpfs-");
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + (FS_BYTES >> 20) + "m", "tmpfs",
-                mountPoint.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "mount", "-t", "tmpfs", "-o", "size=" + (FS_BYTES >> 20) + "m", "tmpfs", mountPoint.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         boolean done = p.waitFor(30, TimeUnit.SECONDS);
         mounted = done && p.exitValue() == 0;
         if (!mounted) {
             Files.deleteIfExists(mountPoint);
         }
-        Assumptions.assumeTrue(mounted, "skipped: cannot mount a 4 MiB tmpfs here (needs root or CAP_SYS_ADMIN): "
-                + (done ? "mount exited with " + p.exitValue() + ": " + out : "mount did not finish"));
+        Assumptions.assumeTrue(
+                mounted,
+                "skipped: cannot mount a 4 MiB tmpfs here (needs root or CAP_SYS_ADMIN): "
+                        + (done ? "mount exited with " + p.exitValue() + ": " + out : "mount did not finish"));
     }
 
     @AfterAll
     static void unmount() throws Exception {
         if (mounted) {
-            Process p = new ProcessBuilder("umount", mountPoint.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("umount", mountPoint.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IOException("umount " + mountPoint + " failed: " + out);
@@ -87,14 +93,20 @@ class FullFilesystemTest {
         byte[] late = new byte[3 << 20];
         r.nextBytes(late);
         int reports = 0;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8L << 20).tempPages(4)
-                .frameWaitTimeout(Duration.ofSeconds(10)).build()) {
-            PagedFile f = cache.open(data, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (PageCache cache = OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(8L << 20)
+                .tempPages(4)
+                .frameWaitTimeout(Duration.ofSeconds(10))
+                .build()) {
+            PagedFile f =
+                    cache.open(data, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             assertEquals(early.length, f.write(0, WriteSource.of(early)));
             f.sync();
             // fill the file system so that only a little room is left
             Files.write(filler, new byte[(int) (FS_BYTES - early.length - 512 * 1024)]);
-            assertEquals(late.length, f.write(early.length, WriteSource.of(late)), "buffered writes need no disk space");
+            assertEquals(
+                    late.length, f.write(early.length, WriteSource.of(late)), "buffered writes need no disk space");
             for (int i = 0; i < 4; i++) {
                 assertThrows(IOException.class, f::flush, "flush #" + i + " on a full file system must fail");
                 reports++;
@@ -107,7 +119,8 @@ class FullFilesystemTest {
             assertTrue(cache.stats().dirtyFrames() > 0, "unwritten pages must stay dirty: " + cache.stats());
             assertArrayEquals(expected, readAll(f), "the cache must keep every byte it could not write");
             byte[] onDisk = Files.readAllBytes(data);
-            assertArrayEquals(early, Arrays.copyOf(onDisk, early.length), "data synced before the disk filled was damaged");
+            assertArrayEquals(
+                    early, Arrays.copyOf(onDisk, early.length), "data synced before the disk filled was damaged");
             Files.delete(filler);
             try {
                 f.flush();
@@ -117,8 +130,10 @@ class FullFilesystemTest {
             f.sync();
             f.close();
             assertArrayEquals(expected, Files.readAllBytes(data), "after space was freed every byte reached the disk");
-            Figures.report("faults.fullDisk", reports + " flush/sync calls on a full 4 MiB tmpfs all failed with an "
-                    + "exception; " + expected.length + " bytes verified on disk after space was freed; losses 0");
+            Figures.report(
+                    "faults.fullDisk",
+                    reports + " flush/sync calls on a full 4 MiB tmpfs all failed with an " + "exception; "
+                            + expected.length + " bytes verified on disk after space was freed; losses 0");
         }
     }
 }

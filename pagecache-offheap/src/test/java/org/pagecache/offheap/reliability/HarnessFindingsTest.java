@@ -1,11 +1,13 @@
 package org.pagecache.offheap.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,16 +16,12 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Deterministic reproductions of discrepancies the randomized harness found, each reduced to the fewest steps.
@@ -42,8 +40,10 @@ class HarnessFindingsTest {
     void truncateIntoAHoleKeepsTheSizeOnDisk() throws Exception {
         Path file = dir.resolve("a.bin");
         long newSize = 5L * PAGE + 7;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build()) {
-            try (PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (PageCache cache =
+                OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build()) {
+            try (PagedFile f =
+                    cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 assertEquals(3, f.write(100, WriteSource.of(new byte[] {1, 2, 3})));
                 assertEquals(1, f.write(10L * PAGE + 100, WriteSource.of(new byte[] {9})));
                 f.flush(); // the file on disk is now 10 pages and 101 bytes, longer than newSize
@@ -51,8 +51,10 @@ class HarnessFindingsTest {
                 f.truncate(newSize);
                 assertEquals(newSize, f.size());
                 f.sync();
-                assertEquals(newSize, Files.size(file), "sync() returned but the file's size on disk is not the "
-                        + "size the cache reports");
+                assertEquals(
+                        newSize,
+                        Files.size(file),
+                        "sync() returned but the file's size on disk is not the " + "size the cache reports");
             }
             assertEquals(newSize, Files.size(file), "after close the file's size is not the truncated size");
             try (PagedFile again = cache.open(file, StandardOpenOption.READ)) {
@@ -71,19 +73,26 @@ class HarnessFindingsTest {
     void truncateIntoAHoleOfAFileNeverWrittenBackKeepsTheSize() throws Exception {
         Path file = dir.resolve("b.bin");
         long newSize = 5L * PAGE + 7;
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build()) {
-            try (PagedFile f = cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (PageCache cache =
+                OffHeapPageCache.builder().pageSize(PAGE).capacity(16L * PAGE).build()) {
+            try (PagedFile f =
+                    cache.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 assertEquals(1, f.write(10L * PAGE + 100, WriteSource.of(new byte[] {9})));
                 f.truncate(newSize);
                 assertEquals(newSize, f.size());
                 ByteBuffer tail = ByteBuffer.allocate(16);
                 assertEquals(7, f.read(newSize - 7, tail), "the hole reads as the file's last bytes");
                 f.sync();
-                assertEquals(newSize, Files.size(file), "sync() returned but the file's size on disk is "
-                        + Files.size(file) + ", not the " + newSize + " the cache reports");
+                assertEquals(
+                        newSize,
+                        Files.size(file),
+                        "sync() returned but the file's size on disk is " + Files.size(file) + ", not the " + newSize
+                                + " the cache reports");
             }
-            assertArrayEquals(new byte[(int) newSize], Files.readAllBytes(file), "after close the file must be "
-                    + newSize + " bytes of zeros");
+            assertArrayEquals(
+                    new byte[(int) newSize],
+                    Files.readAllBytes(file),
+                    "after close the file must be " + newSize + " bytes of zeros");
         }
     }
 
@@ -109,10 +118,15 @@ class HarnessFindingsTest {
         int writers = 3;
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong syncs = new AtomicLong();
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(8L * PAGE).storeFactory(injector)
-                .frameWaitTimeout(Duration.ofSeconds(10)).build();
-             PagedFile fa = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(8L * PAGE)
+                        .storeFactory(injector)
+                        .frameWaitTimeout(Duration.ofSeconds(10))
+                        .build();
+                PagedFile fa =
+                        cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                PagedFile fb = cache.open(b, StandardOpenOption.READ)) {
             List<Workers.Work> works = new ArrayList<>();
             works.add(() -> {
                 while (!stop.get()) {
@@ -141,7 +155,8 @@ class HarnessFindingsTest {
                             syncs.incrementAndGet();
                             byte[] image = injector.durableImage(a);
                             byte[] durable = image.length >= (page + 1) * PAGE
-                                    ? Arrays.copyOfRange(image, page * PAGE, (page + 1) * PAGE) : new byte[0];
+                                    ? Arrays.copyOfRange(image, page * PAGE, (page + 1) * PAGE)
+                                    : new byte[0];
                             if (!Arrays.equals(data, durable)) {
                                 throw new AssertionError("sync() #" + syncs.get() + " returned, but page " + page
                                         + " is not in the durable image (stats " + cache.stats() + ")");
@@ -152,10 +167,15 @@ class HarnessFindingsTest {
                     }
                 });
             }
-            Workers.runAll("sync-race", works, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis + 60_000),
+            Workers.runAll(
+                    "sync-race",
+                    works,
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis + 60_000),
                     () -> "syncs so far " + syncs.get());
-            Figures.report("findings.syncRace", syncs.get() + " acknowledged syncs racing eviction write-backs, "
-                    + "every one durable; cache " + cache.stats());
+            Figures.report(
+                    "findings.syncRace",
+                    syncs.get() + " acknowledged syncs racing eviction write-backs, " + "every one durable; cache "
+                            + cache.stats());
         } catch (IOException e) {
             throw new AssertionError(e);
         }

@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-
 import org.pagecache.api.MappedView;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PageCacheStats;
@@ -201,17 +200,43 @@ final class RandomizedHarness {
      * @param faults        which faults the stores inject
      * @param everyday      which everyday fault kinds the plan's commands include
      */
-    record Config(long seed, int threads, int files, int pageSize, int capacityPages, int regionBytes,
-                  Duration budget, long opsPerThread, Faults faults, Set<Everyday> everyday) {
+    record Config(
+            long seed,
+            int threads,
+            int files,
+            int pageSize,
+            int capacityPages,
+            int regionBytes,
+            Duration budget,
+            long opsPerThread,
+            Faults faults,
+            Set<Everyday> everyday) {
 
         Config {
             everyday = everyday.isEmpty() ? EnumSet.noneOf(Everyday.class) : EnumSet.copyOf(everyday);
         }
 
         /** A configuration without everyday faults. */
-        Config(long seed, int threads, int files, int pageSize, int capacityPages, int regionBytes,
-               Duration budget, long opsPerThread, Faults faults) {
-            this(seed, threads, files, pageSize, capacityPages, regionBytes, budget, opsPerThread, faults,
+        Config(
+                long seed,
+                int threads,
+                int files,
+                int pageSize,
+                int capacityPages,
+                int regionBytes,
+                Duration budget,
+                long opsPerThread,
+                Faults faults) {
+            this(
+                    seed,
+                    threads,
+                    files,
+                    pageSize,
+                    capacityPages,
+                    regionBytes,
+                    budget,
+                    opsPerThread,
+                    faults,
                     EnumSet.noneOf(Everyday.class));
         }
 
@@ -238,14 +263,30 @@ final class RandomizedHarness {
     }
 
     /** What a run did. */
-    record Result(Config config, Map<Op, Long> ops, long commands, long bytesWritten, long bytesVerified,
-                  long syncsAcknowledged, long syncsFailed, long flushesFailed, long readsFailed,
-                  long writesFailedResolved, long shortWrites, long sourceFaults, long closeRetries,
-                  Map<FaultInjector.Kind, Long> faults, PageCacheStats stats, Map<String, Long> everyday) {
+    record Result(
+            Config config,
+            Map<Op, Long> ops,
+            long commands,
+            long bytesWritten,
+            long bytesVerified,
+            long syncsAcknowledged,
+            long syncsFailed,
+            long flushesFailed,
+            long readsFailed,
+            long writesFailedResolved,
+            long shortWrites,
+            long sourceFaults,
+            long closeRetries,
+            Map<FaultInjector.Kind, Long> faults,
+            PageCacheStats stats,
+            Map<String, Long> everyday) {
 
         String summary() {
-            return config + (System.getProperty("pagecache.harness.weights") != null
-                    ? " weights=" + System.getProperty("pagecache.harness.weights") : "") + " -> commands=" + commands + " ops=" + ops + " bytesWritten=" + bytesWritten
+            return config
+                    + (System.getProperty("pagecache.harness.weights") != null
+                            ? " weights=" + System.getProperty("pagecache.harness.weights")
+                            : "")
+                    + " -> commands=" + commands + " ops=" + ops + " bytesWritten=" + bytesWritten
                     + " bytesVerified=" + bytesVerified + " syncsAcknowledged=" + syncsAcknowledged
                     + " syncsFailed=" + syncsFailed + " flushesFailed=" + flushesFailed + " readsFailed=" + readsFailed
                     + " writesFailedResolved=" + writesFailedResolved + " shortWrites=" + shortWrites
@@ -290,6 +331,7 @@ final class RandomizedHarness {
     private final Map<String, LongAdder> everyday = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** set for the duration of a command whose cache call may be interrupted */
     private final ThreadLocal<Boolean> mayBeInterrupted = ThreadLocal.withInitial(() -> false);
+
     private final Interrupter interrupter = new Interrupter();
     private Path[][] aliases;
     private PageCache cache;
@@ -341,8 +383,7 @@ final class RandomizedHarness {
                     .rate(FaultInjector.Kind.TORN_WRITE, 0.02);
         }
         if (config.faults() == Faults.ALL) {
-            injector.rate(FaultInjector.Kind.FORCE_ERROR, 0.05)
-                    .rate(FaultInjector.Kind.TRUNCATE_ERROR, 0.05);
+            injector.rate(FaultInjector.Kind.FORCE_ERROR, 0.05).rate(FaultInjector.Kind.TRUNCATE_ERROR, 0.05);
         }
         // worker-private scratch files (unlink, close races) are exercised without injected I/O faults
         injector.target(p -> !p.getFileName().toString().startsWith(SCRATCH));
@@ -379,12 +420,14 @@ final class RandomizedHarness {
                 .build();
         try {
             for (FileState f : files) {
-                f.handle = cache.open(f.path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                f.handle = cache.open(
+                        f.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             }
             createAliases();
             interrupter.start();
-            long budgetNanos = config.opsPerThread() > 0 ? TimeUnit.MINUTES.toNanos(10) : config.budget().toNanos();
+            long budgetNanos = config.opsPerThread() > 0
+                    ? TimeUnit.MINUTES.toNanos(10)
+                    : config.budget().toNanos();
             long start = System.nanoTime();
             long endOfWork = start + budgetNanos;
             List<Workers.Work> works = new ArrayList<>();
@@ -408,10 +451,23 @@ final class RandomizedHarness {
                 ops.put(op, opCounts.get(op).sum());
                 commands += ops.get(op);
             }
-            return new Result(config, ops, commands, bytesWritten.sum(), bytesVerified.sum(),
-                    syncsAcknowledged.sum(), syncsFailed.sum(), flushesFailed.sum(), readsFailed.sum(),
-                    writesFailedResolved.sum(), shortWrites.sum(), sourceFaults.sum(), closeRetries.sum(),
-                    injector.injectedByKind(), stats, tallies());
+            return new Result(
+                    config,
+                    ops,
+                    commands,
+                    bytesWritten.sum(),
+                    bytesVerified.sum(),
+                    syncsAcknowledged.sum(),
+                    syncsFailed.sum(),
+                    flushesFailed.sum(),
+                    readsFailed.sum(),
+                    writesFailedResolved.sum(),
+                    shortWrites.sum(),
+                    sourceFaults.sum(),
+                    closeRetries.sum(),
+                    injector.injectedByKind(),
+                    stats,
+                    tallies());
         } finally {
             try {
                 cache.close();
@@ -443,8 +499,8 @@ final class RandomizedHarness {
     // ------------------------------------------------------------------------------------------------ workers
 
     /** A command as drawn from a thread's plan: printable, and enough to re-run it. */
-    record Command(long number, Op op, int file, long position, int length, int otherFile, long otherPosition,
-                   long aux) {
+    record Command(
+            long number, Op op, int file, long position, int length, int otherFile, long otherPosition, long aux) {
         @Override
         public String toString() {
             return "#" + number + " " + op + " file-" + file + " pos=" + position + " len=" + length
@@ -462,6 +518,7 @@ final class RandomizedHarness {
         ByteBuffer direct;
         /** the interrupted command whose next cache call runs in an interrupt window, if any */
         Command interruptCommand;
+
         FileState raceFile;
         FileState cacheFile;
         boolean raceCloseRefused;
@@ -480,8 +537,15 @@ final class RandomizedHarness {
         }
 
         synchronized String planTail() {
-            StringBuilder sb = new StringBuilder("thread ").append(id).append(": ").append(executed)
-                    .append(" commands, region [").append(regionStart()).append(", ").append(regionEnd()).append(")");
+            StringBuilder sb = new StringBuilder("thread ")
+                    .append(id)
+                    .append(": ")
+                    .append(executed)
+                    .append(" commands, region [")
+                    .append(regionStart())
+                    .append(", ")
+                    .append(regionEnd())
+                    .append(")");
             long first = Math.max(0, executed - RING);
             sb.append(first > 0 ? ", last " + RING + ":\n" : ":\n");
             for (long i = first; i < executed; i++) {
@@ -576,14 +640,21 @@ final class RandomizedHarness {
                         }
                     }
                 }
-                case WRITE_MAPPED_BUFFER, WRITE_MAPPED_SEGMENT -> otherPosition = random.nextInt(SOURCE_BYTES - length + 1);
+                case WRITE_MAPPED_BUFFER, WRITE_MAPPED_SEGMENT ->
+                    otherPosition = random.nextInt(SOURCE_BYTES - length + 1);
                 case WRITE_ARRAY, WRITE_HEAP_BUFFER, WRITE_DIRECT_BUFFER -> aux = random.nextLong();
-                case TRUNCATE -> aux = config.fileBytes() / 4 + (long) (random.nextDouble() * (config.fileBytes() * 3 / 4 + 1));
+                case TRUNCATE ->
+                    aux = config.fileBytes() / 4 + (long) (random.nextDouble() * (config.fileBytes() * 3 / 4 + 1));
                 case EXTRA_HANDLE, READ, MAP_READ -> aux = random.nextInt(4);
-                case INTERRUPTED_OP, STORE_ERROR, STORE_RUNTIME, HANDLE_CLOSE_RACE, FILE_CLOSE_RACE, CACHE_CLOSE_RACE,
-                     UNLINK_RENAME, ALIAS_HANDLE -> aux = random.nextLong() & Long.MAX_VALUE;
-                default -> {
-                }
+                case INTERRUPTED_OP,
+                        STORE_ERROR,
+                        STORE_RUNTIME,
+                        HANDLE_CLOSE_RACE,
+                        FILE_CLOSE_RACE,
+                        CACHE_CLOSE_RACE,
+                        UNLINK_RENAME,
+                        ALIAS_HANDLE -> aux = random.nextLong() & Long.MAX_VALUE;
+                default -> {}
             }
             return new Command(number, op, file, position, length, otherFile, otherPosition, aux);
         }
@@ -632,21 +703,35 @@ final class RandomizedHarness {
                 }
                 case WRITE_ARRAY, WRITE_HEAP_BUFFER, WRITE_DIRECT_BUFFER -> writeFresh(c, f);
                 case WRITE_MAPPED_BUFFER -> {
-                    byte[] data = Arrays.copyOfRange(sourceBytes, (int) c.otherPosition(), (int) c.otherPosition() + c.length());
+                    byte[] data = Arrays.copyOfRange(
+                            sourceBytes, (int) c.otherPosition(), (int) c.otherPosition() + c.length());
                     MappedByteBuffer slice = sourceBuffer.slice((int) c.otherPosition(), c.length());
                     if (c.number() % 2 == 0) {
-                        doWrite(f, c.position(), data, () -> {
-                            long k = f.handle.write(c.position(), slice);
-                            check(slice.position() == k, "write(long, ByteBuffer) of a mapped buffer returned " + k
-                                    + " but advanced the buffer by " + slice.position());
-                            return k;
-                        }, false);
+                        doWrite(
+                                f,
+                                c.position(),
+                                data,
+                                () -> {
+                                    long k = f.handle.write(c.position(), slice);
+                                    check(
+                                            slice.position() == k,
+                                            "write(long, ByteBuffer) of a mapped buffer returned " + k
+                                                    + " but advanced the buffer by " + slice.position());
+                                    return k;
+                                },
+                                false);
                     } else {
-                        doWrite(f, c.position(), data, () -> f.handle.write(c.position(), WriteSource.of(slice)), false);
+                        doWrite(
+                                f,
+                                c.position(),
+                                data,
+                                () -> f.handle.write(c.position(), WriteSource.of(slice)),
+                                false);
                     }
                 }
                 case WRITE_MAPPED_SEGMENT -> {
-                    byte[] data = Arrays.copyOfRange(sourceBytes, (int) c.otherPosition(), (int) c.otherPosition() + c.length());
+                    byte[] data = Arrays.copyOfRange(
+                            sourceBytes, (int) c.otherPosition(), (int) c.otherPosition() + c.length());
                     MemorySegment slice = sourceSegment.asSlice(c.otherPosition(), c.length());
                     doWrite(f, c.position(), data, () -> f.handle.write(c.position(), WriteSource.of(slice)), false);
                 }
@@ -684,8 +769,9 @@ final class RandomizedHarness {
             }
             long upper = f.sizeUpper.get();
             checkRead(f, position, length, lower, upper, n);
-            check(dst.position() == offset + Math.max(0, n), "read returned " + n + " but advanced the buffer by "
-                    + (dst.position() - offset));
+            check(
+                    dst.position() == offset + Math.max(0, n),
+                    "read returned " + n + " but advanced the buffer by " + (dst.position() - offset));
             for (int i = 0; i < n; i++) {
                 byte actual = dst.get(offset + i);
                 byte expected = f.model[(int) (position + i)];
@@ -700,18 +786,23 @@ final class RandomizedHarness {
         void checkRead(FileState f, long position, int length, long lower, long upper, int n) {
             if (n < 0) {
                 check(n == -1, "read returned " + n);
-                check(position >= lower, "read at " + position + " returned -1 but the file has at least "
-                        + lower + " bytes");
+                check(
+                        position >= lower,
+                        "read at " + position + " returned -1 but the file has at least " + lower + " bytes");
                 return;
             }
             check(n <= length, "read returned " + n + " > " + length);
             check(n > 0 || length == 0, "read returned 0 for a non-empty buffer at " + position);
             if (position < lower) {
-                check(n >= Math.min(length, lower - position), "short read: " + n + " of " + length + " at " + position
-                        + " though the file has at least " + lower + " bytes");
+                check(
+                        n >= Math.min(length, lower - position),
+                        "short read: " + n + " of " + length + " at " + position + " though the file has at least "
+                                + lower + " bytes");
             }
-            check(position + n <= upper, "read of " + n + " at " + position + " goes past every size the file can "
-                    + "have had (" + upper + ")");
+            check(
+                    position + n <= upper,
+                    "read of " + n + " at " + position + " goes past every size the file can " + "have had (" + upper
+                            + ")");
         }
 
         void writeFresh(Command c, FileState f) throws Exception {
@@ -723,7 +814,8 @@ final class RandomizedHarness {
                 case WRITE_ARRAY -> {
                     byte[] padded = new byte[pad + c.length() + 5];
                     System.arraycopy(bytes, 0, padded, pad, c.length());
-                    WriteSource src = pad == 0 && (c.aux() & 1) == 0 ? WriteSource.of(bytes)
+                    WriteSource src = pad == 0 && (c.aux() & 1) == 0
+                            ? WriteSource.of(bytes)
                             : WriteSource.of(padded, pad, c.length());
                     check(src.length() == c.length(), "WriteSource.length() " + src.length() + " != " + c.length());
                     doWrite(f, c.position(), bytes, () -> f.handle.write(c.position(), src), false);
@@ -744,19 +836,31 @@ final class RandomizedHarness {
 
         void bufferWrite(FileState f, Command c, byte[] bytes, ByteBuffer b, int pad) throws Exception {
             if ((c.aux() & 2) == 0) {
-                doWrite(f, c.position(), bytes, () -> {
-                    long k = f.handle.write(c.position(), b);
-                    check(b.position() == pad + k, "write(long, ByteBuffer) returned " + k + " but advanced the buffer by "
-                            + (b.position() - pad));
-                    return k;
-                }, false);
+                doWrite(
+                        f,
+                        c.position(),
+                        bytes,
+                        () -> {
+                            long k = f.handle.write(c.position(), b);
+                            check(
+                                    b.position() == pad + k,
+                                    "write(long, ByteBuffer) returned " + k + " but advanced the buffer by "
+                                            + (b.position() - pad));
+                            return k;
+                        },
+                        false);
             } else {
                 WriteSource src = WriteSource.of(b);
-                doWrite(f, c.position(), bytes, () -> {
-                    long k = f.handle.write(c.position(), src);
-                    check(b.position() == pad, "write(long, WriteSource) moved the buffer's position");
-                    return k;
-                }, false);
+                doWrite(
+                        f,
+                        c.position(),
+                        bytes,
+                        () -> {
+                            long k = f.handle.write(c.position(), src);
+                            check(b.position() == pad, "write(long, WriteSource) moved the buffer's position");
+                            return k;
+                        },
+                        false);
             }
         }
 
@@ -816,7 +920,8 @@ final class RandomizedHarness {
          * range back (retrying reads that fail), check it is the new bytes up to some point and the old bytes after,
          * and adopt what is there.
          */
-        void resolveFailedWrite(FileState f, long position, byte[] old, byte[] data, Throwable cause) throws IOException {
+        void resolveFailedWrite(FileState f, long position, byte[] old, byte[] data, Throwable cause)
+                throws IOException {
             byte[] actual = readBack(f, position, data.length);
             int j = 0;
             while (j < data.length && actual[j] == data[j]) {
@@ -824,9 +929,11 @@ final class RandomizedHarness {
             }
             for (int i = j; i < data.length; i++) {
                 if (actual[i] != old[i]) {
-                    throw new AssertionError("a write that failed (" + cause + ") left " + f + " at " + position
-                            + " neither a prefix of the new bytes nor the old ones: byte " + (position + i)
-                            + " is " + actual[i] + ", new " + data[i] + ", old " + old[i], cause);
+                    throw new AssertionError(
+                            "a write that failed (" + cause + ") left " + f + " at " + position
+                                    + " neither a prefix of the new bytes nor the old ones: byte " + (position + i)
+                                    + " is " + actual[i] + ", new " + data[i] + ", old " + old[i],
+                            cause);
                 }
             }
             apply(f, position, data, j);
@@ -855,16 +962,17 @@ final class RandomizedHarness {
                     last = e;
                 }
             }
-            throw new AssertionError("could not read back " + f + " at " + position + " in " + READ_ATTEMPTS
-                    + " attempts", last);
+            throw new AssertionError(
+                    "could not read back " + f + " at " + position + " in " + READ_ATTEMPTS + " attempts", last);
         }
 
         void mapRead(FileState f, Command c) throws IOException {
             MappedView view;
             view = f.handle.map(c.position(), c.length());
             try (view) {
-                check(view.length() == c.length() && view.position() == c.position(), "map returned a view at "
-                        + view.position() + " of " + view.length() + " bytes");
+                check(
+                        view.length() == c.length() && view.position() == c.position(),
+                        "map returned a view at " + view.position() + " of " + view.length() + " bytes");
                 int off = (int) (c.aux() % Math.max(1, c.length()));
                 int len = c.length() - off;
                 ByteBuffer dst = ByteBuffer.allocate(len);
@@ -925,7 +1033,8 @@ final class RandomizedHarness {
 
         void extraHandle(FileState f, Command c) throws IOException {
             boolean readOnly = (c.aux() & 1) == 1;
-            PagedFile second = readOnly ? cache.open(f.path, StandardOpenOption.READ)
+            PagedFile second = readOnly
+                    ? cache.open(f.path, StandardOpenOption.READ)
                     : cache.open(f.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 read(f, second, c.position(), c.length(), true);
@@ -951,8 +1060,10 @@ final class RandomizedHarness {
             } catch (IOException | RuntimeException | Error e) {
                 tolerate(e, "truncate");
                 long now = f.handle.size();
-                check(now == before || now == after, "a failed truncate to " + size + " left the size at " + now
-                        + ", neither " + before + " nor " + after);
+                check(
+                        now == before || now == after,
+                        "a failed truncate to " + size + " left the size at " + now + ", neither " + before + " nor "
+                                + after);
                 if (now == before) {
                     verifyThroughCache(f);
                     return;
@@ -995,8 +1106,10 @@ final class RandomizedHarness {
             } catch (IOException | RuntimeException | Error e) {
                 if (isInterruptFailure(e)) {
                     tally("interrupt.callsFailed");
-                    check(Thread.currentThread().isInterrupted(), "an interrupted call failed with " + e
-                            + " but the thread's interrupt flag was cleared (the contract keeps it)");
+                    check(
+                            Thread.currentThread().isInterrupted(),
+                            "an interrupted call failed with " + e
+                                    + " but the thread's interrupt flag was cleared (the contract keeps it)");
                 }
                 throw e;
             } finally {
@@ -1016,7 +1129,12 @@ final class RandomizedHarness {
                     case 1 -> read(f, f.handle, c.position(), c.length(), false);
                     case 2 -> {
                         byte[] bytes = bytes(new Random(c.aux()), c.length());
-                        doWrite(f, c.position(), bytes, () -> f.handle.write(c.position(), WriteSource.of(bytes)), false);
+                        doWrite(
+                                f,
+                                c.position(),
+                                bytes,
+                                () -> f.handle.write(c.position(), WriteSource.of(bytes)),
+                                false);
                     }
                     case 3 -> {
                         byte[] bytes = bytes(new Random(c.aux()), c.length());
@@ -1040,7 +1158,8 @@ final class RandomizedHarness {
          * thread's I/O.
          */
         void storeThrows(Command c, FileState f) throws Exception {
-            FaultInjector.Kind kind = c.op() == Op.STORE_RUNTIME ? FaultInjector.Kind.RUNTIME_EXCEPTION
+            FaultInjector.Kind kind = c.op() == Op.STORE_RUNTIME
+                    ? FaultInjector.Kind.RUNTIME_EXCEPTION
                     : (c.aux() & 1) == 0 ? FaultInjector.Kind.OUT_OF_MEMORY : FaultInjector.Kind.STACK_OVERFLOW;
             injector.arm(f.path, kind);
             switch ((int) ((c.aux() >>> 1) % 4)) {
@@ -1077,9 +1196,11 @@ final class RandomizedHarness {
             byte[] region = readBack(f, regionStart(), config.regionBytes());
             int from = (int) regionStart();
             int mismatch = Arrays.mismatch(region, 0, region.length, f.model, from, from + region.length);
-            check(mismatch < 0, "after a second handle closed under a race, " + f + " byte " + (from + mismatch)
-                    + " reads " + (mismatch < 0 ? 0 : region[mismatch]) + ", model "
-                    + (mismatch < 0 ? 0 : f.model[from + mismatch]));
+            check(
+                    mismatch < 0,
+                    "after a second handle closed under a race, " + f + " byte " + (from + mismatch)
+                            + " reads " + (mismatch < 0 ? 0 : region[mismatch]) + ", model "
+                            + (mismatch < 0 ? 0 : f.model[from + mismatch]));
             bytesVerified.add(region.length);
             tally("race.handleCloses");
         }
@@ -1087,11 +1208,15 @@ final class RandomizedHarness {
         /** A private file whose only handle is closed while a helper thread works and holds guards on it. */
         void fileCloseRace(Command c) throws Exception {
             if (raceFile == null) {
-                raceFile = new FileState(-1, dir.resolve(SCRATCH + "w" + id + "-race.bin"), 4 * config.pageSize() + 123);
+                raceFile =
+                        new FileState(-1, dir.resolve(SCRATCH + "w" + id + "-race.bin"), 4 * config.pageSize() + 123);
             }
             FileState sf = raceFile;
-            PagedFile h = cache.open(sf.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            check(h.size() == sf.sizeLower.get(), "reopened " + sf + " has size " + h.size() + ", model " + sf.sizeLower.get());
+            PagedFile h =
+                    cache.open(sf.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            check(
+                    h.size() == sf.sizeLower.get(),
+                    "reopened " + sf + " has size " + h.size() + ", model " + sf.sizeLower.get());
             Race race = new Race(sf, h, 0, sf.model.length, c);
             race.runAgainst(() -> closeRefusable(h, "the only handle of " + sf + " racing work"));
             closeAfterRace(h, "the only handle of " + sf);
@@ -1103,14 +1228,19 @@ final class RandomizedHarness {
         /** A private cache closed while a helper thread works and holds guards on its one file. */
         void cacheCloseRace(Command c) throws Exception {
             if (cacheFile == null) {
-                cacheFile = new FileState(-1, dir.resolve(SCRATCH + "w" + id + "-cache.bin"), 4 * config.pageSize() + 123);
+                cacheFile =
+                        new FileState(-1, dir.resolve(SCRATCH + "w" + id + "-cache.bin"), 4 * config.pageSize() + 123);
             }
             FileState cf = cacheFile;
-            PageCache own = OffHeapPageCache.builder().pageSize(config.pageSize()).capacity(8L * config.pageSize())
-                    .frameWaitTimeout(Duration.ofSeconds(30)).build();
+            PageCache own = OffHeapPageCache.builder()
+                    .pageSize(config.pageSize())
+                    .capacity(8L * config.pageSize())
+                    .frameWaitTimeout(Duration.ofSeconds(30))
+                    .build();
             boolean closed = false;
             try {
-                PagedFile h = own.open(cf.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                PagedFile h =
+                        own.open(cf.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 check(h.size() == cf.sizeLower.get(), "reopened " + cf + " has size " + h.size());
                 Race race = new Race(cf, h, 0, cf.model.length, c);
                 boolean[] closedInRace = new boolean[1];
@@ -1197,11 +1327,16 @@ final class RandomizedHarness {
                         same(readAll(h1), x, "an open handle of an unlinked file reads its content");
                         writeAll(h1, at, y);
                         same(readAll(h1), xy, "an unlinked file takes writes through its open handle");
-                        PagedFile h2 = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        PagedFile h2 = cache.open(
+                                a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                         try {
-                            check(Files.exists(a), "open(CREATE) of a deleted name with a handle still open created no file");
-                            check(h2.size() == 0, "a file created again after a delete must be new and empty; it has "
-                                    + h2.size() + " bytes");
+                            check(
+                                    Files.exists(a),
+                                    "open(CREATE) of a deleted name with a handle still open created no file");
+                            check(
+                                    h2.size() == 0,
+                                    "a file created again after a delete must be new and empty; it has " + h2.size()
+                                            + " bytes");
                             writeAll(h2, 0, z);
                             h2.sync();
                             same(Files.readAllBytes(a), z, "the re-created file on disk after its sync");
@@ -1218,16 +1353,22 @@ final class RandomizedHarness {
                         writeAll(h1, at, y);
                         h1.sync();
                         same(Files.readAllBytes(b), xy, "the renamed file on disk after a sync through its old handle");
-                        PagedFile h2 = cache.open(a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        PagedFile h2 = cache.open(
+                                a, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                         try {
-                            check(h2.size() == 0, "a file created under a renamed file's old name must be new and "
-                                    + "empty; it has " + h2.size() + " bytes");
+                            check(
+                                    h2.size() == 0,
+                                    "a file created under a renamed file's old name must be new and " + "empty; it has "
+                                            + h2.size() + " bytes");
                             writeAll(h2, 0, z);
                         } finally {
                             h2.close();
                         }
                         same(Files.readAllBytes(a), z, "the new file under the old name");
-                        same(Files.readAllBytes(b), xy, "the renamed file after a new file was written under its old name");
+                        same(
+                                Files.readAllBytes(b),
+                                xy,
+                                "the renamed file after a new file was written under its old name");
                         try (PagedFile hb = cache.open(b, StandardOpenOption.READ)) {
                             same(readAll(hb), xy, "the renamed file opened under its new name");
                         }
@@ -1268,7 +1409,8 @@ final class RandomizedHarness {
             boolean readOnly = ((c.aux() >>> 2) & 1) == 1;
             PagedFile h;
             try {
-                h = readOnly ? cache.open(alias, StandardOpenOption.READ)
+                h = readOnly
+                        ? cache.open(alias, StandardOpenOption.READ)
                         : cache.open(alias, StandardOpenOption.READ, StandardOpenOption.WRITE);
             } catch (IOException e) {
                 throw new AssertionError("open of " + f + " through " + alias + " failed: " + e, e);
@@ -1312,8 +1454,8 @@ final class RandomizedHarness {
             ByteBuffer dst = ByteBuffer.wrap(out);
             while (dst.hasRemaining()) {
                 if (h.read(dst.position(), dst) < 0) {
-                    throw new AssertionError("read returned -1 at " + dst.position() + " of a " + out.length
-                            + "-byte file");
+                    throw new AssertionError(
+                            "read returned -1 at " + dst.position() + " of a " + out.length + "-byte file");
                 }
             }
             bytesVerified.add(out.length);
@@ -1357,17 +1499,19 @@ final class RandomizedHarness {
             /** Starts the helper, waits a drawn moment, runs {@code close}, and waits (bounded) for the helper. */
             void runAgainst(Body close) throws Exception {
                 int ops = 2 + (int) (c.aux() % 14);
-                Thread helper = new Thread(() -> {
-                    try {
-                        for (int i = 0; i < ops; i++) {
-                            if (!step()) {
-                                break;
+                Thread helper = new Thread(
+                        () -> {
+                            try {
+                                for (int i = 0; i < ops; i++) {
+                                    if (!step()) {
+                                        break;
+                                    }
+                                }
+                            } catch (Throwable t) {
+                                failure = t;
                             }
-                        }
-                    } catch (Throwable t) {
-                        failure = t;
-                    }
-                }, "harness-race-" + id);
+                        },
+                        "harness-race-" + id);
                 helper.setDaemon(true);
                 helper.start();
                 long pause = (c.aux() >>> 12) % 300_000;
@@ -1395,8 +1539,13 @@ final class RandomizedHarness {
                     tally("race.callsFailedAfterClose");
                     return;
                 }
-                tolerate(e, what + " racing a close (" + (closing.get() ? "an exception of this kind is not allowed"
-                        : "before the close began") + ")");
+                tolerate(
+                        e,
+                        what + " racing a close ("
+                                + (closing.get()
+                                        ? "an exception of this kind is not allowed"
+                                        : "before the close began")
+                                + ")");
             }
 
             /** @return whether to go on */
@@ -1439,8 +1588,10 @@ final class RandomizedHarness {
                         }
                         checkRead(f, pos, len, lower, f.sizeUpper.get(), n);
                         for (int i = 0; i < n; i++) {
-                            check(dst.get(i) == f.model[(int) pos + i], "a read racing a close of " + f + " at " + pos
-                                    + ": byte " + (pos + i) + " is " + dst.get(i) + ", model " + f.model[(int) pos + i]);
+                            check(
+                                    dst.get(i) == f.model[(int) pos + i],
+                                    "a read racing a close of " + f + " at " + pos + ": byte " + (pos + i) + " is "
+                                            + dst.get(i) + ", model " + f.model[(int) pos + i]);
                         }
                         bytesVerified.add(Math.max(0, n));
                         tally("race.reads");
@@ -1473,9 +1624,12 @@ final class RandomizedHarness {
                             return !closing.get();
                         }
                         int m = Arrays.mismatch(got, 0, got.length, f.model, a, b);
-                        check(m < 0, "a read guard racing a close of " + f + " on page " + p + " validated bytes that "
-                                + "are not the file's: byte " + (a + m) + " is " + (m < 0 ? 0 : got[m]) + ", model "
-                                + (m < 0 ? 0 : f.model[a + m]));
+                        check(
+                                m < 0,
+                                "a read guard racing a close of " + f + " on page " + p + " validated bytes that "
+                                        + "are not the file's: byte " + (a + m) + " is " + (m < 0 ? 0 : got[m])
+                                        + ", model "
+                                        + (m < 0 ? 0 : f.model[a + m]));
                         bytesVerified.add(got.length);
                         tally("race.readGuards");
                     }
@@ -1522,8 +1676,9 @@ final class RandomizedHarness {
             byte[] disk = Files.readAllBytes(f.path);
             compareWhole(f, disk, "the file on disk after its last handle closed");
             f.handle = cache.open(f.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            check(f.handle.size() == f.sizeLower.get(), "reopened " + f + " has size " + f.handle.size()
-                    + ", model " + f.sizeLower.get());
+            check(
+                    f.handle.size() == f.sizeLower.get(),
+                    "reopened " + f + " has size " + f.handle.size() + ", model " + f.sizeLower.get());
         }
     }
 
@@ -1572,14 +1727,21 @@ final class RandomizedHarness {
         if (mayBeInterrupted.get() && isInterruptFailure(e)) {
             return;
         }
-        throw new AssertionError(what + " failed with no injected fault that allows it ("
-                + (mayBeInterrupted.get() ? "an interrupted call may fail only with ClosedByInterruptException or "
-                + "InterruptedIOException" : "nothing of this command was interrupted") + "): " + e, e);
+        throw new AssertionError(
+                what + " failed with no injected fault that allows it ("
+                        + (mayBeInterrupted.get()
+                                ? "an interrupted call may fail only with ClosedByInterruptException or "
+                                        + "InterruptedIOException"
+                                : "nothing of this command was interrupted")
+                        + "): " + e,
+                e);
     }
 
     /** @return whether the call named {@code what} reports earlier write-back failures of its file */
     private static boolean reportsWriteBack(String what) {
-        return what.startsWith("flush") || what.startsWith("sync") || what.startsWith("close")
+        return what.startsWith("flush")
+                || what.startsWith("sync")
+                || what.startsWith("close")
                 || what.startsWith("truncate");
     }
 
@@ -1638,11 +1800,11 @@ final class RandomizedHarness {
         static final int FIRED = 2;
         static final int CANCELLED = 3;
 
-        record Shot(Thread target, long atNanos, java.util.concurrent.atomic.AtomicInteger state) {
-        }
+        record Shot(Thread target, long atNanos, java.util.concurrent.atomic.AtomicInteger state) {}
 
         private static final Shot POISON = new Shot(null, 0, null);
-        private final java.util.concurrent.LinkedBlockingQueue<Shot> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.LinkedBlockingQueue<Shot> queue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
         private final LongAdder fired = new LongAdder();
         private Thread thread;
 
@@ -1661,7 +1823,8 @@ final class RandomizedHarness {
         }
 
         Shot arm(Thread target, long delayNanos) {
-            Shot shot = new Shot(target, System.nanoTime() + delayNanos, new java.util.concurrent.atomic.AtomicInteger(ARMED));
+            Shot shot = new Shot(
+                    target, System.nanoTime() + delayNanos, new java.util.concurrent.atomic.AtomicInteger(ARMED));
             queue.add(shot);
             return shot;
         }
@@ -1700,8 +1863,7 @@ final class RandomizedHarness {
     }
 
     /** A write or write guard of a close race that failed or may not have completed: resolved once the race ends. */
-    private record Pending(long position, byte[] old, byte[] data, boolean prefix, String what) {
-    }
+    private record Pending(long position, byte[] old, byte[] data, boolean prefix, String what) {}
 
     /**
      * Resolves a write that may have been partly applied, against what is now in the file: a failed
@@ -1740,8 +1902,9 @@ final class RandomizedHarness {
         byte[] disk = Files.readAllBytes(f.path);
         long lower = f.sizeLower.get();
         long upper = f.sizeUpper.get();
-        check(disk.length >= lower && disk.length <= upper, what + ": " + f + " has " + disk.length
-                + " bytes on disk, outside [" + lower + ", " + upper + "]");
+        check(
+                disk.length >= lower && disk.length <= upper,
+                what + ": " + f + " has " + disk.length + " bytes on disk, outside [" + lower + ", " + upper + "]");
         if (pending != null) {
             resolvePending(f, pending, disk, (int) pending.position());
         }
@@ -1809,8 +1972,9 @@ final class RandomizedHarness {
         long lower = f.sizeLower.get();
         long upper = f.sizeUpper.get();
         if (f.sizeUncertain.getAndSet(false) || lower != upper) {
-            check(size >= lower && size <= upper, "size() of " + f + " is " + size + ", outside [" + lower + ", "
-                    + upper + "]");
+            check(
+                    size >= lower && size <= upper,
+                    "size() of " + f + " is " + size + ", outside [" + lower + ", " + upper + "]");
         } else {
             check(size == lower, "size() of " + f + " is " + size + ", model " + lower);
         }
@@ -1898,8 +2062,10 @@ final class RandomizedHarness {
         } finally {
             injector.suppress(f.path, false);
         }
-        throw new AssertionError("close of " + f + " failed " + CLOSE_ATTEMPTS + " times with faults and 3 more with "
-                + "its faults switched off: the file can never be closed", last);
+        throw new AssertionError(
+                "close of " + f + " failed " + CLOSE_ATTEMPTS + " times with faults and 3 more with "
+                        + "its faults switched off: the file can never be closed",
+                last);
     }
 
     /**
@@ -1966,8 +2132,10 @@ final class RandomizedHarness {
         for (FileState f : files) {
             compareWhole(f, Files.readAllBytes(f.path), "the file on disk after the cache closed");
         }
-        try (PageCache fresh = OffHeapPageCache.builder().pageSize(config.pageSize())
-                .capacity(8L * config.pageSize()).build()) {
+        try (PageCache fresh = OffHeapPageCache.builder()
+                .pageSize(config.pageSize())
+                .capacity(8L * config.pageSize())
+                .build()) {
             for (FileState f : files) {
                 try (PagedFile h = fresh.open(f.path, StandardOpenOption.READ)) {
                     check(h.size() == f.sizeLower.get(), "a fresh cache sees " + f + " at " + h.size() + " bytes");

@@ -1,6 +1,8 @@
 package org.pagecache.offheap.reliability;
 
-import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,12 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs the {@link RandomizedHarness} in several shapes. Each case runs for {@code -Dpagecache.harness.seconds}
@@ -30,7 +29,8 @@ class RandomizedHarnessTest {
     Path dir;
 
     private static Duration budget() {
-        return Duration.ofMillis((long) (Double.parseDouble(System.getProperty("pagecache.harness.seconds", "3")) * 1000));
+        return Duration.ofMillis(
+                (long) (Double.parseDouble(System.getProperty("pagecache.harness.seconds", "3")) * 1000));
     }
 
     private static long ops() {
@@ -42,10 +42,18 @@ class RandomizedHarnessTest {
         return fixed != null ? fixed : System.nanoTime() ^ (caseSalt * 0x9E3779B97F4A7C15L);
     }
 
-    private RandomizedHarness.Result run(String name, int threads, int files, int pageSize, int capacityPages,
-                                         int regionBytes, RandomizedHarness.Faults faults, long salt) throws Exception {
-        RandomizedHarness.Config config = new RandomizedHarness.Config(seed(salt), threads, files, pageSize,
-                capacityPages, regionBytes, budget(), ops(), faults);
+    private RandomizedHarness.Result run(
+            String name,
+            int threads,
+            int files,
+            int pageSize,
+            int capacityPages,
+            int regionBytes,
+            RandomizedHarness.Faults faults,
+            long salt)
+            throws Exception {
+        RandomizedHarness.Config config = new RandomizedHarness.Config(
+                seed(salt), threads, files, pageSize, capacityPages, regionBytes, budget(), ops(), faults);
         Figures.report(name, "start " + config);
         RandomizedHarness.Result result = new RandomizedHarness(config, dir).run();
         Figures.report(name, result.summary());
@@ -76,14 +84,16 @@ class RandomizedHarnessTest {
      */
     @Test
     void injectedIoFaultsLoseNothingAcknowledged() throws Exception {
-        RandomizedHarness.Result r = run("harness.ioFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.IO, 3);
+        RandomizedHarness.Result r =
+                run("harness.ioFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.IO, 3);
         assertTrue(r.faults().values().stream().mapToLong(Long::longValue).sum() > 0, "no fault was injected");
     }
 
     /** All of that, and failing forces and truncates too. */
     @Test
     void injectedForceAndTruncateFaultsLoseNothingAcknowledged() throws Exception {
-        RandomizedHarness.Result r = run("harness.allFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.ALL, 6);
+        RandomizedHarness.Result r =
+                run("harness.allFaults", 4, 3, PAGE, 12, 5 * PAGE + 777, RandomizedHarness.Faults.ALL, 6);
         assertTrue(r.faults().values().stream().mapToLong(Long::longValue).sum() > 0, "no fault was injected");
     }
 
@@ -112,8 +122,8 @@ class RandomizedHarnessTest {
      */
     @Test
     void everydayFaultsLoseNothingAcknowledged() throws Exception {
-        Set<RandomizedHarness.Everyday> kinds = RandomizedHarness.Everyday.parse(
-                System.getProperty("pagecache.harness.everyday", CI_EVERYDAY));
+        Set<RandomizedHarness.Everyday> kinds =
+                RandomizedHarness.Everyday.parse(System.getProperty("pagecache.harness.everyday", CI_EVERYDAY));
         long ops = ops() > 0 ? ops() : 1000;
         List<Long> seeds = new ArrayList<>();
         Long fixed = Long.getLong("pagecache.harness.seed");
@@ -132,21 +142,24 @@ class RandomizedHarnessTest {
         Map<RandomizedHarness.Op, Long> byOp = new TreeMap<>();
         long started = System.nanoTime();
         for (int i = 0; i < seeds.size(); i++) {
-            RandomizedHarness.Config config = new RandomizedHarness.Config(seeds.get(i), 4, 3, PAGE, 12,
-                    5 * PAGE + 777, budget(), ops, RandomizedHarness.Faults.NONE, kinds);
+            RandomizedHarness.Config config = new RandomizedHarness.Config(
+                    seeds.get(i), 4, 3, PAGE, 12, 5 * PAGE + 777, budget(), ops, RandomizedHarness.Faults.NONE, kinds);
             Path runDir = Files.createDirectories(dir.resolve("seed-" + i));
             Figures.report("harness.everyday", "start " + (i + 1) + "/" + seeds.size() + " " + config);
             RandomizedHarness.Result r = new RandomizedHarness(config, runDir).run();
             Figures.report("harness.everyday", r.summary());
-            assertTrue(r.commands() > 0 && r.bytesVerified() > 0, "nothing ran or nothing was verified: " + r.summary());
+            assertTrue(
+                    r.commands() > 0 && r.bytesVerified() > 0, "nothing ran or nothing was verified: " + r.summary());
             commands += r.commands();
             verified += r.bytesVerified();
             r.everyday().forEach((k, v) -> everyday.merge(k, v, Long::sum));
             r.ops().forEach((k, v) -> byOp.merge(k, v, Long::sum));
         }
-        Figures.report("harness.everyday", "TOTAL kinds=" + kinds + " seeds=" + seeds.size() + " commands=" + commands
-                + " bytesVerified=" + verified + " seconds=" + (System.nanoTime() - started) / 1_000_000_000.0
-                + " ops=" + byOp + " everyday=" + everyday + " divergences=0 lost=0 hangs=0");
+        Figures.report(
+                "harness.everyday",
+                "TOTAL kinds=" + kinds + " seeds=" + seeds.size() + " commands=" + commands
+                        + " bytesVerified=" + verified + " seconds=" + (System.nanoTime() - started) / 1_000_000_000.0
+                        + " ops=" + byOp + " everyday=" + everyday + " divergences=0 lost=0 hangs=0");
         for (RandomizedHarness.Everyday kind : kinds) {
             long n = 0;
             for (RandomizedHarness.Op op : RandomizedHarness.Op.values()) {
@@ -163,10 +176,11 @@ class RandomizedHarnessTest {
     void singleThreadRunIsReplayableFromItsSeed() throws Exception {
         long seed = seed(5);
         long ops = ops() > 0 ? ops() : 3_000;
-        RandomizedHarness.Config config = new RandomizedHarness.Config(seed, 1, 2, PAGE, 8, 12 * PAGE, budget(), ops,
-                RandomizedHarness.Faults.NONE);
+        RandomizedHarness.Config config = new RandomizedHarness.Config(
+                seed, 1, 2, PAGE, 8, 12 * PAGE, budget(), ops, RandomizedHarness.Faults.NONE);
         RandomizedHarness.Result first = new RandomizedHarness(config, Files.createDirectories(dir.resolve("a"))).run();
-        RandomizedHarness.Result second = new RandomizedHarness(config, Files.createDirectories(dir.resolve("b"))).run();
+        RandomizedHarness.Result second =
+                new RandomizedHarness(config, Files.createDirectories(dir.resolve("b"))).run();
         Figures.report("harness.replay", first.summary());
         assertEquals(first.ops(), second.ops(), "the same seed drew a different plan");
         assertEquals(first.bytesWritten(), second.bytesWritten(), "the same seed wrote different bytes");

@@ -43,15 +43,22 @@ class ReadAheadFaultsTest {
         new Random(31).nextBytes(content);
         Path file = dir.resolve("data");
         Files.write(file, content);
-        FaultInjector injector = new FaultInjector(32).rate(FaultInjector.Kind.READ_ERROR, 0.2)
-                .rate(FaultInjector.Kind.SHORT_READ, 0.2);
+        FaultInjector injector =
+                new FaultInjector(32).rate(FaultInjector.Kind.READ_ERROR, 0.2).rate(FaultInjector.Kind.SHORT_READ, 0.2);
         StoreFactory factory = (path, options) -> options.contains(ExtendedOpenOption.DIRECT)
-                ? DirectStore.open(path, options, injector) : injector.open(path, options);
-        OpenOption[] open = direct ? new OpenOption[] {StandardOpenOption.READ, ExtendedOpenOption.DIRECT}
+                ? DirectStore.open(path, options, injector)
+                : injector.open(path, options);
+        OpenOption[] open = direct
+                ? new OpenOption[] {StandardOpenOption.READ, ExtendedOpenOption.DIRECT}
                 : new OpenOption[] {StandardOpenOption.READ};
         int failures = 0;
-        try (OffHeapPageCache cache = OffHeapPageCache.builder().pageSize(PAGE).capacity(96L * PAGE)
-                .readAhead(16).storeFactory(factory).build(); PagedFile f = cache.open(file, open)) {
+        try (OffHeapPageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(96L * PAGE)
+                        .readAhead(16)
+                        .storeFactory(factory)
+                        .build();
+                PagedFile f = cache.open(file, open)) {
             ByteBuffer one = ByteBuffer.allocate(PAGE);
             for (int pass = 0; pass < 2; pass++) {
                 for (int p = 0; p < pages; p++) {
@@ -61,22 +68,28 @@ class ReadAheadFaultsTest {
                             assertEquals(PAGE, f.read((long) p * PAGE, one));
                             break;
                         } catch (IOException e) {
-                            assertTrue(FaultInjector.isInjected(e) || String.valueOf(e.getMessage()).contains("block size"),
+                            assertTrue(
+                                    FaultInjector.isInjected(e)
+                                            || String.valueOf(e.getMessage()).contains("block size"),
                                     "only injected failures (or O_DIRECT refusing a short slice): " + e);
                             failures++;
                             assertTrue(attempt < 100, "page " + p + " kept failing");
                         }
                     }
-                    assertArrayEquals(Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE), one.array(),
+                    assertArrayEquals(
+                            Arrays.copyOfRange(content, p * PAGE, (p + 1) * PAGE),
+                            one.array(),
                             "page " + p + " of pass " + pass);
                 }
             }
             assertTrue(cache.readAheadPages() > 0, "read-ahead ran");
             assertTrue(injector.injected(FaultInjector.Kind.READ_ERROR) > 0, "reads failed");
-            Figures.report("faults.readAhead." + (direct ? "direct" : "buffered"), injector.injected(FaultInjector.Kind.READ_ERROR)
-                    + " failed and " + injector.injected(FaultInjector.Kind.SHORT_READ) + " short store reads, "
-                    + failures + " reads reported a failure, " + cache.readAheadPages() + " pages read ahead, "
-                    + (2L * pages) + " pages verified");
+            Figures.report(
+                    "faults.readAhead." + (direct ? "direct" : "buffered"),
+                    injector.injected(FaultInjector.Kind.READ_ERROR)
+                            + " failed and " + injector.injected(FaultInjector.Kind.SHORT_READ) + " short store reads, "
+                            + failures + " reads reported a failure, " + cache.readAheadPages() + " pages read ahead, "
+                            + (2L * pages) + " pages verified");
         }
     }
 }

@@ -7,9 +7,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.management.ObjectName;
-
 import org.pagecache.api.MappedView;
 import org.pagecache.api.PageCache;
 import org.pagecache.api.PagedFile;
@@ -27,13 +25,15 @@ public final class ResourceCycles {
 
     private static final Pattern OTHER = Pattern.compile("-\\s+Other \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
 
-    private ResourceCycles() {
-    }
+    private ResourceCycles() {}
 
     static long nativeOtherKiB() throws Exception {
-        String out = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-                new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
-                new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()});
+        String out = (String) ManagementFactory.getPlatformMBeanServer()
+                .invoke(
+                        new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                        "vmNativeMemory",
+                        new Object[] {new String[] {"summary"}},
+                        new String[] {String[].class.getName()});
         Matcher m = OTHER.matcher(out);
         if (!m.find()) {
             throw new IllegalStateException("no \"Other\" category in the native memory summary:\n" + out);
@@ -54,7 +54,8 @@ public final class ResourceCycles {
         }
         long before = nativeOtherKiB();
         long whileOpen;
-        try (PageCache probe = OffHeapPageCache.builder().pageSize(4096).capacity(bytes).build()) {
+        try (PageCache probe =
+                OffHeapPageCache.builder().pageSize(4096).capacity(bytes).build()) {
             whileOpen = nativeOtherKiB();
             if (probe.pageSize() != 4096) {
                 throw new IllegalStateException("page size");
@@ -68,9 +69,16 @@ public final class ResourceCycles {
     }
 
     private static void cycle(Path dir, long bytes, Random r, int i) throws Exception {
-        try (PageCache cache = OffHeapPageCache.builder().pageSize(4096).capacity(bytes).tempPages(2).build();
-             PagedFile f = cache.open(dir.resolve("n" + (i % 3) + ".bin"), StandardOpenOption.CREATE,
-                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(4096)
+                        .capacity(bytes)
+                        .tempPages(2)
+                        .build();
+                PagedFile f = cache.open(
+                        dir.resolve("n" + (i % 3) + ".bin"),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
             byte[] data = new byte[1 + r.nextInt(3 * 4096)];
             r.nextBytes(data);
             long pos = r.nextInt(32 * 4096);

@@ -1,6 +1,8 @@
 package org.pagecache.offheap.reliability;
 
-import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -16,7 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.MappedView;
@@ -25,9 +27,6 @@ import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
 import org.pagecache.offheap.testing.ChildJvm;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Thousands of open/close cycles of files and of whole caches must leave nothing behind: no off-heap memory (the
@@ -46,8 +45,16 @@ class ResourceSafetyTest {
     Path dir;
 
     /** The measurable resources of this process. */
-    record Snapshot(long directBytes, long directCount, long mappedBytes, long mappedCount, long rssKiB, long vmKiB,
-                    long fds, long pagecacheThreads, long threads) {
+    record Snapshot(
+            long directBytes,
+            long directCount,
+            long mappedBytes,
+            long mappedCount,
+            long rssKiB,
+            long vmKiB,
+            long fds,
+            long pagecacheThreads,
+            long threads) {
 
         static Snapshot take() throws IOException, InterruptedException {
             for (int i = 0; i < 3; i++) {
@@ -84,7 +91,9 @@ class ResourceSafetyTest {
                 }
             }
             Set<Thread> all = Thread.getAllStackTraces().keySet();
-            long named = all.stream().filter(t -> t.getName().startsWith("pagecache")).count();
+            long named = all.stream()
+                    .filter(t -> t.getName().startsWith("pagecache"))
+                    .count();
             return new Snapshot(db, dc, mb, mc, rss, vm, fds, named, all.size());
         }
 
@@ -97,8 +106,12 @@ class ResourceSafetyTest {
     }
 
     private static PageCache newCache() {
-        return OffHeapPageCache.builder().pageSize(PAGE).capacity(CACHE_BYTES).tempPages(4)
-                .frameWaitTimeout(Duration.ofSeconds(10)).build();
+        return OffHeapPageCache.builder()
+                .pageSize(PAGE)
+                .capacity(CACHE_BYTES)
+                .tempPages(4)
+                .frameWaitTimeout(Duration.ofSeconds(10))
+                .build();
     }
 
     private static void exercise(PagedFile f, Random r) throws IOException {
@@ -126,10 +139,16 @@ class ResourceSafetyTest {
             PageCache cache = newCache();
             Set<Thread> started = new HashSet<>(Thread.getAllStackTraces().keySet());
             started.removeAll(before);
-            try (PagedFile a = cache.open(dir.resolve("c" + (i % 4) + ".bin"), StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 PagedFile b = cache.open(dir.resolve("d" + (i % 4) + ".bin"), StandardOpenOption.CREATE,
-                         StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (PagedFile a = cache.open(
+                            dir.resolve("c" + (i % 4) + ".bin"),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.READ,
+                            StandardOpenOption.WRITE);
+                    PagedFile b = cache.open(
+                            dir.resolve("d" + (i % 4) + ".bin"),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.READ,
+                            StandardOpenOption.WRITE)) {
                 exercise(a, r);
                 exercise(b, r);
                 started.addAll(Thread.getAllStackTraces().keySet());
@@ -152,8 +171,11 @@ class ResourceSafetyTest {
 
     private static void fileCycles(PageCache cache, Path dir, int cycles, Random r) throws IOException {
         for (int i = 0; i < cycles; i++) {
-            try (PagedFile f = cache.open(dir.resolve("f" + (i % 20) + ".bin"), StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (PagedFile f = cache.open(
+                    dir.resolve("f" + (i % 20) + ".bin"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
                 exercise(f, r);
             }
         }
@@ -186,9 +208,11 @@ class ResourceSafetyTest {
             Snapshot midFiles = Snapshot.take();
             fileCycles(cache, dir, fileCycles - fileCycles / 2, r);
             Snapshot endFiles = Snapshot.take();
-            assertTrue(endFiles.fds() <= midFiles.fds(), "file descriptors grow with file open/close cycles: "
-                    + midFiles + " -> " + endFiles);
-            assertTrue(endFiles.directBytes() <= midFiles.directBytes() + (64 << 10),
+            assertTrue(
+                    endFiles.fds() <= midFiles.fds(),
+                    "file descriptors grow with file open/close cycles: " + midFiles + " -> " + endFiles);
+            assertTrue(
+                    endFiles.directBytes() <= midFiles.directBytes() + (64 << 10),
                     "direct memory grows with file open/close cycles: " + midFiles + " -> " + endFiles);
         }
         Snapshot end = Snapshot.take();
@@ -206,10 +230,12 @@ class ResourceSafetyTest {
         assertTrue(end.directBytes() <= mid.directBytes() + (64 << 10), "direct memory grows per cycle: " + figures);
         assertEquals(baseline.mappedCount(), end.mappedCount(), "mapped buffers left behind: " + figures);
         long totalAllocated = CACHE_BYTES * (cacheCycles + 2);
-        assertTrue(end.rssKiB() < 0 || (end.rssKiB() - baseline.rssKiB()) * 1024 < 256L << 20,
+        assertTrue(
+                end.rssKiB() < 0 || (end.rssKiB() - baseline.rssKiB()) * 1024 < 256L << 20,
                 "resident memory grew by " + (end.rssKiB() - baseline.rssKiB()) + " KiB after allocating and freeing "
                         + (totalAllocated >> 20) + " MiB of caches: " + figures);
-        assertTrue(end.vmKiB() < 0 || (end.vmKiB() - baseline.vmKiB()) * 1024 < 1L << 30,
+        assertTrue(
+                end.vmKiB() < 0 || (end.vmKiB() - baseline.vmKiB()) * 1024 < 1L << 30,
                 "virtual memory grew by " + (end.vmKiB() - baseline.vmKiB()) + " KiB after allocating and freeing "
                         + (totalAllocated >> 20) + " MiB of caches: " + figures);
     }
@@ -225,27 +251,45 @@ class ResourceSafetyTest {
         String java = ChildJvm.java();
         String cp = ChildJvm.classPath();
         Path out = dir.resolve("nmt.out");
-        Process child = new ProcessBuilder(java, "-Xmx128m", "-XX:NativeMemoryTracking=summary", "-cp", cp,
-                ResourceCycles.class.getName(), dir.toString(), Integer.toString(cycles), Long.toString(CACHE_BYTES))
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xmx128m",
+                        "-XX:NativeMemoryTracking=summary",
+                        "-cp",
+                        cp,
+                        ResourceCycles.class.getName(),
+                        dir.toString(),
+                        Integer.toString(cycles),
+                        Long.toString(CACHE_BYTES))
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         boolean done = child.waitFor(120, TimeUnit.SECONDS);
         if (!done) {
             child.destroyForcibly();
         }
         String output = Files.readString(out);
         assertTrue(done && child.exitValue() == 0, "the child failed: " + output);
-        String line = output.lines().filter(l -> l.startsWith("NMT ")).findFirst()
+        String line = output.lines()
+                .filter(l -> l.startsWith("NMT "))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no NMT line: " + output));
         String[] v = line.split(" ");
         long before = Long.parseLong(v[1]);
         long whileOpen = Long.parseLong(v[2]);
         long after = Long.parseLong(v[3]);
-        Figures.report("resources.nmt", "native memory (NMT \"Other\", committed): " + before + " KiB before, "
-                + whileOpen + " KiB with one " + (CACHE_BYTES >> 20) + " MiB cache open, " + after + " KiB after "
-                + cycles + " caches built, used and closed (" + (cycles * CACHE_BYTES >> 20) + " MiB allocated in all)");
-        assertTrue(whileOpen - before >= CACHE_BYTES / 1024, "NMT does not see the cache's memory, so it proves "
-                + "nothing: " + line);
-        assertTrue(after - before < 1024, "native memory left behind: " + (after - before) + " KiB after " + cycles
-                + " cycles: " + line);
+        Figures.report(
+                "resources.nmt",
+                "native memory (NMT \"Other\", committed): " + before + " KiB before, "
+                        + whileOpen + " KiB with one " + (CACHE_BYTES >> 20) + " MiB cache open, " + after
+                        + " KiB after "
+                        + cycles + " caches built, used and closed (" + (cycles * CACHE_BYTES >> 20)
+                        + " MiB allocated in all)");
+        assertTrue(
+                whileOpen - before >= CACHE_BYTES / 1024,
+                "NMT does not see the cache's memory, so it proves " + "nothing: " + line);
+        assertTrue(
+                after - before < 1024,
+                "native memory left behind: " + (after - before) + " KiB after " + cycles + " cycles: " + line);
     }
 }

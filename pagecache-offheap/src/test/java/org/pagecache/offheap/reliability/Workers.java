@@ -6,7 +6,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
 import org.pagecache.offheap.testing.Threads;
 
 /**
@@ -21,8 +20,7 @@ final class Workers {
         void run() throws Exception;
     }
 
-    private Workers() {
-    }
+    private Workers() {}
 
     /**
      * Starts every worker at once, waits for all of them until {@code deadlineNanos} ({@link System#nanoTime()}
@@ -40,17 +38,19 @@ final class Workers {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < works.size(); i++) {
             Work work = works.get(i);
-            Thread t = new Thread(() -> {
-                try {
-                    start.await();
-                    work.run();
-                } catch (Throwable e) {
-                    synchronized (all) {
-                        all.add(e);
-                    }
-                    first.compareAndSet(null, e);
-                }
-            }, name + "-" + i);
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            start.await();
+                            work.run();
+                        } catch (Throwable e) {
+                            synchronized (all) {
+                                all.add(e);
+                            }
+                            first.compareAndSet(null, e);
+                        }
+                    },
+                    name + "-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -71,8 +71,10 @@ final class Workers {
                 for (Thread other : threads) {
                     other.interrupt();
                 }
-                throw new AssertionError("worker " + t.getName() + " did not finish before its deadline (hang or "
-                        + "deadlock)\n" + context.get() + "\n" + dump, first.get());
+                throw new AssertionError(
+                        "worker " + t.getName() + " did not finish before its deadline (hang or " + "deadlock)\n"
+                                + context.get() + "\n" + dump,
+                        first.get());
             }
         }
         Throwable failure = first.get();

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * another file took its name, and never opens that other file.
  */
 class FileChannelStoreTest {
-    private static final Set<OpenOption> RW = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE);
+    private static final Set<OpenOption> RW =
+            Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
 
     @TempDir
     Path dir;
@@ -57,8 +57,8 @@ class FileChannelStoreTest {
             return FileChannel.open(p, o);
         };
         try (FileChannel own = FileChannel.open(file, StandardOpenOption.READ);
-             ChannelReopener reopener = new ChannelReopener(file, Set.of(StandardOpenOption.READ), closesFirst);
-             FileChannel again = reopener.reopen()) {
+                ChannelReopener reopener = new ChannelReopener(file, Set.of(StandardOpenOption.READ), closesFirst);
+                FileChannel again = reopener.reopen()) {
             assertTrue(vanished.get() >= 2, "one descriptor vanished, another was opened: " + vanished.get());
             ByteBuffer dst = ByteBuffer.allocate(3);
             assertEquals(3, again.read(dst, 0));

@@ -12,8 +12,7 @@ import java.util.List;
  * the test JVM's class path; the child gets all of them on its class path.
  */
 public final class ChildJvm {
-    private ChildJvm() {
-    }
+    private ChildJvm() {}
 
     /** @return the {@code java} launcher of the running JDK */
     public static String java() {

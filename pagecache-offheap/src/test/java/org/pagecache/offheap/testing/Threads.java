@@ -18,8 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * be hidden by the module.
  */
 public final class Threads {
-    private Threads() {
-    }
+    private Threads() {}
 
     /** A task that may throw. */
     @FunctionalInterface
@@ -34,13 +33,15 @@ public final class Threads {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
-            Thread t = new Thread(() -> {
-                try {
-                    task.run();
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }, "test-worker-" + i);
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            task.run();
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    },
+                    "test-worker-" + i);
             t.setDaemon(true);
             threads.add(t);
         }
@@ -59,7 +60,8 @@ public final class Threads {
             if (t.isAlive()) {
                 String dump = dump();
                 threads.forEach(Thread::interrupt);
-                throw new AssertionError("threads still running after " + timeout + " (a hang or a deadlock):\n" + dump);
+                throw new AssertionError(
+                        "threads still running after " + timeout + " (a hang or a deadlock):\n" + dump);
             }
         }
         if (!failures.isEmpty()) {

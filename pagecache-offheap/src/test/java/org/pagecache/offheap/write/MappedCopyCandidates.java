@@ -29,8 +29,7 @@ public final class MappedCopyCandidates {
 
     private static volatile int volatileSink;
 
-    private MappedCopyCandidates() {
-    }
+    private MappedCopyCandidates() {}
 
     /** The candidates, by name. */
     static Map<String, TruncationStorm.Copier> candidates() {
@@ -96,10 +95,10 @@ public final class MappedCopyCandidates {
                 throw new UncheckedIOException(e);
             }
         });
-        all.put("native-barrier",
-            (file, src, off, dst, len) -> MappedSourceCopy.copyWithNativeBarrier(src, off, dst, 0, len));
-        all.put("kernel-copy",
-            (file, src, off, dst, len) -> MappedSourceCopy.copyThroughKernel(src, off, dst, 0, len));
+        all.put(
+                "native-barrier",
+                (file, src, off, dst, len) -> MappedSourceCopy.copyWithNativeBarrier(src, off, dst, 0, len));
+        all.put("kernel-copy", (file, src, off, dst, len) -> MappedSourceCopy.copyThroughKernel(src, off, dst, 0, len));
         return all;
     }
 
@@ -124,19 +123,27 @@ public final class MappedCopyCandidates {
             names.addAll(all.keySet());
         }
         System.out.println("| candidate | truncations | copies | reported faulted | escaped | garbage accepted "
-            + "| of which all-zero pages |");
+                + "| of which all-zero pages |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String name : names) {
             Path dir = Files.createTempDirectory("pagecache-storm");
             try {
-                TruncationStorm.Config config = TruncationStorm.Config.brief(seconds).cutAlignment(cutAlignment);
+                TruncationStorm.Config config =
+                        TruncationStorm.Config.brief(seconds).cutAlignment(cutAlignment);
                 TruncationStorm.Result r = TruncationStorm.run(dir, config, all.get(name));
                 if (!r.hangDump().isEmpty()) {
                     System.out.println(name + " HUNG:\n" + r.hangDump());
                 }
-                System.out.printf("| %s | %,d | %,d | %,d | %,d | %,d | %,d |%s%n", name, r.truncations(),
-                    r.copies(), r.faultsCaughtInside(), r.escaped(), r.garbageAccepted(), r.zeroChunksAccepted(),
-                    r.firstViolation().isEmpty() ? "" : " " + r.firstViolation());
+                System.out.printf(
+                        "| %s | %,d | %,d | %,d | %,d | %,d | %,d |%s%n",
+                        name,
+                        r.truncations(),
+                        r.copies(),
+                        r.faultsCaughtInside(),
+                        r.escaped(),
+                        r.garbageAccepted(),
+                        r.zeroChunksAccepted(),
+                        r.firstViolation().isEmpty() ? "" : " " + r.firstViolation());
             } finally {
                 Files.deleteIfExists(dir);
             }

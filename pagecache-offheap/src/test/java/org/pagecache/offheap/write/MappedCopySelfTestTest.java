@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,18 +24,18 @@ class MappedCopySelfTestTest {
     @Test
     void selfTestSeesFaultsFromCompiledCodeThrownInsideTheTry() {
         MappedCopySelfTest.Result result =
-            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, GENEROUS_BUDGET);
+                MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.BARRIER, GENEROUS_BUDGET);
         System.out.println("self-test with the barrier: " + result);
         assertEquals("", result.failure(), result.toString());
-        assertTrue(result.compiledFaultsCaughtInside() > 0,
-            "the probe ran compiled and a fault it left pending was thrown inside the try: " + result);
+        assertTrue(
+                result.compiledFaultsCaughtInside() > 0,
+                "the probe ran compiled and a fault it left pending was thrown inside the try: " + result);
         assertTrue(MappedSourceCopy.decideFrom(result, false).barrier(), "chosen on any VM after that");
     }
 
     @Test
     void selfTestFailsWhenAFaultEscapesTheCopyRoutine() {
-        MappedCopySelfTest.Result result =
-            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_TRY, GENEROUS_BUDGET);
+        MappedCopySelfTest.Result result = MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_TRY, GENEROUS_BUDGET);
         System.out.println("self-test with a routine that lets faults out: " + result);
         assertEquals("a fault escaped the try around the copy", result.failure(), result.toString());
         MappedSourceCopy.Decision decision = MappedSourceCopy.decideFrom(result, true);
@@ -49,11 +48,12 @@ class MappedCopySelfTestTest {
         // compiled code may throw the fault at the return of a compiled callee of the copy (inside the try) or
         // let it escape (a failure); what it can never do without a barrier is deliver at the barrier
         MappedCopySelfTest.Result result =
-            MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_BARRIER, TimeUnit.SECONDS.toNanos(2));
+                MappedCopySelfTest.run(MappedCopySelfTest.ProbeKind.NO_BARRIER, TimeUnit.SECONDS.toNanos(2));
         System.out.println("self-test without the barrier: " + result);
         assertEquals(0, result.barrierDeliveries(), result.toString());
-        assertTrue(result.failure().isEmpty() || result.failure().equals("a fault escaped the try around the copy"),
-            result.toString());
+        assertTrue(
+                result.failure().isEmpty() || result.failure().equals("a fault escaped the try around the copy"),
+                result.toString());
     }
 
     @Test
@@ -87,14 +87,21 @@ class MappedCopySelfTestTest {
 
     @Test
     void propertyForcesTheMechanismAndRejectsUnknownValues() {
-        assertEquals(MappedSourceCopy.KERNEL_COPY, MappedSourceCopy.decide("kernel").mechanism());
-        assertEquals(MappedSourceCopy.KERNEL_COPY, MappedSourceCopy.decide("kernel-copy").mechanism());
-        assertEquals(MappedSourceCopy.NATIVE_BARRIER, MappedSourceCopy.decide(" Barrier ").mechanism());
+        assertEquals(
+                MappedSourceCopy.KERNEL_COPY, MappedSourceCopy.decide("kernel").mechanism());
+        assertEquals(
+                MappedSourceCopy.KERNEL_COPY,
+                MappedSourceCopy.decide("kernel-copy").mechanism());
+        assertEquals(
+                MappedSourceCopy.NATIVE_BARRIER,
+                MappedSourceCopy.decide(" Barrier ").mechanism());
         assertTrue(MappedSourceCopy.decide("barrier").reason().contains(MappedSourceCopy.MECHANISM_PROPERTY));
         IllegalArgumentException bad =
-            assertThrows(IllegalArgumentException.class, () -> MappedSourceCopy.decide("kernal"));
-        assertTrue(bad.getMessage().contains(MappedSourceCopy.MECHANISM_PROPERTY) && bad.getMessage().contains("kernal"),
-            bad.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> MappedSourceCopy.decide("kernal"));
+        assertTrue(
+                bad.getMessage().contains(MappedSourceCopy.MECHANISM_PROPERTY)
+                        && bad.getMessage().contains("kernal"),
+                bad.getMessage());
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,15 +40,14 @@ class MappedSourceCopyTest {
     /** A copy mechanism under test. */
     @FunctionalInterface
     interface Copier {
-        boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len)
-            throws IOException;
+        boolean copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long len) throws IOException;
     }
 
     static Stream<Arguments> mechanisms() {
         return Stream.of(
-            Arguments.of(MappedSourceCopy.NATIVE_BARRIER, (Copier) MappedSourceCopy::copyWithNativeBarrier),
-            Arguments.of(MappedSourceCopy.KERNEL_COPY, (Copier) MappedSourceCopy::copyThroughKernel),
-            Arguments.of("copy() as decided", (Copier) MappedSourceCopy::copy));
+                Arguments.of(MappedSourceCopy.NATIVE_BARRIER, (Copier) MappedSourceCopy::copyWithNativeBarrier),
+                Arguments.of(MappedSourceCopy.KERNEL_COPY, (Copier) MappedSourceCopy::copyThroughKernel),
+                Arguments.of("copy() as decided", (Copier) MappedSourceCopy::copy));
     }
 
     /** Pattern byte at a file offset: never zero, different on every page. */
@@ -71,8 +69,8 @@ class MappedSourceCopyTest {
         for (long i = 0; i < len; i++) {
             byte b = dst.get(ValueLayout.JAVA_BYTE, dstOffset + i);
             if (b != pattern(srcOffset + i)) {
-                throw new AssertionError("byte " + i + " of the copy is " + b + ", the source holds "
-                    + pattern(srcOffset + i));
+                throw new AssertionError(
+                        "byte " + i + " of the copy is " + b + ", the source holds " + pattern(srcOffset + i));
             }
         }
     }
@@ -98,7 +96,8 @@ class MappedSourceCopyTest {
     @MethodSource("mechanisms")
     void copiesExactBytesFromHealthyMappedSegment(String name, Copier copier) throws IOException {
         Path file = patternFile("healthy", FILE_PAGES);
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, FILE_PAGES * PAGE, arena);
             MemorySegment dst = arena.allocate(2 * PAGE).fill(POISON);
             assertTrue(copier.copy(src, 3 * PAGE, dst, 0, PAGE), "a whole page");
@@ -118,7 +117,8 @@ class MappedSourceCopyTest {
     @MethodSource("mechanisms")
     void copiesExactBytesFromMappedByteBuffer(String name, Copier copier) throws IOException {
         Path file = patternFile("buffer", FILE_PAGES);
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MappedByteBuffer buffer = ch.map(FileChannel.MapMode.READ_ONLY, 0, FILE_PAGES * PAGE);
             MemorySegment src = MemorySegment.ofBuffer(buffer);
             assertTrue(src.isMapped(), "a segment over a MappedByteBuffer says it is mapped");
@@ -132,7 +132,8 @@ class MappedSourceCopyTest {
     @MethodSource("mechanisms")
     void copiesIntoHeapDestinations(String name, Copier copier) throws IOException {
         Path file = patternFile("heapdst", 2);
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, 2 * PAGE, arena);
             MemorySegment dst = MemorySegment.ofArray(new byte[PAGE]);
             assertTrue(copier.copy(src, PAGE, dst, 0, PAGE));
@@ -145,7 +146,7 @@ class MappedSourceCopyTest {
     void faultFromTruncatedSourceIsReportedNotThrown(String name, Copier copier) throws IOException {
         Path file = patternFile("truncated", FILE_PAGES);
         try (Arena arena = Arena.ofConfined();
-             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, FILE_PAGES * PAGE, arena);
             MemorySegment dst = arena.allocate(PAGE).fill(POISON);
             assertTrue(copier.copy(src, 5 * PAGE, dst, 0, PAGE), "healthy before the file shrinks");
@@ -170,7 +171,7 @@ class MappedSourceCopyTest {
     void reExtendedSourceCopiesItsNewContentWithoutFault(String name, Copier copier) throws IOException {
         Path file = patternFile("reextended", 2);
         try (Arena arena = Arena.ofConfined();
-             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, 2 * PAGE, arena);
             MemorySegment dst = arena.allocate(PAGE).fill(POISON);
             ch.truncate(PAGE);
@@ -214,18 +215,22 @@ class MappedSourceCopyTest {
             assertMessage(assertThrows(NullPointerException.class, () -> copier.copy(null, 0, dst, 0, 1)), "src");
             assertMessage(assertThrows(NullPointerException.class, () -> copier.copy(src, 0, null, 0, 1)), "dst");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> copier.copy(src, 0, dst, 0, -1)), "len");
-            assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> copier.copy(src, -1, dst, 0, 1)), "srcOffset");
-            assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> copier.copy(src, 0, dst, -1, 1)), "dstOffset");
-            assertMessage(assertThrows(IndexOutOfBoundsException.class,
-                () -> copier.copy(src, PAGE - 10, dst, 0, 11)), "srcOffset");
-            assertMessage(assertThrows(IndexOutOfBoundsException.class,
-                () -> copier.copy(src, 0, dst, PAGE - 10, 11)), "dstOffset");
-            assertMessage(assertThrows(IndexOutOfBoundsException.class,
-                () -> copier.copy(src, Long.MAX_VALUE, dst, 0, 1)), "srcOffset");
-            assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> copier.copy(src, 0, dst.asReadOnly(), 0, 1)), "dst");
+            assertMessage(
+                    assertThrows(IllegalArgumentException.class, () -> copier.copy(src, -1, dst, 0, 1)), "srcOffset");
+            assertMessage(
+                    assertThrows(IllegalArgumentException.class, () -> copier.copy(src, 0, dst, -1, 1)), "dstOffset");
+            assertMessage(
+                    assertThrows(IndexOutOfBoundsException.class, () -> copier.copy(src, PAGE - 10, dst, 0, 11)),
+                    "srcOffset");
+            assertMessage(
+                    assertThrows(IndexOutOfBoundsException.class, () -> copier.copy(src, 0, dst, PAGE - 10, 11)),
+                    "dstOffset");
+            assertMessage(
+                    assertThrows(IndexOutOfBoundsException.class, () -> copier.copy(src, Long.MAX_VALUE, dst, 0, 1)),
+                    "srcOffset");
+            assertMessage(
+                    assertThrows(IllegalArgumentException.class, () -> copier.copy(src, 0, dst.asReadOnly(), 0, 1)),
+                    "dst");
             for (long i = 0; i < PAGE; i++) {
                 assertEquals(POISON, dst.get(ValueLayout.JAVA_BYTE, i), "dst unchanged at " + i);
             }
@@ -233,20 +238,23 @@ class MappedSourceCopyTest {
     }
 
     private static void assertMessage(Throwable thrown, String argument) {
-        assertTrue(thrown.getMessage() != null && thrown.getMessage().contains(argument),
-            "the message names " + argument + ": " + thrown.getMessage());
+        assertTrue(
+                thrown.getMessage() != null && thrown.getMessage().contains(argument),
+                "the message names " + argument + ": " + thrown.getMessage());
     }
 
     @Test
     void kernelCopyKeepsTheInterruptAndStillCopies() throws IOException {
         Path file = patternFile("interrupt", 2);
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, 2 * PAGE, arena);
             MemorySegment dst = arena.allocate(PAGE).fill(POISON);
             Thread.currentThread().interrupt();
             try {
-                assertTrue(MappedSourceCopy.copyThroughKernel(src, PAGE, dst, 0, PAGE),
-                    "an interrupt is not a source fault");
+                assertTrue(
+                        MappedSourceCopy.copyThroughKernel(src, PAGE, dst, 0, PAGE),
+                        "an interrupt is not a source fault");
                 assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
             } finally {
                 Thread.interrupted();
@@ -261,7 +269,7 @@ class MappedSourceCopyTest {
         assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd to count open files");
         Path file = patternFile("fds", 4);
         try (Arena arena = Arena.ofConfined();
-             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, 0, 4 * PAGE, arena);
             MemorySegment dst = arena.allocate(PAGE);
             assertTrue(MappedSourceCopy.copyThroughKernel(src, 0, dst, 0, PAGE), "opens the pool's first pipe");
@@ -285,8 +293,9 @@ class MappedSourceCopyTest {
     @Test
     void mechanismIsOneOfTheTwoAndExplained() {
         String mechanism = MappedSourceCopy.mechanism();
-        assertTrue(mechanism.equals(MappedSourceCopy.NATIVE_BARRIER)
-            || mechanism.equals(MappedSourceCopy.KERNEL_COPY), mechanism);
+        assertTrue(
+                mechanism.equals(MappedSourceCopy.NATIVE_BARRIER) || mechanism.equals(MappedSourceCopy.KERNEL_COPY),
+                mechanism);
         assertFalse(MappedSourceCopy.decisionReason().isBlank());
     }
 }

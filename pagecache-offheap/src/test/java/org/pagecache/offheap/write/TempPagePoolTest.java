@@ -77,7 +77,8 @@ class TempPagePoolTest {
                             throw new AssertionError("page " + Long.toHexString(p.address()) + " held by " + other);
                         }
                         p.set(ValueLayout.JAVA_LONG, 0, Thread.currentThread().threadId());
-                        if (p.get(ValueLayout.JAVA_LONG, 0) != Thread.currentThread().threadId()) {
+                        if (p.get(ValueLayout.JAVA_LONG, 0)
+                                != Thread.currentThread().threadId()) {
                             throw new AssertionError("another thread wrote the page");
                         }
                         held.remove(p.address());

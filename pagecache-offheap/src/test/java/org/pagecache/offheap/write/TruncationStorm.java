@@ -16,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.pagecache.offheap.testing.Threads;
 
 /**
@@ -55,8 +54,7 @@ final class TruncationStorm {
          * Copies {@code len} bytes of {@code src} (a mapping of {@code file}) at {@code srcOffset} into {@code dst};
          * returns true when it claims {@code dst} holds the source's bytes.
          */
-        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len)
-            throws IOException;
+        boolean copy(StormFile file, MemorySegment src, long srcOffset, MemorySegment dst, long len) throws IOException;
     }
 
     /**
@@ -74,27 +72,65 @@ final class TruncationStorm {
      * @param stopAtFirstViolation end the storm as soon as a violation is seen (for detector runs)
      * @param seed random seed
      */
-    record Config(int files, int chunksPerFile, int cutAlignmentChunks, int copiers, long warmupCopies,
-                  long stormNanos, long minTruncations, long hardCapNanos, long maxHoldNanos,
-                  boolean stopAtFirstViolation, long seed) {
+    record Config(
+            int files,
+            int chunksPerFile,
+            int cutAlignmentChunks,
+            int copiers,
+            long warmupCopies,
+            long stormNanos,
+            long minTruncations,
+            long hardCapNanos,
+            long maxHoldNanos,
+            boolean stopAtFirstViolation,
+            long seed) {
 
         static Config brief(long stormSeconds) {
-            return new Config(4, 64, 1, 2, 100_000, TimeUnit.SECONDS.toNanos(stormSeconds), 2_000,
-                TimeUnit.SECONDS.toNanos(stormSeconds + 120), TimeUnit.MICROSECONDS.toNanos(40), false,
-                System.nanoTime());
+            return new Config(
+                    4,
+                    64,
+                    1,
+                    2,
+                    100_000,
+                    TimeUnit.SECONDS.toNanos(stormSeconds),
+                    2_000,
+                    TimeUnit.SECONDS.toNanos(stormSeconds + 120),
+                    TimeUnit.MICROSECONDS.toNanos(40),
+                    false,
+                    System.nanoTime());
         }
 
         Config untilFirstViolation(long capSeconds) {
-            return new Config(files, chunksPerFile, cutAlignmentChunks, copiers, warmupCopies, 0, 0,
-                TimeUnit.SECONDS.toNanos(capSeconds), maxHoldNanos, true, seed);
+            return new Config(
+                    files,
+                    chunksPerFile,
+                    cutAlignmentChunks,
+                    copiers,
+                    warmupCopies,
+                    0,
+                    0,
+                    TimeUnit.SECONDS.toNanos(capSeconds),
+                    maxHoldNanos,
+                    true,
+                    seed);
         }
 
         Config cutAlignment(int chunks) {
             if (chunks < 1 || chunksPerFile % chunks != 0) {
                 throw new IllegalArgumentException("cutAlignmentChunks must divide chunksPerFile: " + chunks);
             }
-            return new Config(files, chunksPerFile, chunks, copiers, warmupCopies, stormNanos, minTruncations,
-                hardCapNanos, maxHoldNanos, stopAtFirstViolation, seed);
+            return new Config(
+                    files,
+                    chunksPerFile,
+                    chunks,
+                    copiers,
+                    warmupCopies,
+                    stormNanos,
+                    minTruncations,
+                    hardCapNanos,
+                    maxHoldNanos,
+                    stopAtFirstViolation,
+                    seed);
         }
     }
 
@@ -115,9 +151,20 @@ final class TruncationStorm {
      * @param hangDump a thread dump if a thread did not finish in time, or empty
      * @param nanos how long the storm ran
      */
-    record Result(long truncations, long copies, long accepted, long faultsCaughtInside, long garbageAccepted,
-                  long zeroChunksAccepted, long escapedInLoop, long escapedFromThread, long uncaught, String firstViolation,
-                  String stormError, String hangDump, long nanos) {
+    record Result(
+            long truncations,
+            long copies,
+            long accepted,
+            long faultsCaughtInside,
+            long garbageAccepted,
+            long zeroChunksAccepted,
+            long escapedInLoop,
+            long escapedFromThread,
+            long uncaught,
+            String firstViolation,
+            String stormError,
+            String hangDump,
+            long nanos) {
 
         long escaped() {
             return escapedInLoop + escapedFromThread + uncaught;
@@ -129,14 +176,23 @@ final class TruncationStorm {
 
         @Override
         public String toString() {
-            return String.format("%,d truncations in %.1f s; %,d copies: %,d accepted, %,d faults caught inside, "
-                    + "%,d garbage accepted (%,d all-zero), %,d escaped (%,d in the loop, %,d ended a thread, "
-                    + "%,d uncaught)%s%s",
-                truncations, nanos / 1e9, copies, accepted, faultsCaughtInside, garbageAccepted, zeroChunksAccepted,
-                escaped(),
-                escapedInLoop, escapedFromThread, uncaught,
-                firstViolation.isEmpty() ? "" : "; first violation: " + firstViolation,
-                stormError.isEmpty() ? "" : "; storm thread failed: " + stormError);
+            return String.format(
+                    "%,d truncations in %.1f s; %,d copies: %,d accepted, %,d faults caught inside, "
+                            + "%,d garbage accepted (%,d all-zero), %,d escaped (%,d in the loop, %,d ended a thread, "
+                            + "%,d uncaught)%s%s",
+                    truncations,
+                    nanos / 1e9,
+                    copies,
+                    accepted,
+                    faultsCaughtInside,
+                    garbageAccepted,
+                    zeroChunksAccepted,
+                    escaped(),
+                    escapedInLoop,
+                    escapedFromThread,
+                    uncaught,
+                    firstViolation.isEmpty() ? "" : "; first violation: " + firstViolation,
+                    stormError.isEmpty() ? "" : "; storm thread failed: " + stormError);
         }
     }
 
@@ -172,8 +228,12 @@ final class TruncationStorm {
                 expected.set(ValueLayout.JAVA_BYTE, i, b);
                 poison.set(ValueLayout.JAVA_BYTE, i, (byte) (1 + (Byte.toUnsignedInt(b) % 255)));
             }
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            this.channel = FileChannel.open(
+                    path,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
             restore(0);
             this.knownSize = size;
             this.segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
@@ -194,16 +254,15 @@ final class TruncationStorm {
         return (byte) (1 + Math.floorMod(offset * 31 + (offset >>> 12) * 7 + file * 101L, 255));
     }
 
-    private TruncationStorm() {
-    }
+    private TruncationStorm() {}
 
     /** Runs a storm in {@code dir} against {@code copier}. */
     static Result run(Path dir, Config config, Copier copier) throws IOException, InterruptedException {
         try (Arena arena = Arena.ofShared()) {
             StormFile[] files = new StormFile[config.files()];
             for (int i = 0; i < files.length; i++) {
-                files[i] = new StormFile(dir.resolve("storm-source-" + i), i, (long) config.chunksPerFile() * CHUNK,
-                    arena);
+                files[i] = new StormFile(
+                        dir.resolve("storm-source-" + i), i, (long) config.chunksPerFile() * CHUNK, arena);
             }
             try {
                 return storm(files, config, copier);
@@ -255,24 +314,28 @@ final class TruncationStorm {
             Counts mine = new Counts();
             counts[c] = mine;
             long seed = config.seed() * 31 + c;
-            Thread t = new Thread(() -> {
-                try {
-                    copierLoop(files, config, copier, mine, seed, warmed, stop, violationsSeen, firstViolation);
-                } catch (Throwable escaped) {
-                    escapedFromThread.incrementAndGet();
-                    violationsSeen.incrementAndGet();
-                    firstViolation.compareAndSet("", "ended copier thread: " + escaped);
-                }
-            }, "storm-copier-" + c);
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            copierLoop(files, config, copier, mine, seed, warmed, stop, violationsSeen, firstViolation);
+                        } catch (Throwable escaped) {
+                            escapedFromThread.incrementAndGet();
+                            violationsSeen.incrementAndGet();
+                            firstViolation.compareAndSet("", "ended copier thread: " + escaped);
+                        }
+                    },
+                    "storm-copier-" + c);
             threads.add(t);
         }
-        Thread truncator = new Thread(() -> {
-            try {
-                truncatorLoop(files, config, warmed, stop, truncations);
-            } catch (Throwable e) {
-                stormError.compareAndSet("", e.toString());
-            }
-        }, "storm-truncator");
+        Thread truncator = new Thread(
+                () -> {
+                    try {
+                        truncatorLoop(files, config, warmed, stop, truncations);
+                    } catch (Throwable e) {
+                        stormError.compareAndSet("", e.toString());
+                    }
+                },
+                "storm-truncator");
         threads.add(truncator);
         for (Thread t : threads) {
             t.setDaemon(true);
@@ -286,7 +349,7 @@ final class TruncationStorm {
         long stormStart = System.nanoTime();
         while (System.nanoTime() - hardDeadline < 0 && truncator.isAlive()) {
             boolean longEnough = System.nanoTime() - stormStart >= config.stormNanos()
-                && truncations.get() >= config.minTruncations();
+                    && truncations.get() >= config.minTruncations();
             if (config.stopAtFirstViolation() ? violationsSeen.get() > 0 : longEnough) {
                 break;
             }
@@ -322,17 +385,36 @@ final class TruncationStorm {
                 zeroChunks += c.zeroChunks;
             }
         }
-        return new Result(truncations.get(), copies, accepted, rejected, garbage, zeroChunks, escapedInLoop,
-            escapedFromThread.get(), uncaught.get(), firstViolation.get(), stormError.get(), dump, nanos);
+        return new Result(
+                truncations.get(),
+                copies,
+                accepted,
+                rejected,
+                garbage,
+                zeroChunks,
+                escapedInLoop,
+                escapedFromThread.get(),
+                uncaught.get(),
+                firstViolation.get(),
+                stormError.get(),
+                dump,
+                nanos);
     }
 
     private static final class StopFlag {
         volatile boolean stop;
     }
 
-    private static void copierLoop(StormFile[] files, Config config, Copier copier, Counts counts, long seed,
-                                   CountDownLatch warmed, StopFlag stop, AtomicLong violationsSeen,
-                                   AtomicReference<String> firstViolation) {
+    private static void copierLoop(
+            StormFile[] files,
+            Config config,
+            Copier copier,
+            Counts counts,
+            long seed,
+            CountDownLatch warmed,
+            StopFlag stop,
+            AtomicLong violationsSeen,
+            AtomicReference<String> firstViolation) {
         Object barrier = new Object();
         SplittableRandom random = new SplittableRandom(seed);
         long n = 0;
@@ -403,18 +485,20 @@ final class TruncationStorm {
             }
         }
         return "garbage accepted: " + file.path.getFileName() + " chunk at " + offset + ": " + wrong
-            + " wrong bytes from " + firstMismatch + " to " + lastMismatch + ": " + zeros + " zeros (read from the "
-            + "source), " + poisoned + " never written by the copy, " + (wrong - zeros - poisoned) + " other";
+                + " wrong bytes from " + firstMismatch + " to " + lastMismatch + ": " + zeros + " zeros (read from the "
+                + "source), " + poisoned + " never written by the copy, " + (wrong - zeros - poisoned) + " other";
     }
 
-    private static void truncatorLoop(StormFile[] files, Config config, CountDownLatch warmed, StopFlag stop,
-                                      AtomicLong truncations) throws IOException, InterruptedException {
+    private static void truncatorLoop(
+            StormFile[] files, Config config, CountDownLatch warmed, StopFlag stop, AtomicLong truncations)
+            throws IOException, InterruptedException {
         SplittableRandom random = new SplittableRandom(config.seed());
         warmed.await();
         while (!stop.stop) {
             StormFile file = files[random.nextInt(files.length)];
             long cut = (long) random.nextInt(config.chunksPerFile() / config.cutAlignmentChunks())
-                * config.cutAlignmentChunks() * CHUNK;
+                    * config.cutAlignmentChunks()
+                    * CHUNK;
             file.knownSize = cut;
             file.channel.truncate(cut);
             spin(random.nextLong(config.maxHoldNanos() + 1));
@@ -435,7 +519,9 @@ final class TruncationStorm {
     /** Where the storm's files go: a fresh directory on the tmpfs at {@code /dev/shm}, or null if there is none. */
     static Path tmpfsDirectory() throws IOException {
         Path shm = Path.of("/dev/shm");
-        if (!Files.isDirectory(shm) || !Files.isWritable(shm) || !"tmpfs".equals(Files.getFileStore(shm).type())) {
+        if (!Files.isDirectory(shm)
+                || !Files.isWritable(shm)
+                || !"tmpfs".equals(Files.getFileStore(shm).type())) {
             return null;
         }
         return Files.createTempDirectory(shm, "pagecache-storm");

@@ -1,6 +1,5 @@
 package org.pagecache.offheap.write;
 
-import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -11,9 +10,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,32 +56,35 @@ class TruncationStormTest {
 
     @Test
     void nativeBarrierSurvivesTruncationStorm() throws Exception {
-        assertSurvives("native-barrier",
-            (file, src, offset, dst, len) -> MappedSourceCopy.copyWithNativeBarrier(src, offset, dst, 0, len));
+        assertSurvives(
+                "native-barrier",
+                (file, src, offset, dst, len) -> MappedSourceCopy.copyWithNativeBarrier(src, offset, dst, 0, len));
     }
 
     @Test
     void kernelCopySurvivesTruncationStorm() throws Exception {
-        assertSurvives("kernel-copy",
-            (file, src, offset, dst, len) -> MappedSourceCopy.copyThroughKernel(src, offset, dst, 0, len));
+        assertSurvives(
+                "kernel-copy",
+                (file, src, offset, dst, len) -> MappedSourceCopy.copyThroughKernel(src, offset, dst, 0, len));
     }
 
     @Test
     void stormCatchesACopyWithoutBarrier() throws Exception {
         TruncationStorm.Config config =
-            TruncationStorm.Config.brief(DEFAULT_STORM_SECONDS).untilFirstViolation(DETECTOR_CAP_SECONDS);
+                TruncationStorm.Config.brief(DEFAULT_STORM_SECONDS).untilFirstViolation(DETECTOR_CAP_SECONDS);
         TruncationStorm.Result result = TruncationStorm.run(dir, config, TruncationStormTest::copyWithoutBarrier);
         System.out.println("storm, plain copy with catch and no barrier: " + result);
         assertNoHang(result);
-        assertTrue(result.violations() > 0,
-            "a copy with nothing after it must let faults escape or accept garbage under a storm, else the storm "
-                + "proves nothing: " + result);
+        assertTrue(
+                result.violations() > 0,
+                "a copy with nothing after it must let faults escape or accept garbage under a storm, else the storm "
+                        + "proves nothing: " + result);
         assertJvmStillCopies();
     }
 
     /** The unsafe candidate: catching {@code InternalError} around the copy and nothing else. */
     private static boolean copyWithoutBarrier(
-        TruncationStorm.StormFile file, MemorySegment src, long offset, MemorySegment dst, long len) {
+            TruncationStorm.StormFile file, MemorySegment src, long offset, MemorySegment dst, long len) {
         try {
             MemorySegment.copy(src, offset, dst, 0, len);
             return true;
@@ -100,8 +102,8 @@ class TruncationStormTest {
         assertEquals("", result.stormError(), "the truncating thread failed");
         assertEquals(0, result.violations(), name + " let a fault through: " + result);
         assertTrue(result.truncations() >= config.minTruncations(), "the storm truncated too little: " + result);
-        assertTrue(result.faultsCaughtInside() > 0, "the storm never made a copy fault, so it proved nothing: "
-            + result);
+        assertTrue(
+                result.faultsCaughtInside() > 0, "the storm never made a copy fault, so it proved nothing: " + result);
         assertTrue(result.accepted() > 0, "no copy succeeded: " + result);
         assertJvmStillCopies();
     }
@@ -115,18 +117,22 @@ class TruncationStormTest {
     /** After the storm: the JVM is alive and both mechanisms still copy exactly. */
     private void assertJvmStillCopies() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            TruncationStorm.StormFile file = new TruncationStorm.StormFile(dir.resolve("after"), 7,
-                4L * TruncationStorm.CHUNK, arena);
+            TruncationStorm.StormFile file =
+                    new TruncationStorm.StormFile(dir.resolve("after"), 7, 4L * TruncationStorm.CHUNK, arena);
             try {
                 MemorySegment dst = arena.allocate(TruncationStorm.CHUNK);
                 for (int i = 0; i < 4; i++) {
                     long offset = (long) i * TruncationStorm.CHUNK;
                     assertTrue(MappedSourceCopy.copyWithNativeBarrier(file.segment, offset, dst, 0, dst.byteSize()));
-                    assertEquals(-1, MemorySegment.mismatch(dst, 0, dst.byteSize(), file.expected, offset,
-                        offset + dst.byteSize()));
+                    assertEquals(
+                            -1,
+                            MemorySegment.mismatch(
+                                    dst, 0, dst.byteSize(), file.expected, offset, offset + dst.byteSize()));
                     assertTrue(MappedSourceCopy.copyThroughKernel(file.bufferSegment, offset, dst, 0, dst.byteSize()));
-                    assertEquals(-1, MemorySegment.mismatch(dst, 0, dst.byteSize(), file.expected, offset,
-                        offset + dst.byteSize()));
+                    assertEquals(
+                            -1,
+                            MemorySegment.mismatch(
+                                    dst, 0, dst.byteSize(), file.expected, offset, offset + dst.byteSize()));
                 }
             } finally {
                 file.channel.close();
