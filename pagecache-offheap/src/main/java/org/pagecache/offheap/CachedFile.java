@@ -353,8 +353,9 @@ final class CachedFile implements PageOwner {
 
     /**
      * Returns the frame of {@code page}, locked, counting a hit (an existing frame) or a fault (a page-in). An
-     * existing frame is uptodate. A new frame is read in (or
-     * zero-filled past the end of the file) when {@code needContent}; otherwise it is left not uptodate, and the
+     * existing frame is uptodate. A new frame is read in when {@code needContent} (bytes past the end of the
+     * stored file as zeros; a page wholly past the end of the file is zero-filled without a read and counts no
+     * fault); otherwise it is left not uptodate, and the
      * caller must fill it whole and mark it, or {@link #abandon} it. Called with the structural lock held shared
      * and no page lock held (it may wait for a free frame).
      */
@@ -382,6 +383,13 @@ final class CachedFile implements PageOwner {
             }
             reclaimer.admitted(nf, slot, page); // a page-in is not a use: not referenced
             if (needContent) {
+                if (((long) page << pageShift) >= size.get()) {
+                    // wholly past the end of the file (an append): nothing stored to read, its content is zeros;
+                    // the size only shrinks under the structural lock held exclusively, which excludes this
+                    frames.memory().asSlice(frames.offset(nf), pageSize).fill((byte) 0);
+                    frames.markUptodate(nf);
+                    return nf;
+                }
                 try {
                     fill(nf, page);
                 } catch (IOException | RuntimeException | Error e) {
