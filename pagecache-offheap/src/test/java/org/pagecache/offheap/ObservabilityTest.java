@@ -85,9 +85,14 @@ class ObservabilityTest {
                     Arena arena = Arena.ofShared();
                     FileChannel ch = FileChannel.open(source, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 for (int p = 0; p < 64; p++) {
-                    f.write((long) p * PAGE + 1, WriteSource.of(new byte[PAGE - 2])); // partial: pages in
+                    f.write((long) p * PAGE + 1, WriteSource.of(new byte[PAGE - 2])); // 64 pages in 16 frames: evicts
                 }
                 f.sync();
+                java.nio.ByteBuffer back = java.nio.ByteBuffer.allocate(PAGE);
+                for (int p = 0; p < 64; p++) {
+                    back.clear();
+                    f.read((long) p * PAGE, back); // most pages were evicted: page-ins
+                }
                 MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, 4 * PAGE, arena);
                 ch.truncate(0);
                 assertThrows(SourceFaultException.class, () -> f.write(0, WriteSource.of(mapped)));
