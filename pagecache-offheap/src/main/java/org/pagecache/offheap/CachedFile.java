@@ -352,6 +352,17 @@ final class CachedFile implements PageOwner {
     // ---------------------------------------------------------------- page lookup
 
     /**
+     * Counts a hit on frame {@code f}, locked for page {@code page}, and marks it used: a hit is a use, whoever
+     * locks the page (but not the first use of a page read ahead).
+     */
+    void lockedHit(int f, int page) {
+        if (!FrameState.isReferenced(frames.state(f)) && !cache.readAhead().firstUse(f, slot, page)) {
+            frames.reference(f);
+        }
+        counters.hit();
+    }
+
+    /**
      * Returns the frame of {@code page}, locked, counting a hit (an existing frame) or a fault (a page-in). An
      * existing frame is uptodate. A new frame is read in when {@code needContent} (bytes past the end of the
      * stored file as zeros; a page wholly past the end of the file is zero-filled without a read and counts no
@@ -364,11 +375,7 @@ final class CachedFile implements PageOwner {
             int f = table.get(page);
             if (f >= 0) {
                 if (frames.lockIfBound(f, slot, page)) {
-                    if (!FrameState.isReferenced(frames.state(f))
-                            && !cache.readAhead().firstUse(f, slot, page)) {
-                        frames.reference(f); // a hit is a use, whoever locks the page (not the first read ahead)
-                    }
-                    counters.hit();
+                    lockedHit(f, page);
                     return f;
                 }
                 Thread.onSpinWait();

@@ -86,8 +86,7 @@ final class Counters {
 
     /** Counts one hit. */
     void hit() {
-        Cell c = local.get();
-        HITS.setOpaque(c, c.hits + 1);
+        hits(1);
     }
 
     /** Counts {@code n} hits. */
@@ -98,8 +97,7 @@ final class Counters {
 
     /** Counts one page-in. */
     void fault() {
-        Cell c = local.get();
-        FAULTS.setOpaque(c, c.faults + 1);
+        faults(1);
     }
 
     /** Counts {@code n} page-ins. */

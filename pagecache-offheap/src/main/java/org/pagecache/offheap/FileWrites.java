@@ -3,7 +3,6 @@ package org.pagecache.offheap;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import org.pagecache.api.SourceFaultException;
-import org.pagecache.offheap.frame.FrameState;
 import org.pagecache.offheap.jfr.SourceFaultEvent;
 import org.pagecache.offheap.write.MappedSourceCopy;
 
@@ -194,11 +193,7 @@ final class FileWrites {
             file.frames.unlockUnchanged(f, 0, 0);
             return -1;
         }
-        if (!FrameState.isReferenced(file.frames.state(f))
-                && !file.cache.readAhead().firstUse(f, file.slot, page)) {
-            file.frames.reference(f); // a hit is a use, as in lockPage
-        }
-        file.counters.hit();
+        file.lockedHit(f, page);
         return f;
     }
 
