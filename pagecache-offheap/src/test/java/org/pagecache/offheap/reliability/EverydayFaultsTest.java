@@ -338,8 +338,8 @@ class EverydayFaultsTest {
     }
 
     /**
-     * A store that fails every write-back of the reclaimer's own thread (so only direct reclaim can free a
-     * frame) and throws an {@code Error} once at the first other write after {@link #armed} is set.
+     * A store that fails every write-back of the cache's own threads, the reclaimer and the background
+     * write-back of the dirty limit (so only direct reclaim can free a frame) and throws an {@code Error} once at the first other write after {@link #armed} is set.
      */
     private static final class ForeignErrorStore extends Delegating {
         static final AtomicBoolean armed = new AtomicBoolean();
@@ -350,8 +350,9 @@ class EverydayFaultsTest {
 
         @Override
         public long write(ByteBuffer[] srcs, long position) throws IOException {
-            if (Thread.currentThread().getName().startsWith("pagecache-reclaimer")) {
-                throw new IOException("the reclaimer's write-back fails in this test");
+            String thread = Thread.currentThread().getName();
+            if (thread.startsWith("pagecache-reclaimer") || thread.startsWith("pagecache-writeback")) {
+                throw new IOException("the cache's own write-back threads fail in this test");
             }
             if (armed.compareAndSet(true, false)) {
                 throw new StackOverflowError("injected into another file's write-back");
@@ -388,7 +389,7 @@ class EverydayFaultsTest {
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xData = random(6, 16 * PAGE);
             assertEquals(xData.length, fx.write(0, WriteSource.of(xData)));
-            // the reclaimer's failing write-backs claim pages (DIRTY traded for WRITEBACK) for a moment before
+            // the failing write-backs of the reclaimer and the background write-back claim pages (DIRTY traded for WRITEBACK) for a moment before
             // they put them back: look until no claim is in flight
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (cache.stats().dirtyFrames() != 16 && System.nanoTime() - until < 0) {
