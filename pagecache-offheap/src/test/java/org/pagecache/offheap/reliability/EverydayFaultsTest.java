@@ -389,8 +389,8 @@ class EverydayFaultsTest {
             PagedFile fy = cache.open(y, StandardOpenOption.READ);
             byte[] xData = random(6, 16 * PAGE);
             assertEquals(xData.length, fx.write(0, WriteSource.of(xData)));
-            // the failing write-backs of the reclaimer and the background write-back claim pages (DIRTY traded for WRITEBACK) for a moment before
-            // they put them back: look until no claim is in flight
+            // the failing write-backs of the reclaimer and the background write-back claim pages (DIRTY traded
+            // for WRITEBACK) for a moment before they put them back: look until no claim is in flight
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (cache.stats().dirtyFrames() != 16 && System.nanoTime() - until < 0) {
                 Thread.onSpinWait();
