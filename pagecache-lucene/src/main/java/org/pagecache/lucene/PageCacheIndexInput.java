@@ -319,7 +319,7 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         Objects.checkFromIndexSize(off, len, bytes.length);
         ensureOpen();
         long at = pos - windowStart;
-        if (at >= 0 && at <= windowLength - len) {
+        if (window != null && at >= 0 && at <= windowLength - len) { // null: no window yet (an empty read at 0)
             System.arraycopy(window, (int) at, bytes, off, len);
             return;
         }

@@ -112,6 +112,21 @@ public class InputReadPathsTest {
     }
 
     @Test
+    public void anEmptyPositionalReadBeforeAnyOtherReadsNothing() throws IOException {
+        // a fresh input has no window yet: an empty read at 0 used to take the window path and copy from null
+        // (Lucene's doc values terms dictionary reads empty terms so)
+        try (IndexInput in = dir.openInput("f", IOContext.DEFAULT)) {
+            RandomAccessInput slice = in.randomAccessSlice(0, SIZE);
+            byte[] bytes = {9, 9};
+            slice.readBytes(0, bytes, 1, 0);
+            slice.readBytes(SIZE, bytes, 0, 0);
+            assertArrayEquals(new byte[] {9, 9}, bytes);
+            assertEquals(content[0], slice.readByte(0));
+            assertThrows(EOFException.class, () -> slice.readBytes(SIZE + 1, bytes, 0, 0));
+        }
+    }
+
+    @Test
     public void aPositionalReadFromTheWindowFailsOnceTheInputIsClosed() throws IOException {
         IndexInput in = dir.openInput("f", IOContext.DEFAULT);
         RandomAccessInput slice = in.randomAccessSlice(0, SIZE);
