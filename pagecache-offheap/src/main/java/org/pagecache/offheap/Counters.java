@@ -36,7 +36,7 @@ final class Counters {
     }
 
     /** One thread's counts: written by that thread only (opaque stores), read by the sums (opaque loads). */
-    private static final class Cell {
+    static final class Cell {
         final WeakReference<Thread> owner = new WeakReference<>(Thread.currentThread());
         long hits;
         long faults;
@@ -93,6 +93,19 @@ final class Counters {
     void hits(long n) {
         Cell c = local.get();
         HITS.setOpaque(c, c.hits + n);
+    }
+
+    /**
+     * The calling thread's cell, for a caller that counts often and keeps it with the thread it belongs to (a
+     * {@link PageReader}): {@link #hits(Cell, long)} then skips the thread-local look-up.
+     */
+    Cell cell() {
+        return local.get();
+    }
+
+    /** Counts {@code n} hits in {@code cell}, which must be the calling thread's ({@link #cell()} on it). */
+    static void hits(Cell cell, long n) {
+        HITS.setOpaque(cell, cell.hits + n);
     }
 
     /** Counts one page-in. */

@@ -80,6 +80,14 @@ final class PageReader implements PagedReader {
     private long knownSize;
     /** Hits of small reads not yet added to the cache's counter. */
     private int pendingHits;
+    /**
+     * The counter cell of {@link #cellThread}, the thread that added hits last: a reader is mostly used by one
+     * thread, and finding the cell again through the thread-local map at every bulk read cost about a tenth of a
+     * window refill (JFR, docs/lucene.md). Another thread adding finds its own cell and keeps that.
+     */
+    private Counters.Cell cell;
+
+    private Thread cellThread;
 
     PageReader(FileHandle handle) {
         this.handle = handle;
@@ -136,7 +144,14 @@ final class PageReader implements PagedReader {
 
     private void flushHits() {
         if (pendingHits > 0) {
-            file.cache().counters().hits(pendingHits);
+            Thread t = Thread.currentThread();
+            Counters.Cell c = cell;
+            if (c == null || cellThread != t) {
+                c = file.cache().counters().cell();
+                cell = c;
+                cellThread = t;
+            }
+            Counters.hits(c, pendingHits);
             pendingHits = 0;
         }
     }

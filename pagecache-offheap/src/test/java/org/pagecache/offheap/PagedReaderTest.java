@@ -65,6 +65,46 @@ class PagedReaderTest {
         }
     }
 
+    /**
+     * A reader keeps the counter cell of the thread that counted through it last. Two threads each count hits
+     * through a reader of their own and, taking turns under a lock, through one shared reader: every bulk read of
+     * another resident page is one hit, and the sum must be exact. A reader that kept the first thread's cell and
+     * added to it from the second (plain load, opaque store: one writer per cell) would lose the first thread's
+     * concurrent counts.
+     */
+    @Test
+    void aReaderHandedBetweenThreadsCountsEveryHitInTheCountingThreadsCell() throws Exception {
+        int rounds = 100_000;
+        try (PageCache cache = OffHeapPageCache.builder()
+                        .pageSize(PAGE)
+                        .capacity(16 * PAGE)
+                        .build();
+                PagedFile file = cache.open(dir.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            file.write(0, pattern(2).duplicate());
+            PagedReader shared = file.reader();
+            Object turn = new Object();
+            long before = cache.stats().hits();
+            List<Threads.Task> tasks = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                tasks.add(() -> {
+                    PagedReader own = file.reader();
+                    byte[] eight = new byte[8];
+                    for (int i = 0; i < rounds; i++) {
+                        own.read((long) (i & 1) * PAGE, eight, 0, 8); // another page each time: one hit
+                        synchronized (turn) {
+                            shared.read(0, eight, 0, 8); // every turn ends on page 1: two new pages
+                            shared.read(PAGE, eight, 0, 8);
+                        }
+                    }
+                });
+            }
+            Threads.runAll(Duration.ofSeconds(60), tasks);
+            assertEquals(0, cache.stats().faults());
+            // each thread: rounds hits through its own reader, 2 * rounds through the shared one
+            assertEquals(6L * rounds, cache.stats().hits() - before);
+        }
+    }
+
     @Test
     void neverSeesATornValueWhileAWriterRewritesThePage() throws Exception {
         try (PageCache cache = OffHeapPageCache.builder()
