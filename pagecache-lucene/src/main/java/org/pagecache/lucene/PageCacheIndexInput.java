@@ -31,6 +31,12 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
     private static final long READ_AHEAD = 512 * 1024;
     /** Most bytes one positional read copies into the window: a look-up saved for later reads nearby. */
     static final int WINDOW_SIZE = 512;
+    /**
+     * Bytes a positional read copies when it lands far from the window (more than a window past its end, or
+     * before it): a sparse reader (a rare term's norms, a binary search) uses one value of what it copies, so it
+     * copies one cache line; a read that then lands near gets the whole window.
+     */
+    static final int SPARSE_WINDOW_SIZE = 64;
 
     /** What the input and all its clones share. */
     static final class Shared {
@@ -282,8 +288,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
 
     /**
      * The window's index of the {@code n} bytes at {@code pos}, filling the window from {@code pos} if they are
-     * not all in it: up to {@link #WINDOW_SIZE} bytes, stopping at the end of the page unless the value
-     * crosses it.
+     * not all in it: up to {@link #WINDOW_SIZE} bytes ({@link #SPARSE_WINDOW_SIZE} when {@code pos} is far from
+     * the window), stopping at the end of the page unless the value crosses it.
      */
     private int windowed(long pos, int n) throws IOException {
         ensureOpen();
@@ -296,7 +302,8 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
             window = new byte[WINDOW_SIZE];
         }
         long toPageEnd = shared.pageSize - (from & (shared.pageSize - 1));
-        int len = (int) Math.min(Math.min(WINDOW_SIZE, length - pos), Math.max(n, toPageEnd));
+        int size = at >= 0 && at <= windowLength + WINDOW_SIZE ? WINDOW_SIZE : SPARSE_WINDOW_SIZE;
+        int len = (int) Math.min(Math.min(size, length - pos), Math.max(n, toPageEnd));
         windowLength = 0; // a failed copy leaves no window behind
         try {
             reader.read(from, window, 0, len);
@@ -306,6 +313,11 @@ final class PageCacheIndexInput extends IndexInput implements RandomAccessInput 
         windowStart = pos;
         windowLength = len;
         return 0;
+    }
+
+    /** @return the bytes in the positional window now (tests) */
+    int windowLength() {
+        return windowLength;
     }
 
     @Override

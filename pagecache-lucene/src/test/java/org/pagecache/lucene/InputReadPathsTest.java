@@ -112,6 +112,23 @@ public class InputReadPathsTest {
     }
 
     @Test
+    public void aPositionalReadFarFromTheWindowCopiesOneCacheLineAndOneNearItTheWholeWindow() throws IOException {
+        try (IndexInput in = dir.openInput("f", IOContext.DEFAULT)) {
+            PageCacheIndexInput input = (PageCacheIndexInput) in.randomAccessSlice(0, SIZE);
+            assertEquals(content[10], input.readByte(10));
+            assertEquals(PageCacheIndexInput.WINDOW_SIZE, input.windowLength()); // near the empty window at 0
+            assertEquals(content[3 * 4096 + 8], input.readByte(3 * 4096 + 8)); // far past it
+            assertEquals(PageCacheIndexInput.SPARSE_WINDOW_SIZE, input.windowLength());
+            assertEquals(content[3 * 4096 + 300], input.readByte(3 * 4096 + 300)); // near again
+            assertEquals(PageCacheIndexInput.WINDOW_SIZE, input.windowLength());
+            assertEquals(expected.getLong(100), input.readLong(100)); // before it
+            assertEquals(PageCacheIndexInput.SPARSE_WINDOW_SIZE, input.windowLength());
+            assertEquals(expected.getInt(4096 - 2), input.readInt(4096 - 2)); // crosses a page: just the value's
+            assertEquals(content[4096 + 60], input.readByte(4096 + 60));
+        }
+    }
+
+    @Test
     public void anEmptyPositionalReadBeforeAnyOtherReadsNothing() throws IOException {
         // a fresh input has no window yet: an empty read at 0 used to take the window path and copy from null
         // (Lucene's doc values terms dictionary reads empty terms so)
