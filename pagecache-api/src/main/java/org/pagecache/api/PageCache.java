@@ -35,6 +35,23 @@ public interface PageCache extends AutoCloseable {
      */
     PagedFile open(Path file, OpenOption... options) throws IOException;
 
+    /**
+     * Tells the cache that {@code file} may have been deleted or renamed away, so that the pages it keeps of a
+     * file whose last handle closed are freed now rather than when they are evicted (a storage engine calls it
+     * after deleting a file: a database merging segments deletes many). The cache drops them only if the path
+     * no longer names the file they belong to; a path that still names it, a file with open handles (they go on
+     * reading the deleted file) and a path the cache keeps nothing for are left as they are. Advice: the default
+     * does nothing.
+     *
+     * @param file the path the file was opened by; not {@code null}
+     * @return whether pages were dropped
+     * @throws IOException if the cache is closed, or the path cannot be examined
+     */
+    default boolean discard(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        return false;
+    }
+
     /** {@return the size of one page in bytes: a power of two from 4 KiB to 64 KiB} */
     int pageSize();
 

@@ -184,6 +184,17 @@ public class PageCacheDirectory extends FSDirectory {
         }
     }
 
+    /**
+     * Deletes the file as {@code FSDirectory} does, then tells the cache ({@link PageCache#discard}), so the pages
+     * it kept of the file (merged-away segments are closed, then deleted) are freed at once instead of taking
+     * frames until they are evicted. An input still open on the file keeps its pages and goes on reading them.
+     */
+    @Override
+    public void deleteFile(String name) throws IOException {
+        super.deleteFile(name);
+        cache.discard(directory.resolve(name));
+    }
+
     @Override
     public void sync(Collection<String> names) throws IOException {
         super.sync(names); // ensureOpen, fsync (through the cache) of each name, then pending deletes

@@ -38,4 +38,26 @@ public class PagesOutliveHandlesTest {
                     cache.stats().faults() - faults);
         }
     }
+
+    @Test
+    public void deletingAFileFreesItsCachedPagesAtOnce() throws IOException {
+        Path folder = Files.createTempDirectory("pagecache-lucene-delete");
+        try (PageCache cache = CacheFixtures.ordinary();
+                PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
+            byte[] data = new byte[64 * 4096];
+            new java.util.Random(8).nextBytes(data);
+            try (IndexOutput out = dir.createOutput("merged-away", IOContext.DEFAULT)) {
+                out.writeBytes(data, data.length);
+            }
+            assertEquals(1, cache.stats().retainedFiles());
+            long free = cache.stats().freeFrames();
+            dir.deleteFile("merged-away");
+            assertEquals(
+                    "the deleted file's pages are no longer kept",
+                    0,
+                    cache.stats().retainedFiles());
+            org.junit.Assert.assertTrue(
+                    "its 64 frames are free: " + cache.stats(), cache.stats().freeFrames() >= free + 64);
+        }
+    }
 }

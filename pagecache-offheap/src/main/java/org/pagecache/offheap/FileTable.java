@@ -91,6 +91,29 @@ final class FileTable {
         }
     }
 
+    /**
+     * Drops the retained file last open by {@code spelled} if the path no longer names it (deleted, renamed away
+     * or replaced); see {@link org.pagecache.api.PageCache#discard}.
+     *
+     * @return whether a retained file was dropped
+     */
+    synchronized boolean discard(Path spelled) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        CachedFile f = retainedByPath.get(spelled);
+        if (f == null) {
+            return false;
+        }
+        FileIdentity now = FileIdentity.of(spelled);
+        if (now != null && now.key().equals(f.key())) {
+            return false; // still there: its pages may be found again on re-open
+        }
+        counters.reopenDrops.increment();
+        dropRetained(f);
+        return true;
+    }
+
     /** Refuses every later open; @return the files open or retained now */
     synchronized List<CachedFile> shutDown() {
         closed = true;

@@ -344,6 +344,12 @@ public final class OffHeapPageCache implements PageCache {
         return fileTable.open(file, file.toAbsolutePath(), opts, writable);
     }
 
+    @Override
+    public boolean discard(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        return fileTable.discard(file.toAbsolutePath());
+    }
+
     /** Called by a closing file once none of its frames is bound any more; under the file lock. */
     void releaseSlot(int slot) {
         fileTable.releaseSlot(slot);

@@ -226,6 +226,48 @@ class LifecycleTest {
     }
 
     @Test
+    void discardFreesTheRetainedPagesOfADeletedFileAndNothingElse() throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        byte[] data = pattern(16 * PAGE, 6);
+        try (OffHeapPageCache cache = cache(1 << 20)) {
+            for (Path p : new Path[] {a, b}) {
+                try (PagedFile f = cache.open(p, CREATE, WRITE)) {
+                    f.write(0, WriteSource.of(data));
+                }
+            }
+            assertEquals(2, cache.stats().retainedFiles());
+            long free = cache.stats().freeFrames();
+            assertFalse(cache.discard(a), "a still names the retained file: its pages may be found again");
+            assertFalse(cache.discard(dir.resolve("never-opened")));
+            assertEquals(2, cache.stats().retainedFiles());
+            Files.delete(a);
+            assertTrue(cache.discard(a));
+            assertFalse(cache.discard(a), "nothing left to drop");
+            assertEquals(1, cache.stats().retainedFiles());
+            assertEquals(free + 16, cache.stats().freeFrames(), "a's 16 frames are free again");
+            PageCacheStats before = cache.stats();
+            try (PagedFile f = cache.open(b, READ)) {
+                ByteBuffer back = ByteBuffer.allocate(data.length);
+                assertEquals(data.length, f.read(0, back));
+                assertArrayEquals(data, back.array());
+            }
+            assertEquals(before.faults(), cache.stats().faults(), "b kept its pages");
+            // an open handle keeps the deleted file's pages and goes on reading them
+            try (PagedFile f = cache.open(b, READ)) {
+                Files.delete(b);
+                assertFalse(cache.discard(b));
+                ByteBuffer back = ByteBuffer.allocate(data.length);
+                assertEquals(data.length, f.read(0, back));
+                assertArrayEquals(data, back.array());
+            }
+            assertThrows(NullPointerException.class, () -> cache.discard(null));
+            cache.close();
+            assertThrows(java.nio.channels.ClosedChannelException.class, () -> cache.discard(a));
+        }
+    }
+
+    @Test
     void retainedPagesAreDroppedWhenTheFileWasDeletedAndCreatedAgain() throws IOException {
         assertChangeIsDetected("deleted and re-created (the inode number may be reused)", (file, old) -> {
             Files.delete(file);
