@@ -21,11 +21,7 @@ public class PagesOutliveHandlesTest {
         Path folder = Files.createTempDirectory("pagecache-lucene-outlive");
         try (PageCache cache = CacheFixtures.ordinary();
                 PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
-            byte[] data = new byte[64 * 4096];
-            new java.util.Random(7).nextBytes(data);
-            try (IndexOutput out = dir.createOutput("seg", IOContext.DEFAULT)) {
-                out.writeBytes(data, data.length);
-            }
+            byte[] data = writeFile(dir, "seg", 7);
             long faults = cache.stats().faults();
             try (IndexInput in = dir.openInput("seg", IOContext.DEFAULT)) {
                 byte[] back = new byte[data.length];
@@ -44,11 +40,7 @@ public class PagesOutliveHandlesTest {
         Path folder = Files.createTempDirectory("pagecache-lucene-delete");
         try (PageCache cache = CacheFixtures.ordinary();
                 PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
-            byte[] data = new byte[64 * 4096];
-            new java.util.Random(8).nextBytes(data);
-            try (IndexOutput out = dir.createOutput("merged-away", IOContext.DEFAULT)) {
-                out.writeBytes(data, data.length);
-            }
+            writeFile(dir, "merged-away", 8);
             assertEquals(1, cache.stats().retainedFiles());
             long free = cache.stats().freeFrames();
             dir.deleteFile("merged-away");
@@ -59,5 +51,15 @@ public class PagesOutliveHandlesTest {
             org.junit.Assert.assertTrue(
                     "its 64 frames are free: " + cache.stats(), cache.stats().freeFrames() >= free + 64);
         }
+    }
+
+    /** Writes 64 pages of seeded random bytes to {@code name} and closes it; @return the bytes */
+    private static byte[] writeFile(PageCacheDirectory dir, String name, long seed) throws IOException {
+        byte[] data = new byte[64 * 4096];
+        new java.util.Random(seed).nextBytes(data);
+        try (IndexOutput out = dir.createOutput(name, IOContext.DEFAULT)) {
+            out.writeBytes(data, data.length);
+        }
+        return data;
     }
 }
