@@ -267,6 +267,39 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * A file deleted while open and created again: when the old file's last handle closes, its pages are dropped
+     * (the path no longer names it: nothing can find them again), and the new file's retained pages stay, found
+     * again with no page-in.
+     */
+    @Test
+    void aFileDeletedWhileOpenIsNotRetainedInPlaceOfTheFileThatNowHasItsName() throws IOException {
+        Path a = dir.resolve("a");
+        byte[] old = pattern(8 * PAGE, 7);
+        byte[] fresh = pattern(8 * PAGE, 8);
+        try (OffHeapPageCache cache = cache(1 << 20)) {
+            PagedFile oldHandle = cache.open(a, CREATE, WRITE);
+            oldHandle.write(0, WriteSource.of(old));
+            Files.delete(a);
+            try (PagedFile f = cache.open(a, CREATE, WRITE)) {
+                f.write(0, WriteSource.of(fresh));
+            }
+            assertEquals(1, cache.stats().retainedFiles(), "the new file is retained");
+            long free = cache.stats().freeFrames();
+            oldHandle.close();
+            assertEquals(1, cache.stats().retainedFiles(), "the deleted file is not");
+            assertEquals(free + 8, cache.stats().freeFrames(), "its 8 frames are free");
+            PageCacheStats before = cache.stats();
+            try (PagedFile f = cache.open(a, READ)) {
+                ByteBuffer back = ByteBuffer.allocate(fresh.length);
+                assertEquals(fresh.length, f.read(0, back));
+                assertArrayEquals(fresh, back.array());
+            }
+            assertEquals(before.faults(), cache.stats().faults(), "the new file's pages were found again");
+            assertEquals(1, cache.stats().reopenHits() - before.reopenHits());
+        }
+    }
+
     @Test
     void retainedPagesAreDroppedWhenTheFileWasDeletedAndCreatedAgain() throws IOException {
         assertChangeIsDetected("deleted and re-created (the inode number may be reused)", (file, old) -> {
