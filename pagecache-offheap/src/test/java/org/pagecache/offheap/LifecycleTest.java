@@ -46,6 +46,19 @@ class LifecycleTest {
         return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
     }
 
+    /** Opens {@code file} again, reads it whole, and checks it equals {@code expected} with one re-open hit and no page-in. */
+    private static void assertReadWithoutPageIns(OffHeapPageCache cache, Path file, byte[] expected, String why)
+            throws IOException {
+        PageCacheStats before = cache.stats();
+        try (PagedFile f = cache.open(file, READ)) {
+            ByteBuffer back = ByteBuffer.allocate(expected.length);
+            assertEquals(expected.length, f.read(0, back));
+            assertArrayEquals(expected, back.array());
+        }
+        assertEquals(before.faults(), cache.stats().faults(), why);
+        assertEquals(1, cache.stats().reopenHits() - before.reopenHits(), why + ": a re-open hit");
+    }
+
     private static byte[] pattern(int n, int seed) {
         byte[] data = new byte[n];
         new Random(seed).nextBytes(data);
@@ -246,13 +259,7 @@ class LifecycleTest {
             assertFalse(cache.discard(a), "nothing left to drop");
             assertEquals(1, cache.stats().retainedFiles());
             assertEquals(free + 16, cache.stats().freeFrames(), "a's 16 frames are free again");
-            PageCacheStats before = cache.stats();
-            try (PagedFile f = cache.open(b, READ)) {
-                ByteBuffer back = ByteBuffer.allocate(data.length);
-                assertEquals(data.length, f.read(0, back));
-                assertArrayEquals(data, back.array());
-            }
-            assertEquals(before.faults(), cache.stats().faults(), "b kept its pages");
+            assertReadWithoutPageIns(cache, b, data, "b kept its pages");
             // an open handle keeps the deleted file's pages and goes on reading them
             try (PagedFile f = cache.open(b, READ)) {
                 Files.delete(b);
@@ -289,14 +296,7 @@ class LifecycleTest {
             oldHandle.close();
             assertEquals(1, cache.stats().retainedFiles(), "the deleted file is not");
             assertEquals(free + 8, cache.stats().freeFrames(), "its 8 frames are free");
-            PageCacheStats before = cache.stats();
-            try (PagedFile f = cache.open(a, READ)) {
-                ByteBuffer back = ByteBuffer.allocate(fresh.length);
-                assertEquals(fresh.length, f.read(0, back));
-                assertArrayEquals(fresh, back.array());
-            }
-            assertEquals(before.faults(), cache.stats().faults(), "the new file's pages were found again");
-            assertEquals(1, cache.stats().reopenHits() - before.reopenHits());
+            assertReadWithoutPageIns(cache, a, fresh, "the new file's pages were found again");
         }
     }
 
