@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.PageCache;
+import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
@@ -36,6 +37,7 @@ import org.pagecache.offheap.store.BackingStore;
 import org.pagecache.offheap.store.FileChannelStore;
 import org.pagecache.offheap.store.ForwardingStore;
 import org.pagecache.offheap.store.StoreFactory;
+import org.pagecache.offheap.testing.Stats;
 import org.pagecache.offheap.testing.Threads;
 
 /**
@@ -391,11 +393,8 @@ class EverydayFaultsTest {
             assertEquals(xData.length, fx.write(0, WriteSource.of(xData)));
             // the failing write-backs of the reclaimer and the background write-back claim pages (DIRTY traded
             // for WRITEBACK) for a moment before they put them back: look until no claim is in flight
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (cache.stats().dirtyFrames() != 16 && System.nanoTime() - until < 0) {
-                Thread.onSpinWait();
-            }
-            assertEquals(16, cache.stats().dirtyFrames(), "every frame holds a dirty page of x");
+            PageCacheStats settled = Stats.await(cache, st -> st.dirtyFrames() == 16, Duration.ofSeconds(10));
+            assertEquals(16, settled.dirtyFrames(), "every frame holds a dirty page of x");
             ForeignErrorStore.armed.set(true);
             ByteBuffer back = ByteBuffer.allocate(yData.length);
             assertEquals(yData.length, fy.read(0, back), "the read of y gets its frames");

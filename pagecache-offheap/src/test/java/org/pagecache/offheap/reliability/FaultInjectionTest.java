@@ -14,15 +14,16 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pagecache.api.MappedView;
 import org.pagecache.api.PageCache;
+import org.pagecache.api.PageCacheStats;
 import org.pagecache.api.PagedFile;
 import org.pagecache.api.SourceFaultException;
 import org.pagecache.api.WriteSource;
 import org.pagecache.offheap.OffHeapPageCache;
+import org.pagecache.offheap.testing.Stats;
 
 /**
  * The invariants of I/O failure, each forced deterministically with a {@link FaultInjector} at rate 1 (or, in the
@@ -101,12 +102,8 @@ class FaultInjectionTest {
                     reports++;
                     // background write-back and the reclaimer retry the failing pages, each claim trading DIRTY
                     // for WRITEBACK until its failure puts DIRTY back: look until no claim is in flight
-                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (cache.stats().dirtyFrames() < 4 && System.nanoTime() - until < 0) {
-                        Thread.onSpinWait();
-                    }
-                    assertTrue(
-                            cache.stats().dirtyFrames() >= 4, kind + ": the pages must stay dirty: " + cache.stats());
+                    PageCacheStats settled = Stats.await(cache, st -> st.dirtyFrames() >= 4, Duration.ofSeconds(10));
+                    assertTrue(settled.dirtyFrames() >= 4, kind + ": the pages must stay dirty: " + settled);
                     assertArrayEquals(data, readAll(fa), kind + ": the cached data must be intact");
                 }
                 fb.sync();
