@@ -188,11 +188,17 @@ public class PageCacheDirectory extends FSDirectory {
      * Deletes the file as {@code FSDirectory} does, then tells the cache ({@link PageCache#discard}), so the pages
      * it kept of the file (merged-away segments are closed, then deleted) are freed at once instead of taking
      * frames until they are evicted. An input still open on the file keeps its pages and goes on reading them.
+     * The file is deleted once {@code FSDirectory} returns: a failure of the advice after it (the path could not
+     * be examined) is not the delete's, and is not reported as one (the pages are then evicted as before).
      */
     @Override
     public void deleteFile(String name) throws IOException {
         super.deleteFile(name);
-        cache.discard(directory.resolve(name));
+        try {
+            cache.discard(directory.resolve(name));
+        } catch (IOException e) {
+            // advice only: Lucene would take an exception here for a failed delete and retry one that happened
+        }
     }
 
     @Override

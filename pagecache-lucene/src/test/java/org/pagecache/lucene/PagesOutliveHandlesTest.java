@@ -53,6 +53,18 @@ public class PagesOutliveHandlesTest {
         }
     }
 
+    @Test
+    public void aDeleteThatHappenedIsNotReportedAsFailedWhenTheCacheCannotTakeTheAdvice() throws IOException {
+        Path folder = Files.createTempDirectory("pagecache-lucene-delete-closed");
+        PageCache cache = CacheFixtures.ordinary();
+        try (PageCacheDirectory dir = new PageCacheDirectory(folder, cache)) {
+            writeFile(dir, "seg", 9);
+            cache.close(); // discard now fails (the cache is closed); the delete itself does not
+            dir.deleteFile("seg");
+            org.junit.Assert.assertFalse("the file is gone", Files.exists(folder.resolve("seg")));
+        }
+    }
+
     /** Writes 64 pages of seeded random bytes to {@code name} and closes it; @return the bytes */
     private static byte[] writeFile(PageCacheDirectory dir, String name, long seed) throws IOException {
         byte[] data = new byte[64 * 4096];

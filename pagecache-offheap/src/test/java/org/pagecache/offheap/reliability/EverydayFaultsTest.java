@@ -341,7 +341,8 @@ class EverydayFaultsTest {
 
     /**
      * A store that fails every write-back of the cache's own threads, the reclaimer and the background
-     * write-back of the dirty limit (so only direct reclaim can free a frame) and throws an {@code Error} once at the first other write after {@link #armed} is set.
+     * write-back of the dirty limit (so only direct reclaim can free a frame), and throws an {@code Error} once at
+     * the first other write after {@link #armed} is set.
      */
     private static final class ForeignErrorStore extends Delegating {
         static final AtomicBoolean armed = new AtomicBoolean();
