@@ -650,6 +650,11 @@ final class CachedFile implements PageOwner {
         durability.sync();
     }
 
+    /** @return the write paths (tests drive a write hit step by step through it) */
+    FileWrites writes() {
+        return writes;
+    }
+
     // ---------------------------------------------------------------- lifecycle: last handle, retain, re-open
     boolean closeLastHandle() throws IOException {
         return lifecycle.closeLastHandle();

@@ -1,6 +1,7 @@
 package org.pagecache.offheap;
 
 import static org.pagecache.offheap.frame.FrameTable.DIRTY;
+import static org.pagecache.offheap.frame.FrameTable.LOCKED;
 import static org.pagecache.offheap.frame.FrameTable.PIN_MASK;
 import static org.pagecache.offheap.frame.FrameTable.WRITEBACK;
 
@@ -150,6 +151,11 @@ final class FileLifecycle {
                 // their holders may be waiting for this lock to open another guard: refuse rather than wait
                 throw new IOException(guards + " page guard(s) of " + file.path + " are still open; close them first");
             }
+            int busy = awaitWritesInFlight(System.nanoTime() + file.waitNanos);
+            if (busy >= 0) {
+                throw new IOException("page " + busy + " of " + file.path + " stayed locked for "
+                        + TimeUnit.NANOSECONDS.toMillis(file.waitNanos) + " ms; the file stays open");
+            }
             file.durability.writeDirtyPages();
             FileIdentity now = null;
             if (!file.durability.failed()) {
@@ -224,6 +230,30 @@ final class FileLifecycle {
         }
     }
 
+    /**
+     * Waits until no page of this file is locked, or {@code deadline} (a {@link System#nanoTime} value) passes:
+     * called under the structural lock held exclusively, after its fence, before the dirty pages are listed. A
+     * write hit ({@link FileWrites#lockCachedForWrite}) locks a cached page without the structural lock and
+     * dirties it only when it unlocks; the fence guarantees that every such write whose validation succeeds has
+     * its page locked by the time this looks, and no later one succeeds. Without this wait a close would list
+     * the dirty pages while such a write still held its page clean, and the write, acknowledged, would never
+     * reach the file.
+     *
+     * @return a page still locked at the deadline, or -1 if none
+     */
+    private int awaitWritesInFlight(long deadline) {
+        int[] busy = {-1};
+        file.table.forEach(0, (p, f) -> {
+            if (busy[0] < 0
+                    && file.frames.isBoundWith(f, file.slot, p, LOCKED)
+                    && !file.frames.awaitClear(f, LOCKED, Math.max(0, deadline - System.nanoTime()))) {
+                busy[0] = p;
+            }
+            return 0;
+        });
+        return busy[0];
+    }
+
     void closeStores() throws IOException {
         IOException failure = null;
         BackingStore s = file.store;
@@ -271,7 +301,13 @@ final class FileLifecycle {
                 // their holders may be waiting for this lock to open another guard: refuse rather than wait
                 throw new IOException(guards + " page guard(s) of " + file.path + " are still open; close them first");
             }
+            long deadline = System.nanoTime() + file.waitNanos;
             IOException failure = null;
+            int busy = awaitWritesInFlight(deadline);
+            if (busy >= 0 && !force) {
+                throw new IOException("page " + busy + " of " + file.path + " stayed locked for "
+                        + TimeUnit.NANOSECONDS.toMillis(file.waitNanos) + " ms; the file stays open");
+            }
             try {
                 file.durability.writeDirtyPages();
             } catch (IOException e) {
@@ -294,7 +330,6 @@ final class FileLifecycle {
                 found.addInt(f);
                 return 0;
             });
-            long deadline = System.nanoTime() + file.waitNanos;
             int stuck = 0;
             String stuckWhy = null;
             for (int i = 0; i < found.size(); i += 2) {

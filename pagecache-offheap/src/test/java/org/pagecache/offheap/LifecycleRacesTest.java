@@ -303,4 +303,70 @@ class LifecycleRacesTest {
             }
         }
     }
+    /**
+     * A write hit locks a cached page without the structural lock and dirties it when it unlocks. The last
+     * handle's close must wait for it: listing the dirty pages while the write still holds its page clean would
+     * retain the file with an acknowledged write that never reaches it (the cache's close likewise, which would
+     * then drop the page).
+     */
+    @Test
+    void theLastCloseWaitsForAWriteHitThatHoldsItsPage() throws Exception {
+        for (boolean cacheClose : new boolean[] {false, true}) {
+            Path x = dir.resolve("hit-" + cacheClose);
+            OffHeapPageCache cache = cache(16, Duration.ofSeconds(30));
+            Throwable failed = null;
+            try {
+                PagedFile fx = cache.open(x, CREATE, READ, WRITE);
+                fx.write(0, WriteSource.of(new byte[2 * PAGE]));
+                fx.sync(); // page 0 cached and clean: the next write to it is a hit
+                CachedFile file = ((FileHandle) fx).file();
+                int f = file.writes().lockCachedForWrite(0);
+                assertTrue(f >= 0, "a write to a cached page takes the hit path");
+                Thread closer = new Thread(
+                        () -> {
+                            try {
+                                if (cacheClose) {
+                                    cache.close();
+                                } else {
+                                    fx.close();
+                                }
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        "closer");
+                closer.setDaemon(true);
+                closer.start();
+                closer.join(500);
+                boolean closedWhileLocked = !closer.isAlive();
+                byte[] data = new byte[PAGE];
+                java.util.Arrays.fill(data, (byte) 7);
+                java.lang.foreign.MemorySegment.copy(
+                        data, 0, cache.frames().memory(), java.lang.foreign.ValueLayout.JAVA_BYTE,
+                        cache.frames().offset(f), PAGE);
+                file.commit(f, PAGE); // the write completes: acknowledged
+                closer.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(closer.isAlive(), "the close did not end\n" + Threads.dump());
+                assertFalse(
+                        closedWhileLocked,
+                        (cacheClose ? "the cache's close" : "the last handle's close")
+                                + " returned while a write hit held its page");
+                byte[] disk = Files.readAllBytes(x);
+                assertEquals(2 * PAGE, disk.length);
+                assertEquals(-1, java.util.Arrays.mismatch(data, 0, PAGE, disk, 0, PAGE), "the write reached the file");
+            } catch (Throwable t) {
+                failed = t;
+                throw t;
+            } finally {
+                try {
+                    cache.close();
+                } catch (IOException e) {
+                    if (failed == null) {
+                        throw e;
+                    }
+                    failed.addSuppressed(e); // the failure above is the one to report
+                }
+            }
+        }
+    }
 }
