@@ -342,8 +342,12 @@ class LifecycleRacesTest {
                 byte[] data = new byte[PAGE];
                 java.util.Arrays.fill(data, (byte) 7);
                 java.lang.foreign.MemorySegment.copy(
-                        data, 0, cache.frames().memory(), java.lang.foreign.ValueLayout.JAVA_BYTE,
-                        cache.frames().offset(f), PAGE);
+                        data,
+                        0,
+                        cache.frames().memory(),
+                        java.lang.foreign.ValueLayout.JAVA_BYTE,
+                        cache.frames().offset(f),
+                        PAGE);
                 file.commit(f, PAGE); // the write completes: acknowledged
                 closer.join(TimeUnit.SECONDS.toMillis(30));
                 assertFalse(closer.isAlive(), "the close did not end\n" + Threads.dump());
