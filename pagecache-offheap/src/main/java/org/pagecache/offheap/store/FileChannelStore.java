@@ -27,7 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       so a renamed or deleted file is found, and by the file's key, so no other file is ever opened) and
  *       retries the operation; threads whose I/O was cut off by that close retry on the new channel too.</li>
  * </ul>
- * Every operation is positional and idempotent, so a retry is safe. The interrupted thread's operation
+ * Every operation is positional and idempotent, so a retry is safe, provided it starts over: the JDK throws
+ * {@link ClosedByInterruptException} to the interrupted thread even when its I/O completed, after the buffer's
+ * position moved past the bytes transferred, so a retry puts every buffer's position back first (a read retried
+ * from where the cut-off one left its buffer would land the file's bytes that many bytes too far into the page,
+ * past the end of the file where zeros belong). The interrupted thread's operation
  * completes and the thread's interrupt flag stays set, for the caller to act on. Only a store closed by
  * {@link #close()} throws {@link ClosedChannelException}. The cost on a page-in is one interrupt-flag check and
  * one volatile read (measured in docs/reliability.md).
@@ -59,7 +63,8 @@ public final class FileChannelStore implements BackingStore {
         this.reopener = null;
     }
 
-    private FileChannelStore(FileChannel channel, ChannelReopener reopener) {
+    /** A store on {@code channel} that opens the file again with {@code reopener} (tests pass a stand-in). */
+    FileChannelStore(FileChannel channel, ChannelReopener reopener) {
         this.channel = channel;
         this.reopener = reopener;
     }
@@ -92,6 +97,7 @@ public final class FileChannelStore implements BackingStore {
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         boolean interrupted = Thread.interrupted();
+        int at = dst.position();
         try {
             for (int attempt = 0; ; attempt++) {
                 FileChannel ch = channel;
@@ -99,6 +105,7 @@ public final class FileChannelStore implements BackingStore {
                     return ch.read(dst, position);
                 } catch (ClosedChannelException e) {
                     interrupted |= recover(ch, e, attempt);
+                    dst.position(at); // the cut-off read may have completed and moved it: read the same bytes again
                 }
             }
         } finally {
@@ -111,6 +118,8 @@ public final class FileChannelStore implements BackingStore {
     @Override
     public long write(ByteBuffer[] srcs, long position) throws IOException {
         boolean interrupted = Thread.interrupted();
+        int first = srcs.length == 0 ? 0 : srcs[0].position();
+        int[] at = srcs.length > 1 ? positions(srcs) : null; // a single buffer (most writes) allocates nothing
         try {
             for (int attempt = 0; ; attempt++) {
                 FileChannel ch = channel;
@@ -124,6 +133,16 @@ public final class FileChannelStore implements BackingStore {
                     }
                 } catch (ClosedChannelException e) {
                     interrupted |= recover(ch, e, attempt);
+                    // the cut-off write may have completed: write it all again
+                    if (at == null) {
+                        if (srcs.length == 1) {
+                            srcs[0].position(first);
+                        }
+                    } else {
+                        for (int i = 0; i < srcs.length; i++) {
+                            srcs[i].position(at[i]);
+                        }
+                    }
                 }
             }
         } finally {
@@ -131,6 +150,14 @@ public final class FileChannelStore implements BackingStore {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private static int[] positions(ByteBuffer[] buffers) {
+        int[] at = new int[buffers.length];
+        for (int i = 0; i < buffers.length; i++) {
+            at[i] = buffers[i].position();
+        }
+        return at;
     }
 
     @Override

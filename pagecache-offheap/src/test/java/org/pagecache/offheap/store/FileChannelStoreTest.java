@@ -113,6 +113,70 @@ class FileChannelStoreTest {
         assertTrue(!Files.exists(file), "nothing was re-created under the old name");
     }
 
+    /** A store whose channel cuts off its first I/O after completing it; its reopener opens real channels. */
+    private static FileChannelStore cutOffOnce(Path file, CutOffChannel[] channel) throws Exception {
+        channel[0] = new CutOffChannel(FileChannel.open(file, RW));
+        return new FileChannelStore(channel[0], new ChannelReopener(file, RW));
+    }
+
+    /**
+     * A read cut off by an interrupt after it completed (the JDK moved the buffer past the bytes, then threw) is
+     * retried into the same bytes: retried from where the buffer was left, the tail page of a file read its
+     * bytes a second time past the end of the file, where the page must hold zeros.
+     */
+    @Test
+    void aReadCutOffAfterItCompletedIsReadAgainIntoTheSameBytes() throws Exception {
+        Path file = dir.resolve("cut-read.bin");
+        Files.write(file, new byte[] {1, 2, 3, 4, 5});
+        CutOffChannel[] channel = new CutOffChannel[1];
+        try (FileChannelStore store = cutOffOnce(file, channel)) {
+            ByteBuffer page = ByteBuffer.allocateDirect(16);
+            page.position(2); // a view that starts inside a larger buffer
+            int n = store.read(page, 0);
+            assertTrue(channel[0].cut(), "the first read was cut off");
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+            assertEquals(5, n, "the retry reports the bytes of the file");
+            assertEquals(7, page.position(), "the buffer moved past the file's bytes once");
+            byte[] got = new byte[16];
+            page.get(0, got);
+            assertArrayEquals(new byte[] {0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}, got);
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /** A write cut off after it completed is written again whole, single buffer or gathering. */
+    @Test
+    void aWriteCutOffAfterItCompletedIsWrittenAgainWhole() throws Exception {
+        for (int buffers : new int[] {1, 3}) {
+            Path file = dir.resolve("cut-write-" + buffers + ".bin");
+            Files.write(file, new byte[8]);
+            CutOffChannel[] channel = new CutOffChannel[1];
+            ByteBuffer[] srcs = new ByteBuffer[buffers];
+            for (int i = 0; i < buffers; i++) {
+                srcs[i] = ByteBuffer.wrap(new byte[] {9, (byte) (10 + i), (byte) (20 + i)});
+                srcs[i].position(1); // only the last two bytes of each are written
+            }
+            try (FileChannelStore store = cutOffOnce(file, channel)) {
+                long n = store.write(srcs, 4);
+                assertTrue(channel[0].cut(), "the first write was cut off");
+                assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+                assertEquals(2L * buffers, n, buffers + " buffer(s): the retry reports every byte written");
+                for (ByteBuffer b : srcs) {
+                    assertEquals(0, b.remaining(), "every buffer is consumed");
+                }
+            } finally {
+                Thread.interrupted();
+            }
+            byte[] expected = new byte[Math.max(8, 4 + 2 * buffers)];
+            for (int i = 0; i < buffers; i++) {
+                expected[4 + 2 * i] = (byte) (10 + i);
+                expected[5 + 2 * i] = (byte) (20 + i);
+            }
+            assertArrayEquals(expected, Files.readAllBytes(file), buffers + " buffer(s)");
+        }
+    }
+
     @Test
     void aClosedStoreStaysClosed() throws Exception {
         FileChannelStore store = FileChannelStore.open(dir.resolve("d.bin"), RW);
