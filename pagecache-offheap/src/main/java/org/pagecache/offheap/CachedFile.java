@@ -241,6 +241,21 @@ final class CachedFile implements PageOwner {
         return stamp;
     }
 
+    /**
+     * Takes the structural lock shared only if no one holds it exclusively now (it never queues behind a waiting
+     * truncation or close): for the asynchronous page-ins' thread, which holds it for reads in flight.
+     *
+     * @return the stamp, or 0 if it is held exclusively or the file is closed or retained
+     */
+    long tryLockShared() {
+        long stamp = structure.tryReadLock();
+        if (stamp != 0 && (closed || retainedAs != null)) {
+            structure.unlockRead(stamp);
+            return 0;
+        }
+        return stamp;
+    }
+
     void unlockShared(long stamp) {
         structure.unlockRead(stamp);
     }
@@ -412,9 +427,15 @@ final class CachedFile implements PageOwner {
 
     /** Reads a page in from the store; bytes past the end of the stored file read as zeros. */
     private void fill(int f, int page) throws IOException {
+        fill(f, page, 0);
+    }
+
+    /** Reads the rest of a page in from the store, from byte {@code from} of it on. */
+    private void fill(int f, int page, int from) throws IOException {
         long pageStart = (long) page << pageShift;
         ByteBuffer buffer = frames.fillView(f); // this thread's, reused: no view made per page-in
         int start = buffer.position();
+        buffer.position(start + from);
         PageInEvent event = new PageInEvent();
         event.begin();
         int stalls = 0;
@@ -438,6 +459,119 @@ final class CachedFile implements PageOwner {
             int read = buffer.position() - start;
             frames.memory().asSlice(frames.offset(f) + read, pageSize - read).fill((byte) 0);
         }
+    }
+
+    // ---------------------------------------------------------------- asynchronous page-ins (io_uring)
+
+    private static final int ASYNC_FD_UNTRIED = -2;
+    private final Object asyncFdLock = new Object();
+    /** The descriptor for page-ins that bypass the store, -1 if there is none, or not tried yet. */
+    private int asyncFd = ASYNC_FD_UNTRIED;
+
+    /**
+     * A native descriptor of this file for page-ins that bypass the store ({@link UringPrefetcher}), opened on
+     * first use from the store's {@link BackingStore#bypassReadPath()} and kept until the store closes; checked
+     * to be this very file (its key). Called with the structural lock held shared.
+     *
+     * @return the descriptor, or -1 if page-ins must go through the store (a store that injects faults, no
+     *     {@code /proc/self/fd}, or the open failed)
+     */
+    int asyncReadFd() {
+        synchronized (asyncFdLock) {
+            if (store == null) {
+                return -1; // retained with no store: tried again once a handle opens one
+            }
+            if (asyncFd == ASYNC_FD_UNTRIED) {
+                asyncFd = openAsyncFd();
+            }
+            return asyncFd;
+        }
+    }
+
+    private int openAsyncFd() {
+        BackingStore s = store;
+        Path link = s == null ? null : s.bypassReadPath();
+        if (link == null) {
+            return -1;
+        }
+        int fd;
+        try {
+            fd = Uring.openForRead(link, s.bypassReadsDirect());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        try {
+            Object opened = java.nio.file.Files.readAttributes(
+                            Path.of("/proc/self/fd/" + fd), java.nio.file.attribute.BasicFileAttributes.class)
+                    .fileKey();
+            if (key.equals(opened)) {
+                return fd;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not the file, or cannot tell: close it below
+        }
+        Uring.closeFd(fd);
+        return -1;
+    }
+
+    /** Closes the descriptor of {@link #asyncReadFd()}: with the store, under the structural lock exclusively. */
+    void closeAsyncFd() {
+        synchronized (asyncFdLock) {
+            int fd = asyncFd;
+            asyncFd = ASYNC_FD_UNTRIED;
+            Uring.closeFd(fd);
+        }
+    }
+
+    /** @return the native address of frame {@code f}'s memory, where an asynchronous read puts the page */
+    long frameAddress(int f) {
+        return frames.memory().address() + frames.offset(f);
+    }
+
+    /** @return the page size in bytes */
+    int pageSize() {
+        return pageSize;
+    }
+
+    /**
+     * Begins an asynchronous page-in of {@code page}: a frame bound to it, locked and installed, not uptodate;
+     * the caller reads the page into {@link #frameAddress} and ends with {@link #completePageIn} or
+     * {@link #abandon}. Called with the structural lock held shared, which the caller keeps until then.
+     *
+     * @return the frame, or -1 if the page is cached or past the end of the file
+     */
+    int beginPageIn(int page) throws IOException {
+        if (table.get(page) >= 0 || ((long) page << pageShift) >= size.get()) {
+            return -1;
+        }
+        int nf = reclaimer.allocate();
+        frames.bindLocked(nf, slot, page);
+        if (!table.install(page, nf)) {
+            frames.unbindAndUnlock(nf);
+            reclaimer.free(nf);
+            return -1;
+        }
+        reclaimer.admitted(nf, slot, page); // a page-in is not a use: not referenced
+        return nf;
+    }
+
+    /**
+     * Ends an asynchronous page-in that read {@code read} bytes into frame {@code f}: a short read goes on
+     * through the store (the end of the file, or a read cut short), then the frame is uptodate and unlocked; a
+     * failure abandons it.
+     */
+    void completePageIn(int f, int page, int read) throws IOException {
+        try {
+            if (read < pageSize) {
+                fill(f, page, read);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            abandon(f, page);
+            throw e;
+        }
+        frames.markUptodate(f);
+        counters.fault();
+        frames.unlock(f, 0, 0); // a page-in is not a use: the read that follows marks it
     }
 
     /** Drops a locked frame that never became (or no longer is) a valid copy of its page. */

@@ -255,6 +255,7 @@ final class FileLifecycle {
     }
 
     void closeStores() throws IOException {
+        file.closeAsyncFd();
         IOException failure = null;
         BackingStore s = file.store;
         file.store = null;

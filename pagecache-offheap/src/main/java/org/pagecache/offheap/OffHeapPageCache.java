@@ -79,7 +79,7 @@ public final class OffHeapPageCache implements PageCache {
      * Background page-ins of {@code PagedFile.prefetch}: up to {@link Prefetcher#THREADS} daemon threads, started
      * as requests queue up, so one thread prefetching a batch of random pages has that many reads in flight.
      */
-    private final Prefetcher prefetcher = new Prefetcher(Prefetcher.THREADS, 1024, "pagecache-prefetch");
+    private final Prefetcher prefetcher;
 
     private final Counters counters = new Counters();
     /** Sequential read-ahead ({@link Builder#readAhead}). */
@@ -105,6 +105,7 @@ public final class OffHeapPageCache implements PageCache {
     private final AtomicInteger writeGuards = new AtomicInteger();
 
     private OffHeapPageCache(Builder b) {
+        this.prefetcher = new Prefetcher(Prefetcher.THREADS, 1024, "pagecache-prefetch", b.ioUring);
         this.viewWriteStrategy = b.viewWriteStrategy;
         this.maxGuards =
                 Math.max(1, (int) (b.capacity / b.pageSize) - Math.max(2, (int) (b.capacity / b.pageSize) / 8));
@@ -204,6 +205,17 @@ public final class OffHeapPageCache implements PageCache {
 
     Prefetcher prefetcher() {
         return prefetcher;
+    }
+
+    /**
+     * How {@link org.pagecache.api.PagedFile#prefetch} pages in: {@code "io_uring"} (one ring and one thread,
+     * many reads in flight per system call), or {@code "threads (why not io_uring)"}, a thread per read in flight.
+     * See {@link Builder#ioUring(boolean)}.
+     *
+     * @return the mechanism
+     */
+    public String prefetchMechanism() {
+        return prefetcher.mechanism();
     }
 
     ReadAhead readAhead() {
@@ -518,6 +530,7 @@ public final class OffHeapPageCache implements PageCache {
         private int readAheadPages = DEFAULT_READ_AHEAD;
         private double dirtyRatio = DEFAULT_DIRTY_RATIO;
         private double dirtyBackgroundRatio = DEFAULT_DIRTY_BACKGROUND_RATIO;
+        private boolean ioUring = true;
 
         private Builder() {}
 
@@ -672,6 +685,24 @@ public final class OffHeapPageCache implements PageCache {
                 throw new IllegalArgumentException("dirtyBackgroundRatio " + ratio + " is not in (0, 1]");
             }
             this.dirtyBackgroundRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Whether {@link org.pagecache.api.PagedFile#prefetch} pages in through Linux's {@code io_uring} where it
+         * can: one ring and one thread with up to 64 reads in flight, submitted and reaped in batches, instead of
+         * a thread per read in flight (up to 32). It can where the OS is Linux (x86-64 or AArch64) and native
+         * access is enabled for this module ({@code --enable-native-access=org.pagecache.offheap}, or
+         * {@code ALL-UNNAMED} on the class path); without that flag the cache uses threads and prints nothing.
+         * Files whose store must see every read (a {@link StoreFactory} that wraps the default one) are always
+         * paged in through the store, on the threads. {@link OffHeapPageCache#prefetchMechanism()} says which is in use. Default
+         * true.
+         *
+         * @param enabled false to always use threads
+         * @return this
+         */
+        public Builder ioUring(boolean enabled) {
+            this.ioUring = enabled;
             return this;
         }
 

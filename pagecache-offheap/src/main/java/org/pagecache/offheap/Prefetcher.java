@@ -21,9 +21,32 @@ final class Prefetcher implements AutoCloseable {
 
     private final PageRangeWorkers workers;
     private final LongAdder dropped = new LongAdder();
+    /** The io_uring engine, or null (not available here, or turned off). */
+    private final UringPrefetcher uring;
 
     Prefetcher(int threadCount, int capacity, String name) {
+        this(threadCount, capacity, name, false);
+    }
+
+    /**
+     * @param useUring whether to page in through io_uring where {@link Uring#available()} (else, and for files
+     *                 whose store must see every read, through the threads)
+     */
+    Prefetcher(int threadCount, int capacity, String name, boolean useUring) {
         this.workers = new PageRangeWorkers(threadCount, capacity, name, () -> this::pageIn);
+        this.uring = useUring && Uring.available() ? new UringPrefetcher(capacity, name + "-uring", this) : null;
+    }
+
+    /**
+     * @return how prefetches page in: {@code "io_uring"}, or {@code "threads"} with the reason io_uring is not
+     *     used
+     */
+    String mechanism() {
+        if (uring != null && uring.failure() == null) {
+            return "io_uring";
+        }
+        String why = uring != null ? uring.failure() : Uring.available() ? "turned off" : Uring.unavailableReason();
+        return "threads (" + why + ")";
     }
 
     /**
@@ -31,6 +54,14 @@ final class Prefetcher implements AutoCloseable {
      * pages so that several threads page them in at once; drops what finds the queue full or closed.
      */
     void submit(CachedFile file, int first, int last) {
+        if (uring != null && uring.submit(file, first, last)) {
+            return;
+        }
+        submitToThreads(file, first, last);
+    }
+
+    /** Queues pages {@code first..last} of {@code file} to the threads. */
+    void submitToThreads(CachedFile file, int first, int last) {
         long pages = (long) last - first + 1;
         int per = (int) Math.max(1, (pages + THREADS - 1) / THREADS);
         for (long p = first; p <= last; p += per) {
@@ -42,6 +73,11 @@ final class Prefetcher implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** @return page reads completed through io_uring */
+    long uringReads() {
+        return uring == null ? 0 : uring.completed();
     }
 
     /** @return requests dropped because the queue was full */
@@ -65,6 +101,9 @@ final class Prefetcher implements AutoCloseable {
     /** Stops the threads, waiting a bounded time for a page-in in flight. */
     @Override
     public void close() {
+        if (uring != null) {
+            uring.close();
+        }
         workers.close();
     }
 }

@@ -45,6 +45,23 @@ public interface BackingStore extends Closeable {
      */
     void force(boolean metadata) throws IOException;
 
+    /**
+     * A path that opens this store's very file for as long as the store is open (on Linux, the
+     * {@code /proc/self/fd} link of a descriptor the store holds), for page-ins that bypass {@link #read}: the
+     * cache's asynchronous page-ins through {@code io_uring}. Null, the default, sends every page-in through
+     * {@link #read}; a store that injects faults or changes what is read must keep it null.
+     *
+     * @return the path, or null
+     */
+    default java.nio.file.Path bypassReadPath() {
+        return null;
+    }
+
+    /** @return whether reads that bypass the store must use direct I/O ({@code O_DIRECT}), as this store's do */
+    default boolean bypassReadsDirect() {
+        return false;
+    }
+
     /** Closes the file. */
     @Override
     void close() throws IOException;

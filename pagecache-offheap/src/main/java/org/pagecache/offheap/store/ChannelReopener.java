@@ -100,6 +100,26 @@ final class ChannelReopener implements AutoCloseable {
                 + " names another file (or none) and /proc/self/fd cannot reach the original");
     }
 
+    /**
+     * @return a {@code /proc/self/fd} link to this file (a descriptor with its key: the anchor at least), or null
+     *     where there is none; whoever opens it checks the key of what it opened
+     */
+    Path procLink() {
+        if (fileKey == null || !Files.isDirectory(PROC_FDS)) {
+            return null;
+        }
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC_FDS)) {
+            for (Path fd : fds) {
+                if (fileKey.equals(key(fd))) {
+                    return fd;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     private static Object key(Path p) {
         try {
             return Files.readAttributes(p, BasicFileAttributes.class).fileKey();

@@ -186,6 +186,16 @@ public final class DirectStore implements BackingStore {
     }
 
     @Override
+    public java.nio.file.Path bypassReadPath() {
+        return direct.bypassReadPath() == null ? null : buffered.bypassReadPath();
+    }
+
+    @Override
+    public boolean bypassReadsDirect() {
+        return true;
+    }
+
+    @Override
     public long size() throws IOException {
         return buffered.size();
     }

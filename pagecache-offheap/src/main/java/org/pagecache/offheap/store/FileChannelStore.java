@@ -266,6 +266,12 @@ public final class FileChannelStore implements BackingStore {
         return interrupted;
     }
 
+    /** The {@code /proc/self/fd} link of a descriptor of this file (its anchor's), or null without a reopener. */
+    @Override
+    public Path bypassReadPath() {
+        return reopener == null || closed ? null : reopener.procLink();
+    }
+
     @Override
     public void close() throws IOException {
         synchronized (reopenLock) {
